@@ -1,0 +1,48 @@
+/**
+ * Every configuration key regent reads, with its environment name, default, bounds and doc.
+ * This table is the single source for validation and for the README's configuration table
+ * (`node scripts/config-docs.ts`).
+ */
+
+/** How a key's text value (from the environment) is parsed and checked. */
+export type KeyType =
+  | { kind: 'string'; maxLength?: number }
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'bool' }
+  | { kind: 'enum'; values: readonly string[] };
+
+/** One documented configuration key. */
+export interface ConfigKey {
+  /** Key in the config file (camelCase). */
+  name: string;
+  /** Environment variable that overrides it. */
+  env: string;
+  type: KeyType;
+  default: string | number | boolean;
+  doc: string;
+  example: string;
+}
+
+const int = (min: number, max: number): KeyType => ({ kind: 'int', min, max });
+
+/** The configuration keys, in the order the README lists them. */
+export const CONFIG_KEYS = [
+  { name: 'host', env: 'REGENT_HOST', type: { kind: 'string', maxLength: 255 }, default: '127.0.0.1', doc: 'Address to listen on. Loopback by default.', example: '0.0.0.0' },
+  { name: 'port', env: 'REGENT_PORT', type: int(0, 65535), default: 8181, doc: 'TCP port (0 picks a free one).', example: '8181' },
+  { name: 'bundlePath', env: 'REGENT_BUNDLE', type: { kind: 'string', maxLength: 4096 }, default: 'bundles/regent.tar.gz', doc: 'OPA bundle (built by `make bundles`) to serve.', example: '/etc/regent/regent.tar.gz' },
+  { name: 'maxBodyBytes', env: 'REGENT_MAX_BODY_BYTES', type: int(1024, 64 * 1024 * 1024), default: 1024 * 1024, doc: 'Largest request body accepted; larger gets 413.', example: '262144' },
+  { name: 'wasmMaxMemoryPages', env: 'REGENT_WASM_MAX_PAGES', type: int(8, 65536), default: 1024, doc: 'Ceiling on policy WebAssembly memory, in 64 KiB pages; an evaluation that needs more is denied.', example: '512' },
+  { name: 'logLevel', env: 'REGENT_LOG_LEVEL', type: { kind: 'enum', values: ['error', 'warn', 'info', 'debug'] }, default: 'info', doc: 'Log level of the JSON logs on stdout.', example: 'debug' },
+  { name: 'decisionLog', env: 'REGENT_DECISION_LOG', type: { kind: 'bool' }, default: true, doc: 'Write one JSON decision record per decision to stdout.', example: 'false' },
+  { name: 'logPayloads', env: 'REGENT_LOG_PAYLOADS', type: { kind: 'bool' }, default: false, doc: 'Include the (redacted) payload in decision records. Off: payload values are never logged.', example: 'true' },
+  { name: 'sessionTtlSeconds', env: 'REGENT_SESSION_TTL_SECONDS', type: int(1, 30 * 24 * 3600), default: 3600, doc: 'Idle time after which a session\'s flow state is forgotten.', example: '900' },
+  { name: 'maxSessions', env: 'REGENT_MAX_SESSIONS', type: int(1, 10_000_000), default: 100_000, doc: 'Sessions kept by the in-memory store before the least recently used is evicted.', example: '50000' },
+  { name: 'redisUrl', env: 'REGENT_REDIS_URL', type: { kind: 'string', maxLength: 4096 }, default: '', doc: 'Redis for session state shared by several replicas; empty keeps it in memory.', example: 'redis://127.0.0.1:6379/0' },
+  { name: 'redisKeyPrefix', env: 'REGENT_REDIS_KEY_PREFIX', type: { kind: 'string', maxLength: 128 }, default: 'regent:', doc: 'Prefix of every Redis key regent writes.', example: 'regent:prod:' },
+  { name: 'activityWindowSeconds', env: 'REGENT_ACTIVITY_WINDOW_SECONDS', type: int(1, 86_400), default: 300, doc: 'Length of the sliding window behind `input.activity`.', example: '60' },
+  { name: 'auditPath', env: 'REGENT_AUDIT_PATH', type: { kind: 'string', maxLength: 4096 }, default: 'var/audit/trail.jsonl', doc: 'Append-only audit trail file (embedded default); empty with no database URL disables the trail.', example: '/var/lib/regent/trail.jsonl' },
+  { name: 'auditDatabaseUrl', env: 'REGENT_AUDIT_DATABASE_URL', type: { kind: 'string', maxLength: 4096 }, default: '', doc: 'PostgreSQL for an audit trail shared by several replicas; overrides auditPath.', example: 'postgres://regent@127.0.0.1/regent' },
+  { name: 'auditSigningKeyPath', env: 'REGENT_AUDIT_SIGNING_KEY', type: { kind: 'string', maxLength: 4096 }, default: '', doc: 'Ed25519 private key (PEM) that signs audit checkpoints; empty: unsigned checkpoints.', example: '/etc/regent/audit-ed25519.pem' },
+  { name: 'evaluationTimeoutMs', env: 'REGENT_EVALUATION_TIMEOUT_MS', type: int(1, 60_000), default: 250, doc: 'Deadline for one policy evaluation; past it the decision is a deny.', example: '50' },
+  { name: 'maxRedactionPaths', env: 'REGENT_MAX_REDACTION_PATHS', type: int(1, 1_000_000), default: 10_000, doc: 'Most payload values one decision may redact; more is a deny.', example: '1000' },
+] as const satisfies readonly ConfigKey[];

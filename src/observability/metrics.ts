@@ -1,0 +1,86 @@
+/**
+ * regent's Prometheus metrics: one prom-client Registry per app, Prometheus naming (`_total`,
+ * `_seconds`), and labels only from closed sets (decision outcomes, reason-code classes, route
+ * patterns) — never agent ids, session ids, tool names or paths.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Decision outcomes: the only values the `decision` label takes. */
+export const DECISIONS = ['allow', 'deny', 'redact'] as const;
+/** One of {@link DECISIONS}. */
+export type DecisionOutcome = (typeof DECISIONS)[number];
+
+/** Latency buckets from 50 µs to 2.5 s: decisions are meant to take well under a millisecond. */
+const LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5];
+
+/** The app's metric handles. */
+export interface Metrics {
+  registry: Registry;
+  decisions: Counter<'decision'>;
+  failClosed: Counter<'code'>;
+  decisionDuration: Histogram<'decision'>;
+  evaluationDuration: Histogram;
+  evaluationErrors: Counter<'code'>;
+  bundleLoads: Counter<'result'>;
+  revisionInfo: Gauge<'revision'>;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
+  detections: Counter<'type'>;
+  redactedValues: Counter;
+  sessionConflicts: Counter;
+}
+
+/** Creates the registry and every metric, pre-initialising closed label sets so series exist at 0. */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const m: Metrics = {
+    registry,
+    decisions: new Counter({ name: 'regent_decisions_total', help: 'Decisions answered, by outcome.', labelNames: ['decision'], registers }),
+    failClosed: new Counter({
+      name: 'regent_fail_closed_total',
+      help: 'Denials caused by a failure rather than by policy (evaluation error, store or audit unavailable), by reason code.',
+      labelNames: ['code'],
+      registers,
+    }),
+    decisionDuration: new Histogram({
+      name: 'regent_decision_duration_seconds',
+      help: 'Time to answer one decision request, from parsed body to response.',
+      labelNames: ['decision'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    evaluationDuration: new Histogram({
+      name: 'regent_policy_evaluation_duration_seconds',
+      help: 'Time spent in policy evaluation alone.',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    evaluationErrors: new Counter({ name: 'regent_policy_evaluation_errors_total', help: 'Policy evaluations that failed, by reason code.', labelNames: ['code'], registers }),
+    bundleLoads: new Counter({ name: 'regent_bundle_loads_total', help: 'Bundle load attempts, by result.', labelNames: ['result'], registers }),
+    revisionInfo: new Gauge({ name: 'regent_policy_revision_info', help: 'The active policy revision (value 1).', labelNames: ['revision'], registers }),
+    httpDuration: new Histogram({
+      name: 'regent_http_request_duration_seconds',
+      help: 'HTTP request durations, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    detections: new Counter({ name: 'regent_detections_total', help: 'Secrets and personal data found in payloads, by detector type.', labelNames: ['type'], registers }),
+    redactedValues: new Counter({ name: 'regent_redacted_values_total', help: 'Payload values redacted from decisions.', registers }),
+    sessionConflicts: new Counter({ name: 'regent_session_conflicts_total', help: 'Decisions re-evaluated because the session changed under them.', registers }),
+  };
+  for (const d of DECISIONS) {
+    m.decisions.labels(d).inc(0);
+    m.decisionDuration.labels(d);
+  }
+  m.bundleLoads.labels('success').inc(0);
+  m.bundleLoads.labels('failure').inc(0);
+  return m;
+}
+
+/** Points the revision info gauge at `revision` alone (one series at a time, so the set stays bounded). */
+export function setActiveRevision(metrics: Metrics, revision: string): void {
+  metrics.revisionInfo.reset();
+  metrics.revisionInfo.labels(revision).set(1);
+}

@@ -1,0 +1,116 @@
+/**
+ * Holds the active policy revision and swaps it atomically. A decision takes one reference to
+ * the active revision at its start and uses it to the end, so a swap never mixes revisions
+ * within one decision. A failed load leaves the previous revision serving.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '../observability/logger.ts';
+import { setActiveRevision, type Metrics } from '../observability/metrics.ts';
+import { describeThrown } from '../errors/policy-errors.ts';
+import { readBundle, type Bundle } from './bundle/read-bundle.ts';
+import { WasmEngine, type HostBuiltins } from './wasm-engine.ts';
+
+/** A revision ready to decide with. */
+export interface ActivePolicy {
+  revision: string;
+  engine: WasmEngine;
+  bundle: Bundle;
+  activatedAt: Date;
+  /** Where it came from (a file path, a URL, `policy-api`). */
+  source: string;
+}
+
+/** The outcome of the latest load attempt, for `/v1/status` and `/health?bundles`. */
+export interface LoadAttempt {
+  source: string;
+  at: Date;
+  ok: boolean;
+  revision?: string;
+  error?: string;
+}
+
+/** Options for {@link PolicyStore}. */
+export interface PolicyStoreOptions {
+  maxMemoryPages: number;
+  /** Creates the host builtins for one engine instance. */
+  createBuiltins?: () => HostBuiltins;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/** The active revision and its history of load attempts. */
+export class PolicyStore {
+  private active: ActivePolicy | undefined;
+  private lastAttempt: LoadAttempt | undefined;
+  private readonly options: PolicyStoreOptions;
+  private readonly listeners: ((policy: ActivePolicy) => void)[] = [];
+
+  constructor(options: PolicyStoreOptions) {
+    this.options = options;
+  }
+
+  /** The revision serving now, or undefined before the first successful load. */
+  current(): ActivePolicy | undefined {
+    return this.active;
+  }
+
+  /** The latest load attempt, successful or not. */
+  lastLoad(): LoadAttempt | undefined {
+    return this.lastAttempt;
+  }
+
+  /** Calls `listener` after every activation (audit records, shadow mode). */
+  onActivate(listener: (policy: ActivePolicy) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Loads a bundle file and activates it; on failure records the error and keeps the previous revision. */
+  async loadFile(path: string): Promise<ActivePolicy> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(path);
+    } catch (err) {
+      this.fail(path, err);
+      throw err;
+    }
+    return this.loadBytes(bytes, path);
+  }
+
+  /** Parses, instantiates and activates bundle bytes from `source`. */
+  async loadBytes(bytes: Uint8Array, source: string): Promise<ActivePolicy> {
+    try {
+      const bundle = await readBundle(bytes);
+      return await this.activate(bundle, source);
+    } catch (err) {
+      this.fail(source, err);
+      throw err;
+    }
+  }
+
+  /** Instantiates an already-read bundle and swaps it in. */
+  async activate(bundle: Bundle, source: string): Promise<ActivePolicy> {
+    const engine = await WasmEngine.load(bundle, {
+      maxMemoryPages: this.options.maxMemoryPages,
+      ...(this.options.createBuiltins === undefined ? {} : { builtins: this.options.createBuiltins() }),
+    });
+    const policy: ActivePolicy = { revision: bundle.manifest.revision, engine, bundle, activatedAt: new Date(), source };
+    this.active = policy;
+    this.lastAttempt = { source, at: policy.activatedAt, ok: true, revision: policy.revision };
+    this.options.metrics.bundleLoads.labels('success').inc();
+    setActiveRevision(this.options.metrics, policy.revision);
+    this.options.logger.info('policy revision activated', { revision: policy.revision, source, entrypoints: [...engine.entrypoints] });
+    for (const listener of this.listeners) listener(policy);
+    return policy;
+  }
+
+  private fail(source: string, err: unknown): void {
+    const error = describeThrown(err);
+    this.lastAttempt = { source, at: new Date(), ok: false, error };
+    this.options.metrics.bundleLoads.labels('failure').inc();
+    this.options.logger.error('bundle load failed; the previous revision keeps serving', {
+      source,
+      error,
+      active_revision: this.active?.revision ?? null,
+    });
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * One compiled policy revision loaded into opa-wasm. The only module that calls the SDK: every
+ * string or plain object it throws becomes a {@link PolicyEvaluationError} here, so nothing
+ * untyped travels further (fail closed starts at this boundary).
+ */
+import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { PolicyEvaluationError, BundleError, describeThrown } from '../errors/policy-errors.ts';
+import type { Bundle } from './bundle/read-bundle.ts';
+
+/** Host-supplied builtins, with a hook run before each evaluation (per-evaluation clock, uuid cache). */
+export interface HostBuiltins {
+  functions: Record<string, (...args: unknown[]) => unknown>;
+  beginEvaluation(): void;
+}
+
+/** Options for loading a policy instance. */
+export interface EngineOptions {
+  /** WebAssembly memory ceiling in 64 KiB pages; growth past it aborts the evaluation. */
+  maxMemoryPages: number;
+  builtins?: HostBuiltins;
+}
+
+const encoder = new TextEncoder();
+
+/** Encodes a JSON text into the exact-length ArrayBuffer opa-wasm accepts as ready input. */
+export function jsonToInputBuffer(json: string): ArrayBuffer {
+  const bytes = encoder.encode(json);
+  return bytes.buffer.byteLength === bytes.byteLength ? bytes.buffer : bytes.slice().buffer;
+}
+
+/** A loaded, ready-to-evaluate policy revision. */
+export class WasmEngine {
+  readonly revision: string;
+  readonly entrypoints: ReadonlySet<string>;
+  private readonly policy: LoadedPolicy;
+  private readonly memory: WebAssembly.Memory;
+  private readonly builtins: HostBuiltins | undefined;
+
+  private constructor(revision: string, policy: LoadedPolicy, memory: WebAssembly.Memory, builtins: HostBuiltins | undefined) {
+    this.revision = revision;
+    this.policy = policy;
+    this.memory = memory;
+    this.builtins = builtins;
+    this.entrypoints = new Set(Object.keys(policy.entrypoints));
+  }
+
+  /** Instantiates the bundle's wasm and installs its data; throws {@link BundleError} when it cannot. */
+  static async load(bundle: Bundle, options: EngineOptions): Promise<WasmEngine> {
+    const descriptor = { initial: Math.min(5, options.maxMemoryPages), maximum: options.maxMemoryPages };
+    let policy: LoadedPolicy;
+    try {
+      policy = await loadPolicy(bundle.wasm as Uint8Array<ArrayBuffer>, descriptor, options.builtins?.functions ?? {});
+      policy.setData(bundle.data);
+    } catch (thrown) {
+      throw new BundleError(`cannot load the bundle's wasm: ${describeThrown(thrown)}`, thrown);
+    }
+    return new WasmEngine(bundle.manifest.revision, policy, policy.mem, options.builtins);
+  }
+
+  /** Current size of the instance's linear memory in bytes (it grows, never shrinks). */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /**
+   * Evaluates `entrypoint` on a ready JSON input (see {@link jsonToInputBuffer}) and returns the
+   * rule's value. Undefined results and every failure throw {@link PolicyEvaluationError}.
+   */
+  evaluate(entrypoint: string, input: ArrayBuffer): unknown {
+    if (!this.entrypoints.has(entrypoint)) {
+      throw new PolicyEvaluationError('policy.evaluation_error', `entrypoint ${entrypoint} is not compiled into revision ${this.revision}`);
+    }
+    let resultSet: unknown;
+    try {
+      this.builtins?.beginEvaluation();
+      resultSet = this.policy.evaluate(input, entrypoint);
+    } catch (thrown) {
+      throw toPolicyError(thrown);
+    }
+    if (!Array.isArray(resultSet) || resultSet.length === 0) {
+      throw new PolicyEvaluationError('policy.undefined_result', `${entrypoint} is undefined for this input`);
+    }
+    const first: unknown = resultSet[0];
+    if (first === null || typeof first !== 'object' || !('result' in first)) {
+      throw new PolicyEvaluationError('policy.invalid_result', `${entrypoint} returned a malformed result set`);
+    }
+    return (first as { result: unknown }).result;
+  }
+}
+
+/** Classifies anything the SDK or a builtin threw. */
+function toPolicyError(thrown: unknown): PolicyEvaluationError {
+  if (thrown instanceof RangeError || /out of memory|malloc/i.test(describeThrown(thrown))) {
+    return new PolicyEvaluationError('policy.memory_exceeded', 'policy evaluation exceeded the WebAssembly memory ceiling', thrown);
+  }
+  const message = describeThrown(thrown);
+  if (thrown instanceof Error && thrown.name === 'BuiltinError') {
+    return new PolicyEvaluationError('policy.builtin_error', message, thrown);
+  }
+  if (message.startsWith('not implemented: built-in function')) {
+    return new PolicyEvaluationError('policy.builtin_error', message, thrown);
+  }
+  return new PolicyEvaluationError('policy.evaluation_error', `policy evaluation failed: ${message}`, thrown);
+}
