@@ -1,0 +1,104 @@
+/**
+ * The few file operations the file store needs, behind an interface so tests can count fsyncs
+ * (to prove group commit batches) and inject ENOSPC/EIO without filling a real disk.
+ */
+import { constants } from 'node:fs';
+import { link, mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+
+/** An open file, positioned writes only (the store tracks its own end offset). */
+export interface AuditFile {
+  /** Writes at `position`; may write fewer bytes than asked (returns how many). */
+  write(data: Buffer, position: number): Promise<number>;
+  read(buffer: Buffer, position: number): Promise<number>;
+  /** fdatasync: returns once written bytes and the file size are on stable storage. */
+  sync(): Promise<void>;
+  truncate(length: number): Promise<void>;
+  /** Size, and link count (0 once the file was removed from its directory). */
+  stat(): Promise<{ size: number; nlink: number }>;
+  close(): Promise<void>;
+}
+
+/** Opening files and the directory operations around them. */
+export interface AuditFs {
+  /** `create` fails if the file exists; `open` fails if it does not; `read` is read-only. */
+  open(path: string, mode: 'create' | 'open' | 'read'): Promise<AuditFile>;
+  readText(path: string): Promise<string>;
+  mkdirp(path: string): Promise<void>;
+  /** fsync on a directory, so a created, renamed or linked name survives a crash. */
+  syncDir(path: string): Promise<void>;
+  /** Hard link; fails with EEXIST rather than replacing `to`. */
+  link(from: string, to: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+}
+
+class NodeAuditFile implements AuditFile {
+  readonly #handle: FileHandle;
+
+  constructor(handle: FileHandle) {
+    this.#handle = handle;
+  }
+
+  async write(data: Buffer, position: number): Promise<number> {
+    return (await this.#handle.write(data, 0, data.length, position)).bytesWritten;
+  }
+
+  async read(buffer: Buffer, position: number): Promise<number> {
+    return (await this.#handle.read(buffer, 0, buffer.length, position)).bytesRead;
+  }
+
+  sync(): Promise<void> {
+    return this.#handle.datasync();
+  }
+
+  truncate(length: number): Promise<void> {
+    return this.#handle.truncate(length);
+  }
+
+  async stat(): Promise<{ size: number; nlink: number }> {
+    const stats = await this.#handle.stat();
+    return { size: stats.size, nlink: stats.nlink };
+  }
+
+  close(): Promise<void> {
+    return this.#handle.close();
+  }
+}
+
+/** The real file system. */
+export const nodeAuditFs: AuditFs = {
+  async open(path, mode) {
+    const flags =
+      mode === 'create'
+        ? constants.O_RDWR | constants.O_CREAT | constants.O_EXCL
+        : mode === 'open'
+          ? constants.O_RDWR
+          : constants.O_RDONLY;
+    return new NodeAuditFile(await open(path, flags, 0o640));
+  },
+  readText: (path) => readFile(path, 'utf8'),
+  mkdirp: async (path) => {
+    await mkdir(path, { recursive: true });
+  },
+  async syncDir(path) {
+    const handle = await open(path, constants.O_RDONLY);
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+  link: (from, to) => link(from, to),
+  rename: (from, to) => rename(from, to),
+  unlink: (path) => unlink(path),
+};
+
+/** Writes all of `data` at `position`, looping over short writes (ENOSPC can write part). */
+export async function writeAll(file: AuditFile, data: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const written = await file.write(data.subarray(done), position + done);
+    if (written <= 0) throw new Error('write made no progress');
+    done += written;
+  }
+}
