@@ -1,0 +1,157 @@
+# METADATA
+# title: Configuration check
+# description: >-
+#   Consistency of data.regent.config: every name the policies look up must resolve, so a
+#   typo in the data cannot silently turn a rule off. `problems` is empty for a good
+#   configuration; the tests assert that it is for the shipped one.
+package regent.config_check
+
+import data.regent.request
+
+_cfg := data.regent.config
+
+# problems lists every inconsistency in the configuration, as sentences.
+problems := (((((_lattice | _audiences) | _systems) | _agents_roles_tools) | _labels) | _walls_declassifiers) | (_detectors | _activity)
+
+_known(level) if _cfg.classifications[level] != null
+
+_lattice contains "classifications: ranks must be distinct integers" if {
+	ranks := [r | some r in _cfg.classifications]
+	count({r | some r in ranks}) != count(ranks)
+}
+
+_lattice contains concat("", ["classifications.", name, ": rank must be an integer"]) if {
+	some name, r in _cfg.classifications
+	not _integer(r)
+}
+
+_integer(x) if {
+	is_number(x)
+	round(x) == x
+}
+
+_audiences contains concat("", ["audiences.", name, ": clearance '", _str(a.clearance), "' is not a classification"]) if {
+	some name, a in _cfg.audiences
+	not _known(a.clearance)
+}
+
+_systems contains concat("", ["systems.", name, ": classification '", _str(s.classification), "' is not a classification"]) if {
+	some name, s in _cfg.systems
+	not _known(s.classification)
+}
+
+_agents_roles_tools contains concat("", ["agents.", agent, ": role '", role, "' is not defined in roles"]) if {
+	some agent, a in _cfg.agents
+	some role in a.roles
+	not _cfg.roles[role]
+}
+
+_agents_roles_tools contains concat("", ["roles.", role, ": tool '", tool, "' is not defined in tools"]) if {
+	some role, r in _cfg.roles
+	some tool in r.tools
+	not _cfg.tools[tool]
+}
+
+_agents_roles_tools contains concat("", ["tools.", tool, ": kind '", _str(kind), "' is not one of read, write, send, delete, execute"]) if {
+	some tool, t in _cfg.tools
+	some kind in t.kinds
+	not kind in request.kinds
+}
+
+_agents_roles_tools contains concat("", ["tools.", tool, ": system '", _str(t.system), "' is not defined in systems"]) if {
+	some tool, t in _cfg.tools
+	not _cfg.systems[t.system]
+}
+
+_labels contains concat("", ["labels.", label, ": classification '", _str(l.classification), "' is not a classification"]) if {
+	some label, l in _cfg.labels
+	not _known(l.classification)
+}
+
+_labels contains concat("", ["labels.", label, ": owning system '", system, "' is not defined in systems"]) if {
+	some label, l in _cfg.labels
+	some system in l.systems
+	not _cfg.systems[system]
+}
+
+_labels contains concat("", ["known_fields.", system, ": '", path, "' must start with /payload/"]) if {
+	some system, paths in _cfg.known_fields
+	some path, _ in paths
+	not request.payload_pointer(path)
+}
+
+_labels contains concat("", ["known_fields.", system, ": '", path, "' names label '", label, "', which is not defined in labels"]) if {
+	some system, paths in _cfg.known_fields
+	some path, labels in paths
+	some label in labels
+	not _cfg.labels[label]
+}
+
+_labels contains concat("", ["known_fields.", system, ": system is not defined in systems"]) if {
+	some system, _ in _cfg.known_fields
+	not _cfg.systems[system]
+}
+
+_walls_declassifiers contains concat("", ["chinese_walls.", name, ": label '", label, "' is not defined in labels"]) if {
+	some name, wall in _cfg.chinese_walls
+	some label in wall.labels
+	not _cfg.labels[label]
+}
+
+_walls_declassifiers contains concat("", ["chinese_walls.", name, ": a conflict class needs at least two labels"]) if {
+	some name, wall in _cfg.chinese_walls
+	count(wall.labels) < 2
+}
+
+_walls_declassifiers contains concat("", ["declassifiers.", tool, ": tool is not defined in tools"]) if {
+	some tool, _ in _cfg.declassifiers
+	not _cfg.tools[tool]
+}
+
+_walls_declassifiers contains concat("", ["declassifiers.", tool, ": label '", label, "' is not defined in labels"]) if {
+	some tool, d in _cfg.declassifiers
+	some label in d.labels
+	not _cfg.labels[label]
+}
+
+_detectors contains concat("", ["detectors.types.", type, ": category must be secret or personal"]) if {
+	some type, t in _cfg.detectors.types
+	not t.category in {"secret", "personal"}
+}
+
+_detectors contains concat("", ["detectors.types.", type, ": a personal type needs a label defined in labels"]) if {
+	some type, t in _cfg.detectors.types
+	t.category == "personal"
+	not _cfg.labels[t.label]
+}
+
+_detectors contains concat("", ["detectors.deny_types: '", type, "' is not in detectors.types"]) if {
+	some type in _cfg.detectors.deny_types
+	not _cfg.detectors.types[type]
+}
+
+_detectors contains concat("", ["detectors.secret_stores: '", system, "' is not defined in systems"]) if {
+	some system in _cfg.detectors.secret_stores
+	not _cfg.systems[system]
+}
+
+_activity contains "activity.restricted_read_burst.classification is not a classification" if {
+	not _known(_cfg.activity.restricted_read_burst.classification)
+}
+
+_activity contains concat("", ["activity.", path, " must be a positive integer"]) if {
+	some path, value in {
+		"restricted_read_burst.max_reads": object.get(_cfg.activity, ["restricted_read_burst", "max_reads"], null),
+		"denial_streak.max_denials": object.get(_cfg.activity, ["denial_streak", "max_denials"], null),
+	}
+	not _positive_integer(value)
+}
+
+_positive_integer(x) if {
+	_integer(x)
+	x > 0
+}
+
+_str(x) := x if is_string(x)
+
+else := "(missing)"

@@ -1,0 +1,420 @@
+# METADATA
+# title: regent decision tests
+# description: >-
+#   End-to-end tests of data.regent.decision on the shipped configuration: the README
+#   examples, the HR incident, the competitor wall, one case per reason code, the shape the
+#   contract demands, and monotonicity properties.
+package regent_test
+
+import data.regent
+
+# --- fixtures: the README examples ----------------------------------------------------------
+
+# README "allow": the HR assistant reads one employee for alice, who is cleared for it.
+readme_allow := {
+	"agent": {"id": "hr-assistant", "on_behalf_of": {"id": "alice", "groups": ["hr"], "clearance": "restricted"}},
+	"action": {
+		"tool": "workday.read_employee", "kind": "read",
+		"resource": {"system": "workday", "id": "emp-42", "labels": ["pii", "compensation"], "classification": "restricted"},
+	},
+}
+
+# README "deny": restricted compensation from workday posted to a company-wide channel.
+readme_deny := {
+	"agent": {"id": "hr-assistant"},
+	"action": {"tool": "slack.post_message", "kind": "send", "resource": {"system": "slack", "id": "#general"}},
+	"data_flow": {
+		"sources": [{"system": "workday", "labels": ["pii", "compensation"], "classification": "restricted"}],
+		"destination": {"system": "slack", "audience": "all_employees"},
+	},
+	"payload": {"text": "Bob's salary is 180000"},
+}
+
+# README "redact": an internal staff list whose salaries and home addresses must not reach
+# all employees; the rest may go.
+readme_redact := {
+	"agent": {"id": "hr-assistant"},
+	"action": {"tool": "slack.post_message", "kind": "send", "resource": {"system": "slack", "id": "#general"}},
+	"data_flow": {
+		"sources": [{"system": "workday", "labels": ["pii", "compensation"], "classification": "internal"}],
+		"destination": {"system": "slack", "audience": "all_employees"},
+	},
+	"payload": {"employees": [
+		{"name": "Bob", "title": "Engineer", "salary": 180000},
+		{"name": "Eve", "title": "Designer", "salary": 170000, "home_address": "1 Main St"},
+	]},
+}
+
+test_readme_allow if {
+	d := regent.decision with input as readme_allow
+	d == {
+		"decision": "allow", "reasons": [], "redactions": [],
+		"session": {"add_labels": ["compensation", "pii"], "declassify": []},
+	}
+}
+
+test_readme_deny if {
+	d := regent.decision with input as readme_deny
+	d.decision == "deny"
+	[r.code | some r in d.reasons] == ["flow.audience_not_cleared"]
+	r := d.reasons[0]
+	r.details == {
+		"sources": ["workday"], "labels": ["compensation", "pii"], "destination": "slack",
+		"audience": "all_employees", "classification": "restricted", "clearance": "internal",
+	}
+	contains(r.message, "workday")
+	contains(r.message, "compensation")
+	contains(r.message, "slack")
+	contains(r.alternative, "individual")
+	d.redactions == []
+	d.session == {"add_labels": [], "declassify": []}
+}
+
+test_readme_redact if {
+	d := regent.decision with input as readme_redact
+	d.decision == "redact"
+	[r.path | some r in d.redactions] == ["/payload/employees/*/home_address", "/payload/employees/*/salary"]
+	[r.code | some r in d.reasons] == ["flow.redacted_label", "flow.redacted_label"]
+	{l | some r in d.reasons; some l in r.details.labels} == {"compensation", "pii"}
+	d.session.add_labels == ["compensation", "pii"]
+}
+
+# --- the incident: HR assistant, alice, workday -> slack -> email ---------------------------
+
+_alice := {"id": "alice", "groups": ["hr"], "clearance": "restricted"}
+
+incident_read := {
+	"agent": {"id": "hr-assistant", "on_behalf_of": _alice},
+	"action": {
+		"tool": "workday.read_employee", "kind": "read",
+		"resource": {"system": "workday", "id": "emp-42", "labels": ["pii", "compensation"], "classification": "restricted"},
+	},
+	"session": {"id": "sess-7f3a", "labels": [], "systems": [], "steps": 0},
+}
+
+_tainted_session := {
+	"id": "sess-7f3a", "labels": ["compensation", "pii"], "systems": ["workday"],
+	"classification": "restricted", "steps": 1,
+}
+
+incident_post := {
+	"agent": {"id": "hr-assistant", "on_behalf_of": _alice},
+	"action": {"tool": "slack.post_message", "kind": "send", "resource": {"system": "slack", "id": "#general"}},
+	"data_flow": {"destination": {"system": "slack", "audience": "all_employees"}},
+	"payload": {"text": "Here is the compensation summary you asked for."},
+	"session": _tainted_session,
+}
+
+incident_email := {
+	"agent": {"id": "hr-assistant", "on_behalf_of": _alice},
+	"action": {"tool": "email.send", "kind": "send"},
+	"data_flow": {"destination": {"system": "email", "recipients": [{"id": "alice", "clearance": "restricted"}]}},
+	"payload": {"subject": "Compensation summary", "body": "..."},
+	"session": _tainted_session,
+}
+
+test_incident_read_is_allowed_and_taints_the_session if {
+	d := regent.decision with input as incident_read
+	d.decision == "allow"
+	d.session.add_labels == ["compensation", "pii"]
+}
+
+test_incident_post_to_all_employees_is_denied_naming_workday if {
+	d := regent.decision with input as incident_post
+	d.decision == "deny"
+	some r in d.reasons
+	r.code == "flow.audience_not_cleared"
+	r.details.sources == ["workday"]
+	contains(r.message, "workday")
+	contains(r.message, "all_employees")
+}
+
+test_incident_email_to_cleared_individual_is_allowed if {
+	d := regent.decision with input as incident_email
+	d.decision == "allow"
+	d.reasons == []
+}
+
+# --- Chinese wall: competitor B after competitor A ------------------------------------------
+
+_account(customer) := {
+	"agent": {"id": "sales-assistant"},
+	"action": {
+		"tool": "salesforce.read_account", "kind": "read",
+		"resource": {"system": "salesforce", "id": concat("", [customer, "-001"]), "labels": [concat("", ["customer:", customer])]},
+	},
+}
+
+test_first_competitor_is_allowed if {
+	d := regent.decision with input as object.union(_account("acme"), {"session": {"id": "s1", "labels": [], "systems": []}})
+	d.decision == "allow"
+	d.session.add_labels == ["customer:acme"]
+}
+
+test_competitor_b_after_competitor_a_is_denied if {
+	inp := object.union(_account("globex"), {"session": {
+		"id": "s1", "labels": ["customer:acme"], "systems": ["salesforce"],
+		"classification": "confidential",
+	}})
+	d := regent.decision with input as inp
+	d.decision == "deny"
+	[r.code | some r in d.reasons] == ["flow.chinese_wall"]
+	contains(d.reasons[0].message, "customer:acme")
+	contains(d.reasons[0].message, "customer:globex")
+}
+
+test_same_customer_again_is_allowed if {
+	inp := object.union(_account("acme"), {"session": {
+		"id": "s1", "labels": ["customer:acme"], "systems": ["salesforce"],
+		"classification": "confidential",
+	}})
+	d := regent.decision with input as inp
+	d.decision == "allow"
+}
+
+test_non_competitor_after_competitor_is_allowed if {
+	inp := object.union(_account("initech"), {"session": {
+		"id": "s1", "labels": ["customer:acme"], "systems": ["salesforce"],
+		"classification": "confidential",
+	}})
+	d := regent.decision with input as inp
+	d.decision == "allow"
+}
+
+# --- declassification only by the approved tool ---------------------------------------------
+
+_summarize(tool) := {
+	"agent": {"id": "hr-assistant"},
+	"action": {"tool": tool, "kind": "execute"},
+	"data_flow": {"sources": [{"system": "workday", "labels": ["compensation"], "classification": "restricted"}]},
+	"session": _tainted_session,
+}
+
+test_approved_summarizer_declassifies if {
+	d := regent.decision with input as _summarize("docs.approved_summarizer")
+	d.decision == "allow"
+	d.session == {"add_labels": [], "declassify": ["compensation", "pii"]}
+}
+
+# regent.session tests every registered tool; this checks the decision passes it through.
+test_unapproved_summarizer_does_not_declassify if {
+	d := regent.decision with input as _summarize("docs.summarize")
+	d.decision == "allow"
+	d.session == {"add_labels": ["compensation"], "declassify": []}
+}
+
+test_declassify_is_empty_on_deny if {
+	inp := object.union(_summarize("docs.approved_summarizer"), {"agent": {"id": "sales-assistant"}})
+	d := regent.decision with input as inp
+	d.decision == "deny"
+	d.session.declassify == []
+}
+
+# --- one input per reason code ----------------------------------------------------------------
+
+_send(overrides) := object.union(
+	{
+		"agent": {"id": "hr-assistant"},
+		"action": {"tool": "slack.post_message", "kind": "send"},
+		"data_flow": {"destination": {"system": "slack", "audience": "all_employees"}},
+		"payload": {"text": "hello"},
+	},
+	overrides,
+)
+
+_read(overrides) := object.union(
+	{
+		"agent": {"id": "hr-assistant"},
+		"action": {
+			"tool": "workday.read_employee", "kind": "read",
+			"resource": {"system": "workday", "id": "emp-42", "classification": "confidential"},
+		},
+	},
+	overrides,
+)
+
+deny_cases := {
+	"input.malformed": _send({"data_flow": {"sources": "workday"}}),
+	"agent.unknown": _send({"agent": {"id": "mallory-bot"}}),
+	"tool.unknown": _send({"action": {"tool": "slack.delete_workspace", "kind": "delete"}}),
+	"tool.kind_mismatch": _send({"action": {"tool": "slack.post_message", "kind": "read"}}),
+	"tool.not_allowed": _read({"agent": {"id": "sales-assistant"}}),
+	"tool.system_mismatch": _send({"data_flow": {"destination": {"system": "email", "audience": "team"}}}),
+	"flow.audience_unknown": _send({"data_flow": {"destination": {"system": "slack", "audience": "the_internet"}}}),
+	"flow.audience_not_cleared": readme_deny,
+	"flow.classification_unknown": _send({"data_flow": {"sources": [{"system": "workday", "classification": "top-secret"}]}}),
+	"flow.label_unknown": _send({"data_flow": {"sources": [{"system": "workday", "labels": ["blood_type"], "classification": "internal"}]}}),
+	"flow.chinese_wall": _read({
+		"agent": {"id": "sales-assistant"},
+		"action": {"tool": "salesforce.read_account", "kind": "read", "resource": {"system": "salesforce", "labels": ["customer:globex"]}},
+		"session": {"id": "s", "labels": ["customer:acme"], "systems": ["salesforce"], "classification": "confidential"},
+	}),
+	"principal.clearance_unknown": _read({"agent": {"id": "hr-assistant", "on_behalf_of": {"id": "bob", "clearance": "secret"}}}),
+	"principal.clearance_exceeded": _read({"agent": {"id": "hr-assistant", "on_behalf_of": {"id": "bob", "clearance": "internal"}}}),
+	"detect.type_unknown": _send({"detected": [{"type": "dna_sequence", "path": "/payload/text"}]}),
+	"detect.denied_type": _send({"detected": [{"type": "private_key", "path": "/payload/text"}]}),
+	"activity.restricted_read_burst": _read({
+		"action": {"tool": "workday.read_employee", "kind": "read", "resource": {"system": "workday", "classification": "restricted"}},
+		"activity": {"agent": {"window_seconds": 300, "restricted_reads": 5}},
+	}),
+	"activity.denial_streak": _send({"activity": {"session": {"window_seconds": 300, "denials": 3}}}),
+}
+
+test_each_deny_code[code] if {
+	some code, inp in deny_cases
+	d := regent.decision with input as inp
+	d.decision == "deny"
+	[r.code | some r in d.reasons] == [code]
+	_contract_ok(d)
+}
+
+redact_cases := {
+	"flow.redacted_label": readme_redact,
+	"detect.secret_redacted": _send({"detected": [{"type": "api_key", "path": "/payload/text"}]}),
+}
+
+test_each_redact_code[code] if {
+	some code, inp in redact_cases
+	d := regent.decision with input as inp
+	d.decision == "redact"
+	{r.code | some r in d.reasons} == {code}
+	_contract_ok(d)
+}
+
+test_default_deny_for_a_non_object_input if {
+	d := regent.decision with input as "not an object"
+	d.decision == "deny"
+	[r.code | some r in d.reasons] == ["policy.default_deny"]
+}
+
+test_default_deny_when_a_rule_fails_to_evaluate if {
+	# A configuration without roles cannot say the tool is allowed; the decision still
+	# answers, and answers deny.
+	d := regent.decision with input as readme_allow with data.regent.config.tools as null
+	d.decision == "deny"
+}
+
+# --- contract shape ------------------------------------------------------------------------
+
+# _contract_ok holds for a decision of exactly the shape docs/policy-contract.md demands.
+_contract_ok(d) if {
+	{k | some k, _ in d} == {"decision", "reasons", "redactions", "session"}
+	_verdict_ok(d)
+	every r in d.reasons {
+		is_string(r.code)
+		is_string(r.message)
+		r.message != ""
+		is_object(object.get(r, "details", {}))
+		is_string(object.get(r, "alternative", ""))
+	}
+	every x in d.redactions {
+		startswith(x.path, "/payload/")
+		is_string(x.reason)
+	}
+	{k | some k, _ in d.session} == {"add_labels", "declassify"}
+}
+
+_verdict_ok(d) if {
+	d.decision == "deny"
+	count(d.reasons) > 0
+	d.redactions == []
+}
+
+_verdict_ok(d) if {
+	d.decision == "redact"
+	count(d.redactions) > 0
+}
+
+_verdict_ok(d) if {
+	d.decision == "allow"
+	d.redactions == []
+	d.reasons == []
+}
+
+test_shape_follows_the_contract[note] if {
+	some note, inp in {
+		"readme_allow": readme_allow, "readme_deny": readme_deny, "readme_redact": readme_redact,
+		"empty object": {},
+	}
+	d := regent.decision with input as inp
+	_contract_ok(d)
+}
+
+test_deny_reasons_are_sorted_by_code if {
+	inp := object.union(readme_deny, {
+		"agent": {"id": "hr-assistant", "on_behalf_of": {"id": "bob", "clearance": "internal"}},
+		"detected": [{"type": "dna_sequence", "path": "/payload/text"}],
+	})
+	d := regent.decision with input as inp
+	codes := [r.code | some r in d.reasons]
+	codes == ["detect.type_unknown", "flow.audience_not_cleared", "principal.clearance_exceeded"]
+	codes == sort(codes)
+}
+
+# --- monotonicity: more labels or a higher classification never turn deny into allow -------
+
+# A label per kind of effect: a restricted lattice label, a Chinese-wall label, a low label.
+_more_labels := {"compensation", "customer:globex", "source_code"}
+
+_denied := {
+	"readme_deny": readme_deny,
+	"incident_post": incident_post,
+	"chinese_wall": deny_cases["flow.chinese_wall"],
+}
+
+_with_label(inp, "source", label) := object.union(inp, {"data_flow": {"sources": [object.union(s, {"labels": array.concat(object.get(s, "labels", []), [label])}) |
+	some s in object.get(inp, ["data_flow", "sources"], [{"system": "workday", "classification": "internal"}])
+]}})
+
+_with_label(inp, "resource", label) := object.union(inp, {"action": {"resource": {"labels": array.concat(object.get(inp, ["action", "resource", "labels"], []), [label])}}})
+
+_with_label(inp, "session", label) := object.union(inp, {"session": {"id": "s", "labels": array.concat(object.get(inp, ["session", "labels"], []), [label])}})
+
+test_adding_a_label_keeps_deny[[note, where, label]] if {
+	some note, inp in _denied
+	some where in ["source", "resource", "session"]
+	some label in _more_labels
+	d := regent.decision with input as _with_label(inp, where, label)
+	d.decision == "deny"
+}
+
+test_raising_a_source_classification_keeps_deny[[note, level]] if {
+	some note, inp in _denied
+	some level, _ in data.regent.config.classifications
+	d := regent.decision with input as _with_source_level(inp, level)
+	d.decision == "deny"
+}
+
+# Raises every source's classification to at least level (adds a workday source if none).
+_with_source_level(inp, level) := object.union(inp, {"data_flow": {"sources": [object.union(s, {"classification": _max_level(object.get(s, "classification", "public"), level)}) |
+	some s in object.get(inp, ["data_flow", "sources"], [{"system": "workday", "classification": "public"}])
+]}})
+
+_max_level(a, b) := a if data.regent.config.classifications[a] >= data.regent.config.classifications[b]
+
+_max_level(a, b) := b if data.regent.config.classifications[a] < data.regent.config.classifications[b]
+
+# A redaction may turn into a deny when a label is added, never into an allow.
+test_adding_a_label_to_a_redaction_never_allows[label] if {
+	some label in _more_labels
+	d := regent.decision with input as _with_label(readme_redact, "source", label)
+	d.decision in {"redact", "deny"}
+}
+
+# Unknown values anywhere deny, never count as low.
+# Agents, tools, audiences, labels, detector types and source classifications are covered
+# by test_each_deny_code; these are the other places an unknown value can hide.
+unknown_cases := {
+	"recipient clearance": _send({"data_flow": {"destination": {"system": "slack", "recipients": [{"id": "x", "clearance": "low"}]}}}),
+	"no audience on a send": object.remove(_send({}), ["data_flow"]),
+	"source system without default": _send({"data_flow": {"sources": [{"system": "sharepoint"}]}}),
+	"session classification": _send({"session": {"id": "s", "labels": [], "systems": [], "classification": "fuzzy"}}),
+	"resource classification": _read({"action": {"tool": "workday.read_employee", "kind": "read", "resource": {"system": "workday", "classification": "?"}}}),
+	"missing principal clearance": _read({"agent": {"id": "hr-assistant", "on_behalf_of": {"id": "bob"}}}),
+}
+
+test_unknown_values_deny[note] if {
+	some note, inp in unknown_cases
+	d := regent.decision with input as inp
+	d.decision == "deny"
+}

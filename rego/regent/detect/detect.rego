@@ -1,0 +1,89 @@
+# METADATA
+# title: Detector findings
+# description: >-
+#   Handles the findings of regent's detectors (input.detected: type and path, never values).
+#   The types form a closed list in data.regent.config.detectors.types; an unknown type denies.
+#   Secrets are redacted from any send or write whose destination system is not a secret
+#   store; personal-data types become field tags of their label (see regent.redact); types
+#   listed in deny_types deny where they would otherwise be redacted.
+package regent.detect
+
+import data.regent.text
+
+_config := data.regent.config.detectors
+
+_outgoing := {"send", "write"}
+
+# secret_store holds for a system listed in detectors.secret_stores.
+secret_store(system) if system in _config.secret_stores
+
+# leaking_secrets are the secret findings of a send or write to a system that is not a
+# secret store.
+leaking_secrets(req, dest) := {d |
+	req.kind in _outgoing
+	not secret_store(dest.system)
+	some d in req.detected
+	_config.types[d.type].category == "secret"
+}
+
+# secret_redactions returns {redactions, reasons} for the leaking secrets.
+secret_redactions(req, dest) := {
+	"redactions": {{"path": d.path, "reason": concat("", ["detected ", d.type, ", which may leave only to a secret store"])} |
+		some d in leaking
+	},
+	"reasons": {_secret_reason(type, leaking, dest) | some type in {d.type | some d in leaking}},
+} if {
+	leaking := leaking_secrets(req, dest)
+}
+
+_secret_reason(type, leaking, dest) := {
+	"code": "detect.secret_redacted",
+	"message": concat("", [
+		"Removed the ", type, " detected at ", text.list(paths), " before it goes to ",
+		dest.name, ", which is not a secret store.",
+	]),
+	"details": object.union(dest.details, {"detections": [type], "paths": sort(paths)}),
+} if {
+	paths := {d.path | some d in leaking; d.type == type}
+}
+
+# deny returns the detector deny reasons, given the destination and the redaction plan.
+deny(req, dest, plan) := _unknown_types(req) | _denied_types(req, dest, plan)
+
+_unknown_types(req) := {{
+	"code": "detect.type_unknown",
+	"message": concat("", [
+		"The detector type(s) ", text.list(unknown), " are not in the closed list this policy",
+		" knows, so the findings cannot be handled safely.",
+	]),
+	"details": {"detections": sort(unknown)},
+}} if {
+	unknown := {d.type | some d in req.detected; not _config.types[d.type]}
+	count(unknown) > 0
+} else := set()
+
+_denied_types(req, dest, plan) := {_denied_reason(type, found, dest) | some type in {d.type | some d in found}} if {
+	found := {d |
+		some d in req.detected
+		d.type in _config.deny_types
+		_would_redact(d, req, dest, plan)
+	}
+}
+
+_would_redact(d, req, dest, _) if d in leaking_secrets(req, dest)
+
+_would_redact(d, _, _, plan) if {
+	_config.types[d.type].category == "personal"
+	_config.types[d.type].label in plan.redacted_labels
+}
+
+_denied_reason(type, found, dest) := {
+	"code": "detect.denied_type",
+	"message": concat("", [
+		"A ", type, " was detected at ", text.list(paths), " on its way to ", dest.name,
+		"; this type is configured to deny rather than be redacted.",
+	]),
+	"details": object.union(dest.details, {"detections": [type], "paths": sort(paths)}),
+} if {
+	paths := {d.path | some d in found; d.type == type}
+}
