@@ -20,8 +20,15 @@ export const arbName = fc.oneof(
   { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 6, unit: 'grapheme' }) },
 );
 
-/** A classification: known names, plus one the rank table does not know. */
-export const arbClassification = fc.constantFrom('public', 'internal', 'confidential', 'restricted', 'top-secret');
+/** A classification: known names, plus two the rank table does not know (they tie, ranking above all). */
+export const arbClassification = fc.constantFrom(
+  'public',
+  'internal',
+  'confidential',
+  'restricted',
+  'top-secret',
+  'mystery',
+);
 
 const arbSet = fc.uniqueArray(arbName, { maxLength: 5 }).map((xs) => xs.sort());
 
