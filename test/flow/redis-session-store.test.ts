@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { createClient } from 'redis';
 import { SessionStoreUnavailableError } from '../../src/flow/errors.ts';
-import { RedisSessionStore, type RedisSessionStoreOptions } from '../../src/flow/redis-session-store.ts';
+import { RedisSessionStore } from '../../src/flow/redis-session-store.ts';
 import { advanceState, emptyState, type SessionState } from '../../src/flow/session-state.ts';
 import { start, type TestRedis } from '../support/redis-server.ts';
 import { arbEffects, RANKS } from './arbitraries.ts';
@@ -22,7 +22,9 @@ after(async () => {
 });
 
 /** A store on the test Redis with short timeouts, closed after the file. */
-async function open(options: Partial<RedisSessionStoreOptions> = {}): Promise<RedisSessionStore> {
+async function open(
+  options: { keyPrefix?: string; idleTtlSeconds?: number; now?: () => number } = {},
+): Promise<RedisSessionStore> {
   const store = new RedisSessionStore({
     url: redis.url,
     ranks: RANKS,
@@ -30,7 +32,7 @@ async function open(options: Partial<RedisSessionStoreOptions> = {}): Promise<Re
     commandTimeoutMs: 300,
     reconnectMaxDelayMs: 200,
     ...options,
-  } as RedisSessionStoreOptions);
+  });
   stores.push(store);
   assert.ok(await store.connection.waitUntilReady(2_000), 'connected to the test Redis');
   return store;
