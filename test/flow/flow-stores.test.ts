@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  activityPort,
+  createFlowStores,
+  sessionPort,
+  SessionStoreUnavailableError,
+  type FlowConfig,
+} from '../../src/flow/index.ts';
+import { start, type TestRedis } from '../support/redis-server.ts';
+import { RANKS } from './arbitraries.ts';
+
+const config: FlowConfig = {
+  ranks: RANKS,
+  sessionTtlSeconds: 60,
+  maxSessions: 100,
+  redisUrl: '',
+  redisKeyPrefix: 'regent:',
+  activityWindowSeconds: 300,
+};
+
+let redis: TestRedis;
+before(async () => {
+  redis = await start();
+});
+after(async () => {
+  await redis.stop();
+});
+
+describe('createFlowStores', () => {
+  const backends: { note: string; config: () => FlowConfig; backend: 'memory' | 'redis' }[] = [
+    { note: 'keeps state in memory when no Redis URL is configured', config: () => config, backend: 'memory' },
+    {
+      note: 'keeps state on Redis when REGENT_REDIS_URL is set',
+      config: () => ({ ...config, redisUrl: redis.url }),
+      backend: 'redis',
+    },
+  ];
+  for (const c of backends) {
+    it(c.note, async () => {
+      const flow = createFlowStores(c.config());
+      await flow.connection?.waitUntilReady(2_000);
+      assert.equal(flow.backend, c.backend);
+      assert.deepEqual(await flow.health(), { ok: true, backend: c.backend });
+      const sessions = sessionPort(flow.sessions);
+      const activity = activityPort(flow.activity, () => Date.parse('2026-11-23T10:00:00Z'));
+
+      const loaded = await sessions.load('sess-7f3a');
+      assert.equal(loaded.version, 0);
+      const update = { add_labels: ['pii'], add_systems: ['workday'], classification: 'restricted', declassify: [] };
+      assert.equal(await sessions.commit('sess-7f3a', loaded.version, update), true);
+      assert.equal(
+        await sessions.commit('sess-7f3a', loaded.version, update),
+        false,
+        'a stale version is a conflict, not an error',
+      );
+      const { view } = await sessions.load('sess-7f3a');
+      assert.deepEqual(
+        [view.labels, view.systems, view.classification, view.steps],
+        [['pii'], ['workday'], 'restricted', 1],
+      );
+
+      await activity.record('hr-assistant', 'sess-7f3a', {
+        decision: 'deny',
+        restrictedRead: true,
+        system: 'workday',
+        bytesOut: 10,
+      });
+      assert.deepEqual(await activity.read('hr-assistant', null), {
+        agent: { window_seconds: 300, actions: 1, denials: 1, restricted_reads: 1, distinct_systems: 1, bytes_out: 10 },
+      });
+
+      await flow.close();
+      await assert.rejects(sessions.load('sess-7f3a'), SessionStoreUnavailableError);
+    });
+  }
+});
