@@ -28,7 +28,10 @@ export interface FlowSource {
 export interface FlowDestination {
   system: string | null;
   audience: string | null;
+  /** Recipient ids (up to 64; empty when the caller only knows how many). */
   recipients: string[];
+  /** How many recipients there were, even when their ids were clipped or not given. */
+  recipient_count: number;
 }
 
 /** The shape of the data movement a tool call makes, with no payload values in it. */
@@ -176,6 +179,7 @@ export function dataFlowSummary(input: unknown): DataFlowSummary {
             recipients: asArray(destination['recipients'], clip)
               .map((r) => str(asObject(r)['id'], clip))
               .filter((id): id is string => id !== null),
+            recipient_count: Array.isArray(destination['recipients']) ? destination['recipients'].length : 0,
           },
     field_labels: [...fieldLabels].sort().slice(0, MAX_ITEMS),
     truncated: clip.truncated,

@@ -26,7 +26,7 @@ export function decision(i: number, over: Partial<DecisionEntry> = {}): Decision
     data_flow: {
       resource: null,
       sources: [{ system: 'workday', labels: ['pii'], classification: 'restricted' }],
-      destination: { system: 'slack', audience: 'all_employees', recipients: [] },
+      destination: { system: 'slack', audience: 'all_employees', recipients: [], recipient_count: 0 },
       field_labels: [],
       truncated: false,
     },

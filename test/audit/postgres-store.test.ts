@@ -4,6 +4,9 @@
  * once the server is back).
  */
 import assert from 'node:assert/strict';
+import { execFile as execFileCb } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { AuditUnavailableError } from '../../src/audit/errors.ts';
@@ -82,6 +85,42 @@ describe('postgres store: several replicas', () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+describe('postgres store: export', () => {
+  it('exports the trail from the database as raw records that verify, with filters applied', async () => {
+    const table = 'audit_export';
+    const store = await PostgresAuditStore.open(options(table));
+    for (let i = 1; i <= 30; i += 1) {
+      await store.append(decision(i, { agent: { id: i % 2 === 0 ? 'even-agent' : 'odd-agent', on_behalf_of: null } }));
+    }
+    await store.close();
+    const script = join(import.meta.dirname, '..', '..', 'scripts', 'audit-export.ts');
+    const execFile = promisify(execFileCb);
+    const all = await execFile(process.execPath, [
+      script,
+      '--database-url',
+      server.url,
+      '--table',
+      table,
+      '--format',
+      'raw',
+    ]);
+    const lines = all.stdout.trim().split('\n');
+    const result = verifyTrail(lines, { publicKeys: [keys.publicKey] });
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.equal(result.decisions, 30);
+    const even = await execFile(process.execPath, [
+      script,
+      '--database-url',
+      server.url,
+      '--table',
+      table,
+      '--agent',
+      'even-agent',
+    ]);
+    assert.equal(even.stdout.trim().split('\n').length, 15);
   });
 });
 
