@@ -57,7 +57,7 @@ export function luaScript(source: string): LuaScript {
   return { source, sha1: createHash('sha1').update(source).digest('hex') };
 }
 
-// The concrete client type node-redis infers for these options (RESP3, no modules or scripts).
+// Built in one place so that the client type is the one node-redis infers for exactly these options.
 function newClient(url: string, connectTimeoutMs: number, maxDelayMs: number) {
   return createClient({
     url,
@@ -155,7 +155,13 @@ export class RedisConnection {
 
   #connect(): Client {
     const options = this.#options;
-    const client = newClient(options.url, options.connectTimeoutMs ?? 1000, options.reconnectMaxDelayMs ?? 2000);
+    let client: Client;
+    try {
+      client = newClient(options.url, options.connectTimeoutMs ?? 1000, options.reconnectMaxDelayMs ?? 2000);
+    } catch {
+      // The parse error carries the URL, password included; it must not reach a log.
+      throw new RangeError('the Redis URL is not a valid redis:// or rediss:// URL');
+    }
     client.on('error', (err: unknown) => {
       if (this.#reported !== 'down' && client === this.#client) {
         this.#reported = 'down';

@@ -75,3 +75,12 @@ describe('createFlowStores', () => {
     });
   }
 });
+
+describe('RedisConnection', () => {
+  it('refuses a malformed URL without repeating it (it may hold a password)', () => {
+    assert.throws(
+      () => createFlowStores({ ...config, redisUrl: 'redis://:hunter2@[::1' }),
+      (err: Error) => err instanceof RangeError && !err.message.includes('hunter2') && err.cause === undefined,
+    );
+  });
+});
