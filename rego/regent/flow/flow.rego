@@ -234,12 +234,19 @@ join_rank(req, plan) := lattice.join_rank(((_source_levels(req) | {lattice.label
 	residual := plan.labels - plan.redacted_labels
 }
 
-# permitted holds when the flow may go: it is not checked, or the destination's clearance is
-# known and at least the join. The decision requires it (besides the absence of deny
-# reasons) so that a rule that fails to evaluate cannot let a flow through.
-permitted(_, dest, _) if not dest.checked
-
+# permitted holds when every classification and label in use is known and the flow may go:
+# it is not checked, or the destination's clearance is known and at least the join. The
+# decision requires it besides the absence of deny reasons, so that a rule that fails to
+# evaluate cannot let a flow through.
 permitted(req, dest, plan) if {
+	count(_unknown_classifications(req)) == 0
+	count(_unknown_labels(req, plan)) == 0
+	_cleared(req, dest, plan)
+}
+
+_cleared(_, dest, _) if not dest.checked
+
+_cleared(req, dest, plan) if {
 	dest.checked
 	join_rank(req, plan) <= lattice.rank(dest.level)
 }
@@ -250,22 +257,24 @@ _with_alternative(reason, alternative) := object.union(reason, {"alternative": a
 
 _source_levels(req) := {lattice.declared_level(s) | some s in req.sources}
 
-_session_levels(req) := {req.session.classification} if req.has_session
-
-else := set()
+# The session counts with its classification and the classifications of the labels it holds:
+# regent's store derives the classification from declared classifications only, so a label
+# whose classification was never declared would otherwise not count.
+_session_levels(req) := {req.session.classification} | {lattice.label_level(l) | some l in request.labels(req.session)} if {
+	req.has_session
+} else := set()
 
 _session_over(req, clearance) := {
 	"over": true,
-	"level": level,
+	"level": lattice.name_of(rank),
 	"systems": {s | some s in object.get(req.session, "systems", [])},
 	"labels": {l |
-		some l in object.get(req.session, "labels", [])
+		some l in request.labels(req.session)
 		lattice.rank(lattice.label_level(l)) > clearance
 	},
 } if {
-	req.has_session
-	level := req.session.classification
-	lattice.rank(level) > clearance
+	rank := lattice.join_rank(_session_levels(req))
+	rank > clearance
 } else := {"over": false, "level": "", "systems": set(), "labels": set()}
 
 _flow_subject(_, sources, labels) := "" if {

@@ -54,7 +54,6 @@ _session_part(req) := {[system, req.session.classification, request.labels(req.s
 	some system in _session_systems(req.session)
 } if {
 	req.has_session
-	req.session.classification != null
 } else := set()
 
 _session_systems(session) := {s | some s in session.systems} if count(object.get(session, "systems", [])) > 0

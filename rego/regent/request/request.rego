@@ -36,7 +36,10 @@ view(inp) := {
 labels(obj) := {l | some l in object.get(obj, "labels", [])}
 
 # pointer_segments splits a JSON pointer ("/payload/a/*/b") into its unescaped segments.
-pointer_segments(pointer) := [_unescape(s) | some i, s in split(pointer, "/"); i > 0]
+pointer_segments(pointer) := array.slice(parts, 1, count(parts)) if {
+	not contains(pointer, "~")
+	parts := split(pointer, "/")
+} else := [_unescape(s) | some i, s in split(pointer, "/"); i > 0]
 
 # payload_pointer holds when a string is a JSON pointer into the payload, as the contract
 # requires of redaction paths.

@@ -1,0 +1,46 @@
+# METADATA
+# title: Configuration check tests
+# description: The shipped configuration is consistent, and each kind of mistake is caught.
+package regent.config_check_test
+
+import data.regent.config_check
+
+test_shipped_configuration_has_no_problems if {
+	config_check.problems == set()
+}
+
+# [config key, value merged into it, expected problem]
+broken_cases := {
+	"duplicate ranks": ["classifications", {"public": 0, "internal": 0}, "classifications: ranks must be distinct integers"],
+	"audience with unknown clearance": ["audiences", {"world": {"clearance": "none"}}, "audiences.world: clearance 'none' is not a classification"],
+	"agent with undefined role": ["agents", {"bot": {"roles": ["ghost"]}}, "agents.bot: role 'ghost' is not defined in roles"],
+	"role with undefined tool": ["roles", {"r": {"tools": ["x.y"]}}, "roles.r: tool 'x.y' is not defined in tools"],
+	"tool with bad kind": ["tools", {"x.y": {"system": "slack", "kinds": ["launch"]}}, "tools.x.y: kind 'launch' is not one of read, write, send, delete, execute"],
+	"label with unknown classification": ["labels", {"l": {"classification": "top", "systems": []}}, "labels.l: classification 'top' is not a classification"],
+	"known field outside the payload": ["known_fields", {"workday": {"/salary": ["compensation"]}}, "known_fields.workday: '/salary' must start with /payload/"],
+	"wall with undefined label": ["chinese_walls", {"w": {"labels": ["customer:acme", "customer:umbrella"]}}, "chinese_walls.w: label 'customer:umbrella' is not defined in labels"],
+	"wall with one label": ["chinese_walls", {"w": {"labels": ["customer:acme"]}}, "chinese_walls.w: a conflict class needs at least two labels"],
+	"declassifier not a tool": ["declassifiers", {"magic.eraser": {"labels": []}}, "declassifiers.magic.eraser: tool is not defined in tools"],
+	"activity threshold zero": ["activity", {"restricted_read_burst": {"classification": "restricted", "max_reads": 0}, "denial_streak": {"max_denials": 3}}, "activity.restricted_read_burst.max_reads must be a positive integer"],
+}
+
+test_broken_configurations[note] if {
+	some note, [key, value, want] in broken_cases
+	config := object.union(data.regent.config, {key: value})
+	problems := config_check.problems with data.regent.config as config
+	want in problems
+}
+
+test_detector_mistakes if {
+	problems := config_check.problems with data.regent.config.detectors as {
+		"types": {"dna": {"category": "biological"}, "email": {"category": "personal", "label": "contact"}},
+		"deny_types": ["retina"],
+		"secret_stores": ["safe"],
+	}
+	problems == {
+		"detectors.types.dna: category must be secret or personal",
+		"detectors.types.email: a personal type needs a label defined in labels",
+		"detectors.deny_types: 'retina' is not in detectors.types",
+		"detectors.secret_stores: 'safe' is not defined in systems",
+	}
+}
