@@ -6,15 +6,15 @@
  * "unavailable" (and denied) never shows up in the trail afterwards.
  */
 import { dirname } from 'node:path';
-import { canonicalJson } from './canonical.ts';
 import { recordLine, type ChainHead } from './chain.ts';
-import { AuditRecordError, AuditUnavailableError } from './errors.ts';
+import { AuditUnavailableError } from './errors.ts';
 import { forEachLine, INDEX_EVERY, parseLine, scanTrail, seekOffset, type SeqOffset } from './file-scan.ts';
 import { nodeAuditFs, writeAll, type AuditFile, type AuditFs } from './fs-layer.ts';
+import { openOrCreate, restoreRemoved, setAside } from './file-repair.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { acquireLock, releaseLock } from './file-lock.ts';
 import { inSession, matchesQuery, normalizeQuery, toPage, type SearchPage, type SearchQuery } from './query.ts';
-import { validateEntry, type AuditEntry, type AuditReceipt, type AuditRecord } from './record.ts';
+import { entryBytes, type AuditEntry, type AuditReceipt, type AuditRecord } from './record.ts';
 import { sealBatch, type ChainState, type QueuedItem } from './sealer.ts';
 import type { AuditStore, StoreOptions } from './store.ts';
 
@@ -103,20 +103,10 @@ export class FileAuditStore implements AuditStore {
   }
 
   /** See AuditStore.append. */
-  append(entry: AuditEntry): Promise<AuditReceipt> {
-    if (this.#closed) return Promise.reject(new AuditUnavailableError('audit trail is closed'));
-    let bytes: number;
-    try {
-      validateEntry(entry);
-      // The header (seq, hashes, origin, time) adds well under 512 bytes.
-      bytes = Buffer.byteLength(canonicalJson(entry), 'utf8') + 512;
-    } catch (error) {
-      return Promise.reject(error instanceof AuditRecordError ? error : new AuditRecordError(String(error)));
-    }
-    if (bytes > this.#options.maxRecordBytes) {
-      return Promise.reject(new AuditRecordError(`audit entry is larger than ${this.#options.maxRecordBytes} bytes`));
-    }
-    return this.#committer.submit(entry, bytes) as Promise<AuditReceipt>;
+  async append(entry: AuditEntry): Promise<AuditReceipt> {
+    if (this.#closed) throw new AuditUnavailableError('audit trail is closed');
+    const bytes = entryBytes(entry, this.#options.maxRecordBytes);
+    return (await this.#committer.submit(entry, bytes)) as AuditReceipt;
   }
 
   /** See AuditStore.head. */
@@ -234,60 +224,4 @@ export class FileAuditStore implements AuditStore {
       throw new AuditUnavailableError('audit trail is unavailable', error);
     }
   }
-}
-
-async function openOrCreate(fs: AuditFs, path: string): Promise<AuditFile> {
-  try {
-    const file = await fs.open(path, 'create');
-    // The new name must survive a crash, or acknowledged records could vanish with it.
-    await fs.syncDir(dirname(path));
-    return file;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return fs.open(path, 'open');
-  }
-}
-
-/** Copies the torn bytes to `tornPath` durably, before the caller truncates them away. */
-async function setAside(fs: AuditFs, file: AuditFile, from: number, to: number, tornPath: string): Promise<void> {
-  const torn = Buffer.alloc(to - from);
-  let read = 0;
-  while (read < torn.length) {
-    const n = await file.read(torn.subarray(read), from + read);
-    if (n === 0) break;
-    read += n;
-  }
-  const out = await fs.open(tornPath, 'create');
-  try {
-    await writeAll(out, torn.subarray(0, read), 0);
-    await out.sync();
-  } finally {
-    await out.close();
-  }
-  await fs.syncDir(dirname(tornPath));
-}
-
-/** Rebuilds a removed trail file from the still-open handle, without replacing anything new. */
-async function restoreRemoved(fs: AuditFs, old: AuditFile, size: number, path: string): Promise<AuditFile> {
-  const tmp = `${path}.restore-${process.pid}`;
-  const copy = await fs.open(tmp, 'create');
-  try {
-    const chunk = Buffer.allocUnsafe(1 << 20);
-    for (let position = 0; position < size;) {
-      const n = await old.read(chunk.subarray(0, Math.min(chunk.length, size - position)), position);
-      if (n === 0) throw new Error('removed audit trail is shorter than its durable size');
-      await writeAll(copy, chunk.subarray(0, n), position);
-      position += n;
-    }
-    await copy.sync();
-    await fs.link(tmp, path);
-    await fs.unlink(tmp);
-    await fs.syncDir(dirname(path));
-  } catch (error) {
-    await copy.close().catch(() => undefined);
-    await fs.unlink(tmp).catch(() => undefined);
-    throw error;
-  }
-  await old.close().catch(() => undefined);
-  return copy;
 }

@@ -6,12 +6,12 @@
  */
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import { canonicalJson } from './canonical.ts';
 import { GENESIS_HASH, recordLine, type ChainHead } from './chain.ts';
-import { AuditRecordError, AuditUnavailableError } from './errors.ts';
+import { AuditUnavailableError } from './errors.ts';
 import { GroupCommitter } from './group-commit.ts';
+import { schemaSql } from './postgres-schema.ts';
 import { normalizeQuery, toPage, type SearchPage, type SearchQuery } from './query.ts';
-import { validateEntry, type AuditEntry, type AuditReceipt, type AuditRecord } from './record.ts';
+import { entryBytes, type AuditEntry, type AuditReceipt, type AuditRecord } from './record.ts';
 import { sealBatch, type ChainState, type QueuedItem } from './sealer.ts';
 import type { AuditStore, StoreOptions } from './store.ts';
 
@@ -38,7 +38,7 @@ export class PostgresAuditStore implements AuditStore {
   readonly #pool: pg.Pool;
   readonly #now: () => Date;
   readonly #committer: GroupCommitter<QueuedItem, AuditReceipt | null>;
-  readonly #t: { records: string; head: string; fn: string; table: string };
+  readonly #t: { records: string; head: string; table: string };
   #schemaReady = false;
   #retryAt = 0;
   #closed = false;
@@ -53,7 +53,6 @@ export class PostgresAuditStore implements AuditStore {
       table: options.table,
       records: `"${options.table}"`,
       head: `"${options.table}_head"`,
-      fn: `"${options.table}_append_only"`,
     };
     const timeout = options.timeoutMs ?? 5000;
     this.#pool = new pg.Pool({
@@ -89,19 +88,10 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   /** See AuditStore.append. */
-  append(entry: AuditEntry): Promise<AuditReceipt> {
-    if (this.#closed) return Promise.reject(new AuditUnavailableError('audit trail is closed'));
-    let bytes: number;
-    try {
-      validateEntry(entry);
-      bytes = Buffer.byteLength(canonicalJson(entry), 'utf8') + 512;
-    } catch (error) {
-      return Promise.reject(error instanceof AuditRecordError ? error : new AuditRecordError(String(error)));
-    }
-    if (bytes > this.#options.maxRecordBytes) {
-      return Promise.reject(new AuditRecordError(`audit entry is larger than ${this.#options.maxRecordBytes} bytes`));
-    }
-    return this.#committer.submit(entry, bytes) as Promise<AuditReceipt>;
+  async append(entry: AuditEntry): Promise<AuditReceipt> {
+    if (this.#closed) throw new AuditUnavailableError('audit trail is closed');
+    const bytes = entryBytes(entry, this.#options.maxRecordBytes);
+    return (await this.#committer.submit(entry, bytes)) as AuditReceipt;
   }
 
   /** See AuditStore.head. */
@@ -231,7 +221,7 @@ export class PostgresAuditStore implements AuditStore {
 
   /** Creates the tables, indexes and append-only triggers once per process (idempotent). */
   async #ensureSchema(): Promise<void> {
-    const { records, head, fn, table } = this.#t;
+    const { table } = this.#t;
     const client = await this.#pool.connect().catch((error: unknown) => {
       throw new AuditUnavailableError('audit database is unavailable', error);
     });
@@ -239,38 +229,7 @@ export class PostgresAuditStore implements AuditStore {
       await client.query('BEGIN');
       // Replicas starting together would otherwise race on CREATE TABLE IF NOT EXISTS.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`regent.audit.schema.${table}`]);
-      await client.query(`
-        CREATE TABLE IF NOT EXISTS ${records} (
-          seq bigint PRIMARY KEY,
-          type text NOT NULL,
-          time timestamptz NOT NULL,
-          origin text NOT NULL,
-          agent_id text,
-          session_id text,
-          decision text,
-          hash text NOT NULL,
-          prev_hash text NOT NULL,
-          record text NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS "${table}_session" ON ${records} (session_id, seq) WHERE session_id IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS "${table}_agent" ON ${records} (agent_id, seq) WHERE agent_id IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS "${table}_time" ON ${records} (time);
-        CREATE TABLE IF NOT EXISTS ${head} (
-          id boolean PRIMARY KEY DEFAULT true CHECK (id),
-          seq bigint NOT NULL,
-          hash text NOT NULL,
-          since_checkpoint bigint NOT NULL,
-          last_checkpoint_ms bigint NOT NULL
-        );
-        INSERT INTO ${head} (id, seq, hash, since_checkpoint, last_checkpoint_ms)
-          VALUES (true, 0, '${GENESIS_HASH}', 0, 0) ON CONFLICT DO NOTHING;
-        CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN RAISE EXCEPTION 'regent audit records are append-only'; END $$;
-        CREATE OR REPLACE TRIGGER "${table}_no_change" BEFORE UPDATE OR DELETE ON ${records}
-          FOR EACH ROW EXECUTE FUNCTION ${fn}();
-        CREATE OR REPLACE TRIGGER "${table}_no_truncate" BEFORE TRUNCATE ON ${records}
-          FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();
-      `);
+      await client.query(schemaSql(table));
       await client.query('COMMIT');
       client.release();
       this.#schemaReady = true;
