@@ -135,6 +135,15 @@ test_incident_email_to_cleared_individual_is_allowed if {
 	d.reasons == []
 }
 
+# The session store derives its classification from declared classifications only; when
+# none was declared, the labels the session holds still count.
+test_incident_post_is_denied_even_without_a_session_classification if {
+	inp := object.union(incident_post, {"session": {"classification": null}})
+	d := regent.decision with input as inp
+	d.decision == "deny"
+	d.reasons[0].details.labels == ["compensation", "pii"]
+}
+
 # --- Chinese wall: competitor B after competitor A ------------------------------------------
 
 _account(customer) := {
@@ -287,9 +296,8 @@ test_default_deny_for_a_non_object_input if {
 	[r.code | some r in d.reasons] == ["policy.default_deny"]
 }
 
-test_default_deny_when_a_rule_fails_to_evaluate if {
-	# A configuration without roles cannot say the tool is allowed; the decision still
-	# answers, and answers deny.
+test_a_broken_configuration_still_denies if {
+	# Without a tool registry nothing can be allowed; the decision still answers, with deny.
 	d := regent.decision with input as readme_allow with data.regent.config.tools as null
 	d.decision == "deny"
 }

@@ -36,16 +36,60 @@ _detected_tags(req) := {{"path": d.path, "label": t.label, "origin": "detected",
 }
 
 # exists holds when a payload has a value at a pointer such as /payload/employees/*/salary,
-# where `*` matches any key or index.
+# where `*` matches any key or index. It descends only along the pointer, so its cost follows
+# the matched part of the payload rather than the whole payload.
 exists(payload, pointer) if {
 	segments := request.pointer_segments(pointer)
 	segments[0] == "payload"
-	wanted := array.slice(segments, 1, count(segments))
-	walk(payload, [path, _])
-	count(path) == count(wanted)
-	every i, segment in wanted {
+	count(_descend(payload, array.slice(segments, 1, count(segments)))) > 0
+}
+
+# Rego has no recursion: the descent is unrolled to _max_depth segments; a deeper pointer
+# falls back to walking the whole payload.
+_max_depth := 8
+
+_descend(payload, segments) := v8 if {
+	count(segments) <= _max_depth
+	v1 := _step([payload], segments, 0)
+	v2 := _step(v1, segments, 1)
+	v3 := _step(v2, segments, 2)
+	v4 := _step(v3, segments, 3)
+	v5 := _step(v4, segments, 4)
+	v6 := _step(v5, segments, 5)
+	v7 := _step(v6, segments, 6)
+	v8 := _step(v7, segments, 7)
+}
+
+_descend(payload, segments) := [value |
+	walk(payload, [path, value])
+	count(path) == count(segments)
+	every i, segment in segments {
 		_segment_match(segment, path[i])
 	}
+] if {
+	count(segments) > _max_depth
+}
+
+_step(values, segments, i) := values if i >= count(segments)
+
+_step(values, segments, i) := [c | some v in values; some c in _children(v, segments[i])] if i < count(segments)
+
+_children(v, "*") := [c | some c in v] if is_object(v)
+
+_children(v, "*") := [c | some c in v] if is_array(v)
+
+_children(v, segment) := [v[segment]] if {
+	segment != "*"
+	is_object(v)
+	_ = v[segment]
+}
+
+_children(v, segment) := [v[i]] if {
+	segment != "*"
+	is_array(v)
+	regex.match(`^(0|[1-9][0-9]*)$`, segment)
+	i := to_number(segment)
+	_ = v[i]
 }
 
 _segment_match("*", _)

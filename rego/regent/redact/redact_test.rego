@@ -31,6 +31,9 @@ exists_cases := {
 	"escaped key": ["/payload/a~1b", {"a/b": 1}, true],
 	"no payload": ["/payload/salary", null, false],
 	"not under payload": ["/salary", {"salary": 1}, false],
+	"false is a value": ["/payload/flag", {"flag": false}, true],
+	"deeper than the unrolled descent": ["/payload/a/b/c/d/e/f/g/*/i", {"a": {"b": {"c": {"d": {"e": {"f": {"g": [{"i": 1}]}}}}}}}, true],
+	"deep miss": ["/payload/a/b/c/d/e/f/g/*/j", {"a": {"b": {"c": {"d": {"e": {"f": {"g": [{"i": 1}]}}}}}}}, false],
 }
 
 test_exists[note] if {
