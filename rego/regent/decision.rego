@@ -113,5 +113,5 @@ _session := {
 	"allow": session.effects(_req),
 }
 
-# Reasons sorted by code, then message, so equal inputs give byte-equal decisions.
+# Reasons sorted by code, then message, so equal inputs list their reasons in the same order.
 _sorted(reasons) := [r | some [_, _, r] in sort([[r.code, r.message, r] | some r in reasons])]

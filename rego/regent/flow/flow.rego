@@ -135,9 +135,9 @@ _unknown_classifications(req) := {_classification_reason(what, system, level) |
 	not lattice.known(level)
 }
 
-_classifications_in_use(req) := ({["source", s.system, _declared(s)] | some s in req.sources} | _read_classification(req)) | _session_classification(req)
+_classifications_in_use(req) := ({["source", s.system, lattice.level_or_null(s)] | some s in req.sources} | _read_classification(req)) | _session_classification(req)
 
-_read_classification(req) := {["resource", resource.system, _declared(resource)]} if {
+_read_classification(req) := {["resource", resource.system, lattice.level_or_null(resource)]} if {
 	req.kind == "read"
 	resource := read_resource(req)
 	resource.system
@@ -147,10 +147,6 @@ _session_classification(req) := {["session", "", req.session.classification]} if
 	req.has_session
 	req.session.classification != null
 } else := set()
-
-_declared(obj) := lattice.declared_level(obj) if lattice.declared_level(obj)
-
-else := null
 
 _classification_reason(what, system, null) := {
 	"code": "flow.classification_unknown",
@@ -310,7 +306,7 @@ _alternatives(join, over_by_level, labels, session, dest) := concat("; or ", [a 
 
 _cleared_audience(join) := concat("", [
 	"send it to audience ", concat(" or ", sort(widest)), " (cleared up to ",
-	lattice.name_of(join), ") or to recipients cleared for ", lattice.name_of(join),
+	lattice.name_of(lowest), ") or to recipients cleared for ", lattice.name_of(join),
 ]) if {
 	cleared := {a: r | some a, spec in _audiences; r := lattice.rank(spec.clearance); r >= join}
 	count(cleared) > 0

@@ -59,5 +59,10 @@ declared_level(obj) := data.regent.config.systems[obj.system].classification if 
 	object.get(obj, "classification", null) == null
 }
 
+# level_or_null is declared_level, or null when there is none.
+level_or_null(obj) := level if level := declared_level(obj)
+
+else := null
+
 # level_known holds when an object's declared (or defaulted) classification is known.
 level_known(obj) if known(declared_level(obj))

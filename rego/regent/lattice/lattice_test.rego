@@ -59,3 +59,8 @@ test_declared_level_undefined_without_either if {
 	not lattice.level_known({"system": "sharepoint"})
 	not lattice.level_known({"system": "workday", "classification": "ultra"})
 }
+
+test_level_or_null if {
+	lattice.level_or_null({"system": "workday"}) == "confidential"
+	lattice.level_or_null({"system": "sharepoint"}) == null
+}

@@ -41,12 +41,13 @@ _quoted(level) := "(not a string)" if {
 }
 
 # What the action touches: [system, classification, labels] per part.
-_parts(req) := (_read_part(req) | {[s.system, lattice.declared_level(s), request.labels(s)] | some s in req.sources}) | _session_part(req)
+# A part without a classification still counts with its labels (the missing classification
+# itself is denied by regent.flow).
+_parts(req) := (_read_part(req) | {[s.system, lattice.level_or_null(s), request.labels(s)] | some s in req.sources}) | _session_part(req)
 
-_read_part(req) := {[resource.system, lattice.declared_level(resource), request.labels(resource)]} if {
+_read_part(req) := {[object.get(resource, "system", ""), lattice.level_or_null(resource), request.labels(resource)]} if {
 	req.kind == "read"
 	resource := flow.read_resource(req)
-	lattice.declared_level(resource)
 } else := set()
 
 # The session counts as one part per system it holds data from ("" when it names none).

@@ -79,3 +79,14 @@ test_resource_of_a_send_does_not_count if {
 	})
 	principal.deny(req) == set()
 }
+
+test_labels_count_when_the_classification_is_missing if {
+	req := request.view({
+		"agent": {"id": "hr-assistant", "on_behalf_of": _alice("internal")},
+		"action": {"tool": "email.send", "kind": "send"},
+		"data_flow": {"sources": [{"system": "sharepoint", "labels": ["compensation"]}]},
+	})
+	[r] := [r | some r in principal.deny(req)]
+	r.details.labels == ["compensation"]
+	not principal.permitted(req)
+}
