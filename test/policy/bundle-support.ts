@@ -66,9 +66,16 @@ export async function writeSource(dir: string, dataJson = '{"threshold": 1}'): P
   return src;
 }
 
-/** Builds `src` into an unsigned wasm bundle with the real opa binary; returns its bytes. */
-export async function opaBuild(src: string, out: string): Promise<Buffer> {
-  const run = await runOpa(['build', '-b', '-t', 'wasm', '-e', 'x/allow', '-o', out, src], { timeoutMs: 60_000 });
+/** Builds `src` into an unsigned bundle with the real opa binary (wasm target unless `rego`); returns its bytes. */
+export async function opaBuild(
+  src: string,
+  out: string,
+  options: { revision?: string; target?: 'wasm' | 'rego' } = {},
+): Promise<Buffer> {
+  const args = ['build', '-b', '-o', out];
+  if ((options.target ?? 'wasm') === 'wasm') args.push('-t', 'wasm', '-e', 'x/allow');
+  if (options.revision !== undefined) args.push('--revision', options.revision);
+  const run = await runOpa([...args, src], { timeoutMs: 60_000 });
   if (run.code !== 0) throw new Error(`opa build failed: ${run.stdout}${run.stderr}`);
   return readFile(out);
 }
