@@ -440,3 +440,20 @@ test_unknown_values_deny[note] if {
 	d := regent.decision with input as inp
 	d.decision == "deny"
 }
+
+# Every reason code rego/README.md documents, and a test input for each.
+reason_codes := {
+	"input.malformed", "policy.default_deny",
+	"agent.unknown", "tool.unknown", "tool.kind_mismatch", "tool.not_allowed", "tool.system_mismatch",
+	"flow.audience_unknown", "flow.classification_unknown", "flow.label_unknown",
+	"flow.audience_not_cleared", "flow.chinese_wall",
+	"principal.clearance_unknown", "principal.clearance_exceeded",
+	"detect.type_unknown", "detect.denied_type",
+	"activity.restricted_read_burst", "activity.denial_streak",
+	"flow.redacted_label", "detect.secret_redacted",
+}
+
+test_every_reason_code_has_a_case if {
+	covered := ({c | some c, _ in deny_cases} | {c | some c, _ in redact_cases}) | {"policy.default_deny"}
+	covered == reason_codes
+}

@@ -99,7 +99,7 @@ _aud_part(dest) := concat("", ["audience ", dest.audience]) if is_string(dest.au
 
 else := ""
 
-_rcpt_part(dest) := concat("", ["recipients ", concat(", ", ids)]) if {
+_rcpt_part(dest) := concat("", ["recipients ", text.list(ids)]) if {
 	ids := sort([r.id | some r in _recipients(dest)])
 	count(ids) > 0
 } else := ""
@@ -116,7 +116,7 @@ _audience_unknown(dest) := {{
 	"code": "flow.audience_unknown",
 	"message": concat("", [
 		"The clearance of ", dest.name, " cannot be known: ",
-		concat("; ", sort(dest.problems)), ". Unknown audiences are never treated as cleared.",
+		concat("; ", array.slice(sort(dest.problems), 0, 10)), ". Unknown audiences are never treated as cleared.",
 	]),
 	"details": object.union(dest.details, {"problems": sort(dest.problems)}),
 	"alternative": concat("", [
@@ -174,7 +174,7 @@ _part_name(what, system) := concat("", [what, " from ", system]) if what != "ses
 _unknown_labels(req, plan) := {{
 	"code": "flow.label_unknown",
 	"message": concat("", [
-		"The label(s) ", concat(", ", sort(unknown)),
+		"The label(s) ", text.list(unknown),
 		" are not registered with a classification, so the data carrying them cannot be placed in the lattice.",
 	]),
 	"details": {"labels": sort(unknown)},
@@ -315,7 +315,7 @@ _cleared_audience(join) := concat("", [
 } else := ""
 
 _tag_fields(over_by_level, labels, session, dest) := concat("", [
-	"tag the fields carrying ", concat(", ", sort(labels)),
+	"tag the fields carrying ", text.list(labels),
 	" in data_flow.fields so they can be redacted",
 ]) if {
 	count(over_by_level) == 0

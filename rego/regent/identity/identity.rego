@@ -6,6 +6,8 @@
 #   A request may narrow the registry's roles, never widen them.
 package regent.identity
 
+import data.regent.text
+
 _agents := data.regent.config.agents
 
 _tools := data.regent.config.tools
@@ -59,7 +61,7 @@ _unknown_tool(req) := {{
 _kind_mismatch(req) := {{
 	"code": "tool.kind_mismatch",
 	"message": concat("", [
-		"Tool ", req.tool, " declares the kinds ", concat(", ", sort(kinds)),
+		"Tool ", req.tool, " declares the kinds ", text.list(kinds),
 		", so it may not be used to ", req.kind, ".",
 	]),
 	"details": {"tool": req.tool, "kind": req.kind, "kinds": sort(kinds)},
@@ -71,7 +73,7 @@ _kind_mismatch(req) := {{
 _not_allowed(req) := {{
 	"code": "tool.not_allowed",
 	"message": concat("", [
-		"Agent ", req.agent_id, " with roles [", concat(", ", sort(roles)),
+		"Agent ", req.agent_id, " with roles [", text.list(roles),
 		"] may not use tool ", req.tool, ".",
 	]),
 	"details": {"agent": req.agent_id, "roles": sort(roles), "tool": req.tool},

@@ -153,7 +153,7 @@ _redactions(found, removed, dest) := {{"path": path, "reason": reason} |
 _label_reason(req, found, label, dest) := {
 	"code": "flow.redacted_label",
 	"message": concat("", [
-		"Removed ", label, " (", lattice.label_level(label), ") at ", concat(", ", sort(paths)),
+		"Removed ", label, " (", lattice.label_level(label), ") at ", text.list(paths),
 		text.from(systems), " before it goes to ", dest.name,
 		", which is cleared only up to ", dest.level, ".",
 	]),
