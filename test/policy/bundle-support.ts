@@ -4,6 +4,7 @@
  * tamper with a signed bundle.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,9 +14,16 @@ import { packTarGz } from '../../src/policy/bundle/sign-bundle.ts';
 import type { VerificationConfig } from '../../src/policy/bundle/verify-bundle.ts';
 import { runOpa } from '../../src/policy/toolchain/opa-cli.ts';
 
-/** A fresh temporary directory. */
-export function tempDir(): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), 'regent-bundle-test-'));
+const created: string[] = [];
+process.once('exit', () => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed when the test process exits. */
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'regent-bundle-test-'));
+  created.push(dir);
+  return dir;
 }
 
 /** A signing key and its verification counterpart, as PEM text and as files. */
