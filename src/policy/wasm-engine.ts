@@ -33,10 +33,10 @@ export class WasmEngine {
   readonly revision: string;
   readonly entrypoints: ReadonlySet<string>;
   private readonly policy: LoadedPolicy;
-  private readonly memory: WebAssembly.Memory;
+  private readonly memory: LoadedPolicy['mem'];
   private readonly builtins: HostBuiltins | undefined;
 
-  private constructor(revision: string, policy: LoadedPolicy, memory: WebAssembly.Memory, builtins: HostBuiltins | undefined) {
+  private constructor(revision: string, policy: LoadedPolicy, memory: LoadedPolicy['mem'], builtins: HostBuiltins | undefined) {
     this.revision = revision;
     this.policy = policy;
     this.memory = memory;

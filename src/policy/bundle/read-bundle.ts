@@ -51,7 +51,8 @@ export async function unpackTarGz(bytes: Uint8Array, limits: BundleLimits = DEFA
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => {
+    stream.on('data', (c: unknown) => {
+      if (!Buffer.isBuffer(c)) return;
       total += c.length;
       if (total > limits.maxTotalBytes) {
         stream.destroy(new BundleError(`bundle exceeds ${limits.maxTotalBytes} bytes unpacked`));

@@ -1,0 +1,38 @@
+/**
+ * Builds the express app from its dependencies, without a socket, so tests drive it in-process
+ * and src/main.ts only wires the process (config, listen, signals).
+ */
+import express, { type Express } from 'express';
+import type { DecisionService } from './decision/decision-service.ts';
+import type { Logger } from './observability/logger.ts';
+import type { Metrics } from './observability/metrics.ts';
+import type { PolicyStore } from './policy/policy-store.ts';
+import { errorHandler, notFound } from './http/middleware/errors.ts';
+import { requestContext } from './http/middleware/request-context.ts';
+import { decisionRoutes } from './http/routes/decisions.ts';
+import { healthRoutes } from './http/routes/health.ts';
+import { metricsRoutes } from './http/routes/metrics.ts';
+
+/** What the app is built from. */
+export interface AppDeps {
+  policies: PolicyStore;
+  decisions: DecisionService;
+  metrics: Metrics;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+/** Creates the HTTP app. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(requestContext(deps.logger, deps.metrics));
+  app.use(healthRoutes(deps.policies));
+  app.use(metricsRoutes(deps.metrics.registry));
+  app.use(decisionRoutes(deps.decisions, deps.maxBodyBytes));
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,287 @@
+/**
+ * Decides one agent action: session state and activity in, policy evaluation on one revision,
+ * redaction, session effects committed with optimistic concurrency, a durable audit record, then
+ * the answer. Every failure on the way is a deny with a reason code (fail closed), counted in
+ * metrics and logged; none is ever an allow.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { PolicyEvaluationError, describeThrown } from '../errors/policy-errors.ts';
+import { NotReadyError } from '../errors/regent-error.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { ActivePolicy, PolicyStore } from '../policy/policy-store.ts';
+import { jsonToInputBuffer } from '../policy/wasm-engine.ts';
+import { buildInput, classificationRanks, highestClassification, type DetectedItem } from './build-input.ts';
+import type { DecisionRequest } from './decision-request.ts';
+import { toPolicyDecision, type PolicyDecision, type Reason, type Redaction } from './policy-result.ts';
+import type { ActivityPort, AuditPort, DecisionAuditRecord, SessionPort, SessionUpdate, SessionView } from './ports.ts';
+
+/** The entrypoint that answers decisions. */
+export const DECISION_ENTRYPOINT = 'regent/decision';
+
+/** Finds secrets and personal data in a payload and applies redactions (src/decision/redaction). */
+export interface RedactionPort {
+  detect(payload: unknown): DetectedItem[];
+  redact(payload: unknown, redactions: readonly Redaction[]): { payload: unknown; applied: string[] };
+}
+
+/** What a decision answers over HTTP. */
+export interface DecisionResponse {
+  decision_id: string;
+  decision: 'allow' | 'deny' | 'redact';
+  reasons: Reason[];
+  redactions: { path: string; reason: string }[];
+  payload?: unknown;
+  policy: { revision: string | null };
+}
+
+/** Everything a decision depends on. */
+export interface DecisionDeps {
+  policies: PolicyStore;
+  sessions: SessionPort;
+  activity?: ActivityPort;
+  audit?: AuditPort;
+  redaction: RedactionPort;
+  metrics: Metrics;
+  logger: Logger;
+  logPayloads: boolean;
+  decisionLog: boolean;
+  /** Re-evaluations allowed when the session changed under a decision. */
+  maxSessionRetries?: number;
+}
+
+/** A deny caused by a failure, not by policy. */
+class FailClosed extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.code = code;
+  }
+}
+
+const SESSION_UNAVAILABLE = 'session.store_unavailable';
+
+/** Decides agent actions. */
+export class DecisionService {
+  private readonly deps: DecisionDeps;
+
+  constructor(deps: DecisionDeps) {
+    this.deps = deps;
+  }
+
+  /** Decides one request; throws only {@link NotReadyError} (no policy loaded yet). */
+  async decide(request: DecisionRequest, log: Logger): Promise<DecisionResponse> {
+    const started = process.hrtime.bigint();
+    const active = this.deps.policies.current();
+    if (active === undefined) throw new NotReadyError('no policy revision is loaded yet');
+    const decisionId = randomUUID();
+    const sessionId = request.session?.id ?? null;
+
+    let outcome: { result: PolicyDecision; digest: string; session: SessionView | undefined; detected: DetectedItem[] };
+    let failure: FailClosed | undefined;
+    let payload: unknown;
+    let applied: string[] = [];
+    try {
+      outcome = await this.evaluateWithSession(request, active, sessionId);
+      if (outcome.result.decision === 'redact') {
+        try {
+          ({ payload, applied } = this.deps.redaction.redact(request.payload, outcome.result.redactions));
+        } catch (err) {
+          throw new FailClosed('redaction.failed', 'the requested redactions could not be applied', err);
+        }
+      }
+    } catch (err) {
+      failure = err instanceof FailClosed ? err : new FailClosed('policy.evaluation_error', 'unexpected failure while deciding', err);
+      outcome = { result: { decision: 'deny', reasons: [], redactions: [] }, digest: digestOf(request), session: undefined, detected: [] };
+    }
+
+    let response = this.respond(decisionId, active, outcome.result, failure, payload, applied);
+    const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
+    if (this.deps.audit !== undefined) {
+      try {
+        await this.deps.audit.appendDecision(this.auditRecord(decisionId, request, response, outcome, latencyMs));
+      } catch (err) {
+        failure = new FailClosed('audit.unavailable', 'the audit trail cannot be written; no decision is answered unrecorded', err);
+        response = this.respond(decisionId, active, { decision: 'deny', reasons: [], redactions: [] }, failure, undefined, []);
+      }
+    }
+    await this.recordActivity(request, sessionId, response, log);
+    this.observe(response, failure, started, log, request, outcome, latencyMs);
+    return response;
+  }
+
+  /** Loads session state and activity, evaluates, and commits session effects; retries on a concurrent change. */
+  private async evaluateWithSession(request: DecisionRequest, active: ActivePolicy, sessionId: string | null) {
+    let detected: DetectedItem[];
+    try {
+      detected = request.payload === undefined ? [] : this.deps.redaction.detect(request.payload);
+    } catch (err) {
+      throw new FailClosed('detect.failed', 'the payload could not be scanned for secrets and personal data', err);
+    }
+    for (const d of detected) this.deps.metrics.detections.labels(d.type).inc();
+    const retries = this.deps.maxSessionRetries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      let loaded: { view: SessionView; version: number } | undefined;
+      let activity: Record<string, unknown> | undefined;
+      try {
+        if (sessionId !== null) loaded = await this.deps.sessions.load(sessionId);
+        if (this.deps.activity !== undefined) activity = await this.deps.activity.read(request.agent.id, sessionId);
+      } catch (err) {
+        throw new FailClosed(SESSION_UNAVAILABLE, 'session state is unavailable; actions that depend on it are denied', err);
+      }
+      const json = JSON.stringify(buildInput(request, loaded?.view, detected, activity));
+      const result = this.evaluate(active, json);
+      const digest = createHash('sha256').update(json).digest('hex');
+      if (loaded === undefined || sessionId === null || result.decision === 'deny') return { result, digest, session: loaded?.view, detected };
+      let committed: boolean;
+      try {
+        committed = await this.deps.sessions.commit(sessionId, loaded.version, sessionUpdate(request, result, active));
+      } catch (err) {
+        throw new FailClosed(SESSION_UNAVAILABLE, 'session state is unavailable; actions that depend on it are denied', err);
+      }
+      if (committed) return { result, digest, session: loaded.view, detected };
+      this.deps.metrics.sessionConflicts.inc();
+      if (attempt >= retries) throw new FailClosed('session.conflict', 'the session kept changing during the decision; try again');
+    }
+  }
+
+  /** Runs the policy on one revision; every failure becomes a FailClosed with the engine's reason code. */
+  private evaluate(active: ActivePolicy, json: string): PolicyDecision {
+    const end = this.deps.metrics.evaluationDuration.startTimer();
+    try {
+      return toPolicyDecision(active.engine.evaluate(DECISION_ENTRYPOINT, jsonToInputBuffer(json)));
+    } catch (err) {
+      const code = err instanceof PolicyEvaluationError ? err.reasonCode : 'policy.evaluation_error';
+      this.deps.metrics.evaluationErrors.labels(code).inc();
+      throw new FailClosed(code, 'the policy could not decide this action, so it is denied', err);
+    } finally {
+      end();
+    }
+  }
+
+  private respond(
+    decisionId: string,
+    active: ActivePolicy,
+    result: PolicyDecision,
+    failure: FailClosed | undefined,
+    payload: unknown,
+    applied: string[],
+  ): DecisionResponse {
+    if (failure !== undefined) {
+      return { decision_id: decisionId, decision: 'deny', reasons: [{ code: failure.code, message: failure.message }], redactions: [], policy: { revision: active.revision } };
+    }
+    const response: DecisionResponse = {
+      decision_id: decisionId,
+      decision: result.decision,
+      reasons: result.reasons,
+      redactions: result.decision === 'redact' ? result.redactions.map((r) => ({ path: r.path, reason: r.reason })) : [],
+      policy: { revision: active.revision },
+    };
+    if (result.decision === 'redact') response.payload = payload;
+    void applied;
+    return response;
+  }
+
+  private async recordActivity(request: DecisionRequest, sessionId: string | null, response: DecisionResponse, log: Logger): Promise<void> {
+    if (this.deps.activity === undefined) return;
+    const kind = request.action.kind;
+    const classifications = [request.action.resource?.classification, ...(request.data_flow?.sources ?? []).map((s) => s.classification)];
+    try {
+      await this.deps.activity.record(request.agent.id, sessionId, {
+        decision: response.decision,
+        restrictedRead: kind === 'read' && classifications.includes('restricted'),
+        system: request.action.resource?.system ?? request.data_flow?.destination?.system ?? null,
+        bytesOut: (kind === 'send' || kind === 'write') && response.decision !== 'deny' ? Buffer.byteLength(JSON.stringify(response.payload ?? request.payload ?? null)) : 0,
+      });
+    } catch (err) {
+      log.warn('activity window not updated', { error: describeThrown(err) });
+    }
+  }
+
+  private auditRecord(
+    decisionId: string,
+    request: DecisionRequest,
+    response: DecisionResponse,
+    outcome: { digest: string; session: SessionView | undefined; detected: DetectedItem[] },
+    latencyMs: number,
+  ): DecisionAuditRecord {
+    const dest = request.data_flow?.destination;
+    return {
+      decision_id: decisionId,
+      time: new Date().toISOString(),
+      agent: request.agent.id,
+      on_behalf_of: request.agent.on_behalf_of?.id ?? null,
+      session_id: request.session?.id ?? null,
+      step: outcome.session === undefined ? null : outcome.session.steps + 1,
+      tool: request.action.tool,
+      kind: request.action.kind,
+      flow: {
+        sources: (request.data_flow?.sources ?? []).map((s) => ({ system: s.system, labels: s.labels ?? [], classification: s.classification ?? null })),
+        destination: { system: dest?.system ?? null, audience: dest?.audience ?? null, recipients: dest?.recipients?.length ?? 0 },
+      },
+      detections: [...new Set(outcome.detected.map((d) => d.type))].sort(),
+      decision: response.decision,
+      reason_codes: response.reasons.map((r) => r.code),
+      redacted_paths: response.redactions.map((r) => r.path),
+      revision: response.policy.revision,
+      input_digest: outcome.digest,
+      latency_ms: latencyMs,
+    };
+  }
+
+  private observe(
+    response: DecisionResponse,
+    failure: FailClosed | undefined,
+    started: bigint,
+    log: Logger,
+    request: DecisionRequest,
+    outcome: { digest: string },
+    latencyMs: number,
+  ): void {
+    const m = this.deps.metrics;
+    m.decisions.labels(response.decision).inc();
+    m.decisionDuration.labels(response.decision).observe(Number(process.hrtime.bigint() - started) / 1e9);
+    if (response.redactions.length > 0) m.redactedValues.inc(response.redactions.length);
+    if (failure !== undefined) {
+      m.failClosed.labels(failure.code).inc();
+      log.error('decision failed closed', { decision_id: response.decision_id, code: failure.code, error: describeThrown(failure.cause ?? failure) });
+    }
+    if (!this.deps.decisionLog) return;
+    const record: Record<string, unknown> = {
+      decision_id: response.decision_id,
+      agent_id: request.agent.id,
+      on_behalf_of: request.agent.on_behalf_of?.id ?? null,
+      session_id: request.session?.id ?? null,
+      tool: request.action.tool,
+      kind: request.action.kind,
+      decision: response.decision,
+      reason_codes: response.reasons.map((r) => r.code),
+      redacted_paths: response.redactions.map((r) => r.path),
+      revision: response.policy.revision,
+      latency_ms: Math.round(latencyMs * 1000) / 1000,
+      input_digest: outcome.digest,
+    };
+    if (this.deps.logPayloads && response.decision !== 'deny') record['payload'] = response.decision === 'redact' ? response.payload : request.payload;
+    log.info('decision', record);
+  }
+}
+
+/** The session effects of an allowed or redacted action (policy output, else the default rule). */
+function sessionUpdate(request: DecisionRequest, result: PolicyDecision, active: ActivePolicy): SessionUpdate {
+  const sources = request.data_flow?.sources ?? [];
+  const resource = request.action.resource;
+  const isRead = request.action.kind === 'read';
+  const defaultLabels = [...(isRead ? (resource?.labels ?? []) : []), ...sources.flatMap((s) => s.labels ?? [])];
+  const systems = [...(isRead && resource?.system !== undefined ? [resource.system] : []), ...sources.map((s) => s.system)];
+  const ranks = classificationRanks(active.bundle.data);
+  return {
+    add_labels: [...new Set(result.session?.add_labels ?? defaultLabels)].sort(),
+    add_systems: [...new Set(systems)].sort(),
+    classification: highestClassification([...(isRead ? [resource?.classification] : []), ...sources.map((s) => s.classification)], ranks),
+    declassify: [...new Set(result.session?.declassify ?? [])].sort(),
+  };
+}
+
+function digestOf(request: DecisionRequest): string {
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex');
+}

@@ -1,0 +1,28 @@
+/**
+ * The one error middleware: every error becomes `{code, message, errors?}` with its status.
+ * 5xx messages stay short for the caller; the detail goes to the request's log line.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { InternalError, NotFoundError, RegentError } from '../../errors/regent-error.ts';
+import { describeThrown } from '../../errors/policy-errors.ts';
+import type { Logger } from '../../observability/logger.ts';
+
+/** Answers unknown routes with a JSON 404. */
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new NotFoundError(`no route for ${req.method} ${req.path.length > 200 ? req.path.slice(0, 200) + '…' : req.path}`));
+};
+
+/** Maps any error to regent's error body. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const error = err instanceof RegentError ? err : new InternalError(err);
+    const log = (res.locals['log'] as Logger | undefined) ?? logger;
+    if (error.status >= 500) log.error('request failed', { code: error.code, error: describeThrown(error.cause ?? error), method: req.method });
+    else log.debug('request rejected', { code: error.code, status: error.status });
+    if (res.headersSent) return;
+    const body: Record<string, unknown> = { code: error.code, message: error.message };
+    if (error.errors.length > 0) body['errors'] = error.errors;
+    if (req.path === '/v1/decisions' || req.path.startsWith('/v1/decisions/')) body['decision'] = 'deny';
+    res.status(error.status).json(body);
+  };
+}

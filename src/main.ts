@@ -1,0 +1,49 @@
+/**
+ * Process wiring: reads configuration, builds regent, loads the bundle, listens, and shuts down
+ * cleanly on SIGTERM/SIGINT. Everything else is built by createRegent and testable in-process.
+ */
+import type { AddressInfo } from 'node:net';
+import { ConfigError, loadConfig, type Config } from './config/load-config.ts';
+import { createLogger } from './observability/logger.ts';
+import { createRegent } from './regent.ts';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(2);
+}
+
+const logger = createLogger({ level: config.logLevel });
+const regent = await createRegent(config, { logger });
+try {
+  await regent.start();
+} catch (err) {
+  logger.error('regent could not start', { error: (err as Error).message });
+  await regent.close();
+  process.exitCode = 1;
+  throw err;
+}
+
+const server = regent.app.listen(config.port, config.host, () => {
+  const { address, port } = server.address() as AddressInfo;
+  logger.info('regent listening', { address, port, revision: regent.policies.current()?.revision ?? null });
+});
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
+server.requestTimeout = 30_000;
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info('shutting down', { signal });
+  server.close();
+  server.closeIdleConnections();
+  await regent.close();
+  process.exitCode = 0;
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

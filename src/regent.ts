@@ -1,0 +1,148 @@
+/**
+ * The composition root: builds every part of regent from a frozen Config (metrics, policy
+ * store, session and activity stores, audit trail, decision service, HTTP app). main.ts adds
+ * only the socket and signals, and tests build the same thing in-process.
+ */
+import type { Express } from 'express';
+import { createApp } from './app.ts';
+import { openAuditStore } from './audit/open-store.ts';
+import { auditPort } from './audit/decision-port.ts';
+import { AuditUnavailableError } from './audit/errors.ts';
+import type { AuditStore } from './audit/store.ts';
+import type { Config } from './config/load-config.ts';
+import { classificationRanks, DEFAULT_RANKS } from './decision/build-input.ts';
+import { DecisionService } from './decision/decision-service.ts';
+import type { ActivityPort, AuditPort, SessionPort } from './decision/ports.ts';
+import { createRedactionPort } from './decision/redaction-port.ts';
+import { describeThrown } from './errors/policy-errors.ts';
+import { activityPort, createFlowStores, sessionPort, type FlowStores } from './flow/index.ts';
+import type { Logger } from './observability/logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { createBuiltins } from './policy/builtins/index.ts';
+import { PolicyStore } from './policy/policy-store.ts';
+
+/** A built regent: the app and the parts operators and tests reach into. */
+export interface Regent {
+  readonly app: Express;
+  readonly config: Config;
+  readonly policies: PolicyStore;
+  readonly decisions: DecisionService;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Session and activity stores (available after {@link Regent.start}). */
+  flow(): FlowStores;
+  /** The audit store, or null when the trail is disabled or not open yet. */
+  audit(): AuditStore | null;
+  /** Loads the configured bundle and opens the stores. Never throws for a bad bundle: regent stays not-ready. */
+  start(): Promise<void>;
+  /** Closes stores and timers. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link createRegent}. */
+export interface RegentOptions {
+  logger: Logger;
+  /** Skip Node process metrics (tests building many apps in one process). */
+  defaultMetrics?: boolean;
+}
+
+/** Builds regent from configuration; call `start()` before serving. */
+export async function createRegent(config: Config, options: RegentOptions): Promise<Regent> {
+  const { logger } = options;
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const policies = new PolicyStore({ maxMemoryPages: config.wasmMaxMemoryPages, createBuiltins: () => createBuiltins(), metrics, logger });
+
+  // The stores open in start() (their rank table comes from the first bundle); until then these
+  // delegates throw, which the decision service turns into session.store_unavailable denials.
+  let flow: FlowStores | undefined;
+  let sessions: SessionPort | undefined;
+  let activity: ActivityPort | undefined;
+  const notStarted = (): never => {
+    throw new Error('session stores are not started');
+  };
+  const flowPorts: { sessions: SessionPort; activity: ActivityPort } = {
+    sessions: {
+      load: async (id) => (sessions ?? notStarted()).load(id),
+      commit: async (id, version, update) => (sessions ?? notStarted()).commit(id, version, update),
+    },
+    activity: {
+      read: async (agent, session) => (activity ?? notStarted()).read(agent, session),
+      record: async (agent, session, event) => (activity ?? notStarted()).record(agent, session, event),
+    },
+  };
+
+  let auditStore: AuditStore | null = null;
+  let auditOpening: Promise<void> | undefined;
+  const auditEnabled = config.auditPath !== '' || config.auditDatabaseUrl !== '';
+  async function openAudit(): Promise<void> {
+    try {
+      auditStore = await openAuditStore(config, { onError: (err) => logger.error('audit trail error', { error: describeThrown(err) }) });
+    } catch (err) {
+      logger.error('audit trail cannot be opened; decisions are denied until it can', { error: describeThrown(err) });
+    }
+  }
+  const audit: AuditPort | undefined = auditEnabled
+    ? {
+        async appendDecision(record) {
+          if (auditStore === null) {
+            auditOpening ??= openAudit().finally(() => (auditOpening = undefined));
+            await auditOpening;
+          }
+          if (auditStore === null) throw new AuditUnavailableError('audit trail is not open');
+          await auditPort(auditStore).appendDecision(record);
+        },
+      }
+    : undefined;
+
+  const decisions = new DecisionService({
+    policies,
+    sessions: flowPorts.sessions,
+    activity: flowPorts.activity,
+    ...(audit === undefined ? {} : { audit }),
+    redaction: createRedactionPort({ maxPaths: config.maxRedactionPaths }),
+    metrics,
+    logger,
+    logPayloads: config.logPayloads,
+    decisionLog: config.decisionLog,
+  });
+
+  const app = createApp({ policies, decisions, metrics, logger, maxBodyBytes: config.maxBodyBytes });
+
+  return {
+    app,
+    config,
+    policies,
+    decisions,
+    metrics,
+    logger,
+    flow: () => {
+      if (flow === undefined) throw new Error('regent is not started');
+      return flow;
+    },
+    audit: () => auditStore,
+    async start() {
+      try {
+        await policies.loadFile(config.bundlePath);
+      } catch {
+        // Logged and counted by the policy store; regent answers 503 until a revision loads.
+      }
+      const active = policies.current();
+      flow = createFlowStores({
+        ranks: active === undefined ? DEFAULT_RANKS : classificationRanks(active.bundle.data),
+        sessionTtlSeconds: config.sessionTtlSeconds,
+        maxSessions: config.maxSessions,
+        redisUrl: config.redisUrl,
+        redisKeyPrefix: config.redisKeyPrefix,
+        activityWindowSeconds: config.activityWindowSeconds,
+        logger,
+      });
+      sessions = sessionPort(flow.sessions);
+      activity = activityPort(flow.activity);
+      if (auditEnabled) await openAudit();
+    },
+    async close() {
+      await flow?.close();
+      await auditStore?.close();
+    },
+  };
+}
