@@ -14,7 +14,7 @@ import { openOrCreate, restoreRemoved, setAside } from './file-repair.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { acquireLock, releaseLock } from './file-lock.ts';
 import { inSession, matchesQuery, normalizeQuery, toPage, type SearchPage, type SearchQuery } from './query.ts';
-import { entryBytes, type AuditEntry, type AuditReceipt, type AuditRecord } from './record.ts';
+import { entryBytes, type AuditEntry, type AuditReceipt, type AuditRecord, type CheckpointRecord } from './record.ts';
 import { sealBatch, type ChainState, type QueuedItem } from './sealer.ts';
 import type { AuditStore, StoreOptions } from './store.ts';
 
@@ -165,6 +165,15 @@ export class FileAuditStore implements AuditStore {
     }
   }
 
+  /** Hands a durable checkpoint to the hook; a failing hook must not fail the batch it is in. */
+  #announce(record: CheckpointRecord): void {
+    try {
+      this.#options.onCheckpoint?.(record);
+    } catch (error) {
+      this.#options.onError?.(error);
+    }
+  }
+
   #tick(): void {
     if (this.#closed || this.#state.sinceCheckpoint === 0) return;
     this.#committer.submit({ tick: 'timer' }, 0).catch((error: unknown) => this.#options.onError?.(error));
@@ -199,7 +208,7 @@ export class FileAuditStore implements AuditStore {
     this.#size += length;
     this.#state = sealed.state;
     for (const record of sealed.records) {
-      if (record.type === 'checkpoint') this.#options.onCheckpoint?.(record);
+      if (record.type === 'checkpoint') this.#announce(record);
     }
     return sealed.results;
   }

@@ -11,7 +11,7 @@ import { AuditUnavailableError } from './errors.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { schemaSql } from './postgres-schema.ts';
 import { normalizeQuery, toPage, type SearchPage, type SearchQuery } from './query.ts';
-import { entryBytes, type AuditEntry, type AuditReceipt, type AuditRecord } from './record.ts';
+import { entryBytes, type AuditEntry, type AuditReceipt, type AuditRecord, type CheckpointRecord } from './record.ts';
 import { sealBatch, type ChainState, type QueuedItem } from './sealer.ts';
 import type { AuditStore, StoreOptions } from './store.ts';
 
@@ -147,6 +147,15 @@ export class PostgresAuditStore implements AuditStore {
     );
   }
 
+  /** Hands a durable checkpoint to the hook; a failing hook must not fail the batch it is in. */
+  #announce(record: CheckpointRecord): void {
+    try {
+      this.#options.onCheckpoint?.(record);
+    } catch (error) {
+      this.#options.onError?.(error);
+    }
+  }
+
   #tick(): void {
     // Any replica may find the checkpoint due; the head lock makes sure only one writes it.
     if (this.#closed) return;
@@ -202,7 +211,7 @@ export class PostgresAuditStore implements AuditStore {
       client.release();
       client = null;
       for (const record of sealed.records) {
-        if (record.type === 'checkpoint') this.#options.onCheckpoint?.(record);
+        if (record.type === 'checkpoint') this.#announce(record);
       }
       return sealed.results;
     } catch (error) {

@@ -104,6 +104,26 @@ describe('file store: group commit', () => {
   });
 });
 
+describe('file store: checkpoint hook', () => {
+  it('keeps an append acknowledged even when the checkpoint hook throws', async () => {
+    const path = nextPath();
+    const errors: unknown[] = [];
+    const store = await FileAuditStore.open(
+      options(path, {
+        checkpoints: { signer: keys.signer, everyRecords: 1, everyMs: 60_000 },
+        onCheckpoint: () => {
+          throw new Error('log pipeline down');
+        },
+        onError: (error) => errors.push(error),
+      }),
+    );
+    assert.equal((await store.append(decision(1))).seq, 1);
+    await store.close();
+    assert.equal(errors.length, 1);
+    assert.equal(verifyFile(path).checkpoints, 1);
+  });
+});
+
 describe('file store: reopening after a crash', () => {
   const tornCases = [
     { note: 'a partial last line (the write was cut mid-record)', torn: (line: string) => line.slice(0, 40) },
