@@ -1,6 +1,7 @@
 # regent's build. Every target installs what it needs: Node 24 (from the npm registry when the
 # system Node is older), npm packages, and the pinned OPA compiler built from tools/go.mod.
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := help
 
 NODE_DIR := $(shell scripts/ensure-node.sh)
@@ -49,6 +50,14 @@ test-ts: bundles
 	npm test
 
 test: setup lint typecheck test-rego test-ts ## everything CI runs
+
+VEGETA_BIN := $(CURDIR)/.tools/bin/vegeta
+$(VEGETA_BIN): tools/go.mod tools/go.sum
+	cd tools && GOBIN=$(CURDIR)/.tools/bin GOFLAGS=-mod=mod go install github.com/tsenart/vegeta/v12
+	@touch $@
+
+bench: bundles $(VEGETA_BIN) ## regent vs opa run --server on one policy, side by side; writes bench/RESULTS.md (BENCH_SECONDS=...)
+	node bench/run.ts
 
 clean:
 	rm -rf bundles/*.tar.gz .tools node_modules

@@ -3,6 +3,7 @@
  * store, session and activity stores, audit trail, decision service, HTTP app). main.ts adds
  * only the socket and signals, and tests build the same thing in-process.
  */
+import { availableParallelism } from 'node:os';
 import type { Express } from 'express';
 import { createApp } from './app.ts';
 import { openAuditStore } from './audit/open-store.ts';
@@ -50,7 +51,19 @@ export interface RegentOptions {
 export async function createRegent(config: Config, options: RegentOptions): Promise<Regent> {
   const { logger } = options;
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-  const policies = new PolicyStore({ maxMemoryPages: config.wasmMaxMemoryPages, createBuiltins: () => createBuiltins(), metrics, logger });
+  const policies = new PolicyStore({
+    maxMemoryPages: config.wasmMaxMemoryPages,
+    createBuiltins: () => createBuiltins(),
+    evaluator: {
+      maxMemoryPages: config.wasmMaxMemoryPages,
+      recycleAboveBytes: config.wasmRecycleBytes,
+      timeoutMs: config.evaluationTimeoutMs,
+      workers: config.evalWorkers < 0 ? availableParallelism() : config.evalWorkers,
+      maxQueue: config.evalMaxQueue,
+    },
+    metrics,
+    logger,
+  });
 
   // The stores open in start() (their rank table comes from the first bundle); until then these
   // delegates throw, which the decision service turns into session.store_unavailable denials.
@@ -141,6 +154,7 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
       if (auditEnabled) await openAudit();
     },
     async close() {
+      await policies.close();
       await flow?.close();
       await auditStore?.close();
     },

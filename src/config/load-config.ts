@@ -25,6 +25,9 @@ export interface Config {
   readonly auditDatabaseUrl: string;
   readonly auditSigningKeyPath: string;
   readonly evaluationTimeoutMs: number;
+  readonly evalWorkers: number;
+  readonly evalMaxQueue: number;
+  readonly wasmRecycleBytes: number;
   readonly maxRedactionPaths: number;
 }
 

@@ -10,7 +10,6 @@ import { NotReadyError } from '../errors/regent-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ActivePolicy, PolicyStore } from '../policy/policy-store.ts';
-import { jsonToInputBuffer } from '../policy/wasm-engine.ts';
 import { buildInput, classificationRanks, highestClassification, type DetectedItem } from './build-input.ts';
 import type { DecisionRequest } from './decision-request.ts';
 import { toPolicyDecision, type PolicyDecision, type Reason, type Redaction } from './policy-result.ts';
@@ -72,8 +71,17 @@ export class DecisionService {
   /** Decides one request; throws only {@link NotReadyError} (no policy loaded yet). */
   async decide(request: DecisionRequest, log: Logger): Promise<DecisionResponse> {
     const started = process.hrtime.bigint();
-    const active = this.deps.policies.current();
-    if (active === undefined) throw new NotReadyError('no policy revision is loaded yet');
+    const lease = this.deps.policies.acquire();
+    if (lease === undefined) throw new NotReadyError('no policy revision is loaded yet');
+    try {
+      return await this.decideOn(lease.policy, request, log, started);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Decides on one revision, held for the whole decision. */
+  private async decideOn(active: ActivePolicy, request: DecisionRequest, log: Logger, started: bigint): Promise<DecisionResponse> {
     const decisionId = randomUUID();
     const sessionId = request.session?.id ?? null;
 
@@ -130,7 +138,7 @@ export class DecisionService {
         throw new FailClosed(SESSION_UNAVAILABLE, 'session state is unavailable; actions that depend on it are denied', err);
       }
       const json = JSON.stringify(buildInput(request, loaded?.view, detected, activity));
-      const result = this.evaluate(active, json);
+      const result = await this.evaluate(active, json);
       const digest = createHash('sha256').update(json).digest('hex');
       if (loaded === undefined || sessionId === null || result.decision === 'deny') return { result, digest, session: loaded?.view, detected };
       let committed: boolean;
@@ -146,10 +154,10 @@ export class DecisionService {
   }
 
   /** Runs the policy on one revision; every failure becomes a FailClosed with the engine's reason code. */
-  private evaluate(active: ActivePolicy, json: string): PolicyDecision {
+  private async evaluate(active: ActivePolicy, json: string): Promise<PolicyDecision> {
     const end = this.deps.metrics.evaluationDuration.startTimer();
     try {
-      return toPolicyDecision(active.engine.evaluate(DECISION_ENTRYPOINT, jsonToInputBuffer(json)));
+      return toPolicyDecision(await active.evaluator.evaluate(DECISION_ENTRYPOINT, json));
     } catch (err) {
       const code = err instanceof PolicyEvaluationError ? err.reasonCode : 'policy.evaluation_error';
       this.deps.metrics.evaluationErrors.labels(code).inc();

@@ -9,10 +9,16 @@ import { setActiveRevision, type Metrics } from '../observability/metrics.ts';
 import { describeThrown } from '../errors/policy-errors.ts';
 import { readBundle, type Bundle } from './bundle/read-bundle.ts';
 import { WasmEngine, type HostBuiltins } from './wasm-engine.ts';
+import type { Evaluator, EvaluatorOptions } from './evaluator/evaluator.ts';
+import { InlineEvaluator } from './evaluator/inline-evaluator.ts';
+import { WorkerPoolEvaluator } from './evaluator/worker-pool.ts';
 
 /** A revision ready to decide with. */
 export interface ActivePolicy {
   revision: string;
+  /** Evaluates this revision (worker threads with a deadline, or in-thread). */
+  evaluator: Evaluator;
+  /** An in-thread instance of the same revision, for its entrypoint table and cheap lookups. */
   engine: WasmEngine;
   bundle: Bundle;
   activatedAt: Date;
@@ -32,6 +38,8 @@ export interface LoadAttempt {
 /** Options for {@link PolicyStore}. */
 export interface PolicyStoreOptions {
   maxMemoryPages: number;
+  /** How evaluations run; defaults to in-thread with no deadline (tests of the store itself). */
+  evaluator?: EvaluatorOptions;
   /** Creates the host builtins for one engine instance. */
   createBuiltins?: () => HostBuiltins;
   metrics: Metrics;
@@ -44,6 +52,8 @@ export class PolicyStore {
   private lastAttempt: LoadAttempt | undefined;
   private readonly options: PolicyStoreOptions;
   private readonly listeners: ((policy: ActivePolicy) => void)[] = [];
+  /** In-flight users of each revision, so a superseded revision closes only when they are done. */
+  private readonly users = new Map<ActivePolicy, number>();
 
   constructor(options: PolicyStoreOptions) {
     this.options = options;
@@ -57,6 +67,37 @@ export class PolicyStore {
   /** The latest load attempt, successful or not. */
   lastLoad(): LoadAttempt | undefined {
     return this.lastAttempt;
+  }
+
+  /**
+   * Takes a reference to the active revision for one decision; call `release` when done. A swap
+   * never pulls a revision from under a decision that holds it.
+   */
+  acquire(): { policy: ActivePolicy; release: () => void } | undefined {
+    const policy = this.active;
+    if (policy === undefined) return undefined;
+    this.users.set(policy, (this.users.get(policy) ?? 0) + 1);
+    let released = false;
+    return {
+      policy,
+      release: () => {
+        if (released) return;
+        released = true;
+        const left = (this.users.get(policy) ?? 1) - 1;
+        if (left > 0 || policy === this.active) this.users.set(policy, left);
+        else {
+          this.users.delete(policy);
+          void policy.evaluator.close();
+        }
+      },
+    };
+  }
+
+  /** Closes the active revision's evaluator (process shutdown). */
+  async close(): Promise<void> {
+    const active = this.active;
+    this.active = undefined;
+    await active?.evaluator.close();
   }
 
   /** Calls `listener` after every activation (audit records, shadow mode). */
@@ -93,8 +134,18 @@ export class PolicyStore {
       maxMemoryPages: this.options.maxMemoryPages,
       ...(this.options.createBuiltins === undefined ? {} : { builtins: this.options.createBuiltins() }),
     });
-    const policy: ActivePolicy = { revision: bundle.manifest.revision, engine, bundle, activatedAt: new Date(), source };
+    const options = this.options.evaluator ?? { maxMemoryPages: this.options.maxMemoryPages, recycleAboveBytes: Infinity, timeoutMs: Infinity, workers: 0, maxQueue: Infinity };
+    const evaluator =
+      options.workers === 0
+        ? await InlineEvaluator.start(bundle, options)
+        : await WorkerPoolEvaluator.start({ wasm: bundle.wasm, data: bundle.data, revision: bundle.manifest.revision, maxMemoryPages: options.maxMemoryPages }, options);
+    const policy: ActivePolicy = { revision: bundle.manifest.revision, evaluator, engine, bundle, activatedAt: new Date(), source };
+    const previous = this.active;
     this.active = policy;
+    if (previous !== undefined && (this.users.get(previous) ?? 0) === 0) {
+      this.users.delete(previous);
+      void previous.evaluator.close();
+    }
     this.lastAttempt = { source, at: policy.activatedAt, ok: true, revision: policy.revision };
     this.options.metrics.bundleLoads.labels('success').inc();
     setActiveRevision(this.options.metrics, policy.revision);

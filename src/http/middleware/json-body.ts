@@ -1,6 +1,7 @@
 /**
  * Parses JSON request bodies with a size bound and a nesting bound. Anything that is not JSON
- * is a 415, over the size limit a 413, unparseable or too deep a 400 — always as a JSON error
+ * is a 415, over the size limit a 413, unparseable, too deep or carrying prototype-pollution keys
+ * a 400 — always as a JSON error
  * body, never a default HTML page.
  */
 import express, { type RequestHandler } from 'express';
@@ -9,16 +10,25 @@ import { InvalidParameterError, PayloadTooLargeError, UnsupportedMediaTypeError 
 /** Deepest nesting a request body may have; recursive walkers below stay far from the stack limit. */
 export const MAX_JSON_DEPTH = 64;
 
-/** True when `value` nests deeper than `max` (checked iteratively, so it cannot overflow itself). */
-export function exceedsDepth(value: unknown, max: number): boolean {
+/**
+ * Why a parsed body is refused, or null: nesting deeper than `max`, or a key that is a known
+ * prototype-pollution vector (`__proto__`, or `constructor` holding `prototype`), which
+ * secure-json-parse also rejects by default. Checked iteratively, so it cannot overflow itself.
+ */
+export function unsafeJsonReason(value: unknown, max: number): string | null {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop() as [unknown, number];
     if (node === null || typeof node !== 'object') continue;
-    if (depth >= max) return true;
+    if (depth >= max) return `request body nests deeper than ${max} levels`;
+    if (!Array.isArray(node)) {
+      if (Object.hasOwn(node, '__proto__')) return 'request body contains a "__proto__" key';
+      const ctor: unknown = Object.hasOwn(node, 'constructor') ? (node as { constructor: unknown }).constructor : undefined;
+      if (ctor !== null && typeof ctor === 'object' && Object.hasOwn(ctor, 'prototype')) return 'request body contains a "constructor.prototype" key';
+    }
     for (const child of Object.values(node)) stack.push([child, depth + 1]);
   }
-  return false;
+  return null;
 }
 
 /** Middleware that accepts only `application/json` bodies up to `limitBytes`. */
@@ -41,8 +51,8 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
     (req, res, next) => {
       parse(req, res, (err?: unknown) => {
         if (err === undefined || err === null) {
-          if (exceedsDepth(req.body, MAX_JSON_DEPTH)) next(new InvalidParameterError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`));
-          else next();
+          const unsafe = unsafeJsonReason(req.body, MAX_JSON_DEPTH);
+          next(unsafe === null ? undefined : new InvalidParameterError(unsafe));
           return;
         }
         const type = (err as { type?: string }).type;
