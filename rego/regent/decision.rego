@@ -62,12 +62,27 @@ _denials := (((((_malformed | identity.deny(_req)) | flow.deny(_req, _dest, _pla
 
 _redaction_reasons := _plan.reasons | _secrets.reasons
 
-# One redaction per path; a path removed for several reasons lists them all.
-_redaction_list := [{"path": path, "reason": concat("; ", sort(reasons))} |
+# One redaction per path; a path removed for several reasons lists them all. It keeps `types`
+# (mask only detector matches inside the string) only when every reason for it is a detection.
+_redaction_list := [_merged_redaction(path, {e | some e in entries; e.path == path}) |
 	entries := _plan.redactions | _secrets.redactions
 	some path in sort({e.path | some e in entries})
-	reasons := {e.reason | some e in entries; e.path == path}
 ]
+
+_merged_redaction(path, es) := {"path": path, "reason": concat("; ", sort({e.reason | some e in es}))} if {
+	some e in es
+	count(e.types) == 0
+}
+
+_merged_redaction(path, es) := {
+	"path": path,
+	"reason": concat("; ", sort({e.reason | some e in es})),
+	"types": sort({t | some e in es; some t in e.types}),
+} if {
+	every e in es {
+		count(e.types) > 0
+	}
+}
 
 # Each verdict states all its conditions: an `else` chain would fall through to allow when
 # _denials failed to evaluate.

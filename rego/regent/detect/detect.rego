@@ -28,7 +28,7 @@ leaking_secrets(req, dest) := {d |
 
 # secret_redactions returns {redactions, reasons} for the leaking secrets.
 secret_redactions(req, dest) := {
-	"redactions": {{"path": d.path, "reason": concat("", ["detected ", d.type, ", which may leave only to a secret store"])} |
+	"redactions": {{"path": d.path, "reason": concat("", ["detected ", d.type, ", which may leave only to a secret store"]), "types": [d.type]} |
 		some d in leaking
 	},
 	"reasons": {_secret_reason(type, leaking, dest) | some type in {d.type | some d in leaking}},

@@ -141,13 +141,27 @@ _empty_plan(req) := {
 
 _clearance_rank(dest) := lattice.rank(dest.level) if dest.checked
 
-_redactions(found, removed, dest) := {{"path": path, "reason": reason} |
+# A redaction names `types` when only detector findings put the path there: regent then masks
+# just those matches inside the string. An empty `types` removes the whole value.
+_redactions(found, removed, dest) := {{"path": path, "reason": reason, "types": _mask_types(at_path)} |
 	some path in {t.path | some t in found; t.label in removed}
-	labels := {t.label | some t in found; t.path == path; t.label in removed}
+	at_path := {t | some t in found; t.path == path; t.label in removed}
+	labels := {t.label | some t in at_path}
 	reason := concat("", [
 		"labelled ", text.list(labels), ", above the ", dest.level,
 		" clearance of ", dest.name,
 	])
+}
+
+_mask_types(tags) := sort({t.detector | some t in tags}) if {
+	every t in tags {
+		t.origin == "detected"
+	}
+}
+
+_mask_types(tags) := [] if {
+	some t in tags
+	t.origin != "detected"
 }
 
 _label_reason(req, found, label, dest) := {
