@@ -1,0 +1,49 @@
+/**
+ * Bounded evaluation: a pathological evaluation is cut off at its deadline and denied with
+ * policy.evaluation_timeout, while /health/live and other decisions keep flowing, and the worker
+ * that ran it is replaced.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { faultBundle } from '../support/bundles.ts';
+import { startRegent, type TestServer } from '../support/regent-server.ts';
+
+const base = { agent: { id: 'a' }, action: { tool: 't', kind: 'read' } };
+
+describe('bounded evaluation', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startRegent({ bundlePath: (await faultBundle('slow')).file, evaluationTimeoutMs: 300, evalWorkers: 2 });
+  });
+  after(async () => server.close());
+
+  it('denies a pathological evaluation with policy.evaluation_timeout while /health/live answers within 100 ms', async () => {
+    const started = Date.now();
+    const slow = server.post('/v1/decisions', { ...base, context: { slow: true } });
+    const liveTimes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      const live = await server.get('/health/live');
+      liveTimes.push(performance.now() - t);
+      assert.equal(live.status, 200);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    const fast = await server.post('/v1/decisions', base);
+    assert.equal(fast.body.decision, 'allow', 'the other worker keeps deciding');
+    const res = await slow;
+    const elapsed = Date.now() - started;
+    assert.equal(res.body.decision, 'deny');
+    assert.deepEqual(res.body.reasons.map((r: { code: string }) => r.code), ['policy.evaluation_timeout']);
+    assert.ok(elapsed >= 300 && elapsed < 5000, `answered after ${elapsed} ms`);
+    assert.ok(Math.max(...liveTimes) < 100, `/health/live took ${Math.max(...liveTimes).toFixed(1)} ms`);
+    assert.equal(server.regent.policies.current()?.evaluator.recycled(), 1);
+  });
+
+  it('keeps deciding normally after the timed-out worker is replaced', async () => {
+    for (let i = 0; i < 10; i++) {
+      const res = await server.post('/v1/decisions', base);
+      assert.equal(res.body.decision, 'allow');
+    }
+    assert.match((await server.get('/metrics')).text, /regent_fail_closed_total\{code="policy\.evaluation_timeout"\} 1/);
+  });
+});
