@@ -1,0 +1,139 @@
+/**
+ * The builtins regent supplies to opa-wasm on top of those the wasm and the SDK implement, with
+ * OPA's semantics (checked against `opa eval` in test/policy/builtins.test.ts).
+ *
+ * Usage, one runtime per loaded policy instance:
+ *
+ *     const host = createBuiltins();                 // options: now, localZone, randomBytes
+ *     const policy = await loadPolicy(wasm, memory, host.functions);
+ *     host.beginEvaluation();                        // before every policy.evaluate(...)
+ *     policy.evaluate(input, entrypoint);
+ *
+ * `beginEvaluation` starts OPA's per-query state: time.now_ns reads the clock once and then
+ * returns that value for the rest of the evaluation; uuid.rfc4122 and rand.intn return the same
+ * value for the same key. A failing builtin throws {@link BuiltinError} (fail closed), never a
+ * string or plain object. Results that a double cannot hold (nanosecond timestamps) cross the
+ * SDK as exact JSON digits; time builtins also receive such arguments exactly (see
+ * exact-arguments.ts; disable with `exactIntegerArguments: false`).
+ */
+import { randomBytes as cryptoRandomBytes } from 'node:crypto';
+import { BuiltinError, OperandError } from './builtin-error.ts';
+import type { BuiltinContext, BuiltinDefinition } from './context.ts';
+import { CRYPTO_BUILTINS } from './crypto.ts';
+import { decodeNextArgumentsExactly, restoreJsonParse } from './exact-arguments.ts';
+import type { BuiltinValue } from './json-numbers.ts';
+import { RAND_BUILTINS } from './rand.ts';
+import { REGEX_BUILTINS } from './regex.ts';
+import { SEMVER_BUILTINS } from './semver.ts';
+import { STRINGS_BUILTINS } from './strings.ts';
+import { TIME_BUILTINS } from './time.ts';
+import { hostZoneName } from './time-zones.ts';
+import { UNITS_BUILTINS } from './units.ts';
+import { UUID_BUILTINS } from './uuid.ts';
+
+export { BuiltinError } from './builtin-error.ts';
+export type { BuiltinValue, RawJson } from './json-numbers.ts';
+
+const DEFINITIONS: Readonly<Record<string, BuiltinDefinition>> = {
+  ...TIME_BUILTINS,
+  ...UUID_BUILTINS,
+  ...UNITS_BUILTINS,
+  ...STRINGS_BUILTINS,
+  ...REGEX_BUILTINS,
+  ...CRYPTO_BUILTINS,
+  ...SEMVER_BUILTINS,
+  ...RAND_BUILTINS,
+};
+
+/** Names of the builtins regent implements on the host; the bundle build admits exactly these. */
+export const IMPLEMENTED_BUILTINS: readonly string[] = Object.freeze(Object.keys(DEFINITIONS).sort());
+
+/** A builtin as opa-wasm calls it: JSON-decoded arguments in, a JSON-encodable value out. */
+export type HostFunction = (...args: unknown[]) => BuiltinValue | undefined;
+
+/** Settings for {@link createBuiltins}; every one has a production default. */
+export interface BuiltinsOptions {
+  /** Wall clock in nanoseconds since the epoch (default: `Date.now()`, millisecond resolution). */
+  now?: () => bigint;
+  /** IANA zone that "Local" means in time builtins (default: the host's zone). */
+  localZone?: string;
+  /** Strong random bytes for uuid.rfc4122 and rand.intn (default: node:crypto). */
+  randomBytes?: (size: number) => Uint8Array;
+  /** Decode integer arguments beyond 2^53 of time builtins exactly (default: true). */
+  exactIntegerArguments?: boolean;
+}
+
+/** Host builtins for one policy instance: pass `functions` to loadPolicy, call `beginEvaluation` per evaluate. */
+export interface HostBuiltins {
+  /** Builtin implementations by OPA name, for opa-wasm's `customBuiltins`. */
+  readonly functions: Record<string, HostFunction>;
+  /** Starts a new evaluation: a fresh time.now_ns reading and empty uuid/rand caches. */
+  beginEvaluation(): void;
+}
+
+interface EvaluationState {
+  now: bigint | undefined;
+  readonly cache: Map<string, BuiltinValue>;
+}
+
+/** Wraps anything a builtin threw into a BuiltinError carrying OPA's `<name>: <detail>` text. */
+function toBuiltinError(name: string, thrown: unknown): BuiltinError {
+  if (thrown instanceof BuiltinError) return thrown;
+  if (thrown instanceof OperandError)
+    return new BuiltinError(name, thrown.message, { code: thrown.code, cause: thrown });
+  const detail = thrown instanceof Error ? thrown.message : String(thrown);
+  return new BuiltinError(name, detail, { cause: thrown });
+}
+
+/** Creates the host builtins for one policy instance (see the module comment for the protocol). */
+export function createBuiltins(options: BuiltinsOptions = {}): HostBuiltins {
+  const now = options.now ?? (() => BigInt(Date.now()) * 1_000_000n);
+  const localZone = options.localZone ?? hostZoneName();
+  const random = options.randomBytes ?? ((size: number) => new Uint8Array(cryptoRandomBytes(size)));
+  const exact = options.exactIntegerArguments ?? true;
+  let state: EvaluationState = { now: undefined, cache: new Map() };
+
+  const context: BuiltinContext = {
+    nowNs: () => (state.now ??= now()),
+    localZone,
+    get cache() {
+      return state.cache;
+    },
+    randomBytes: random,
+  };
+
+  const functions: Record<string, HostFunction> = {};
+  for (const [name, definition] of Object.entries(DEFINITIONS)) {
+    functions[name] = (...args: unknown[]) => {
+      restoreJsonParse();
+      try {
+        return definition.impl(context, ...args);
+      } catch (thrown) {
+        throw toBuiltinError(name, thrown);
+      }
+    };
+  }
+
+  const exactNames = new Set(
+    Object.entries(DEFINITIONS)
+      .filter(([, d]) => d.exactIntegers === true)
+      .map(([n]) => n),
+  );
+  const lookup = exact
+    ? new Proxy(functions, {
+        get(target, property, receiver) {
+          if (typeof property === 'string' && exactNames.has(property))
+            decodeNextArgumentsExactly(DEFINITIONS[property]?.arity ?? 0);
+          return Reflect.get(target, property, receiver) as unknown;
+        },
+      })
+    : functions;
+
+  return {
+    functions: lookup,
+    beginEvaluation(): void {
+      restoreJsonParse();
+      state = { now: undefined, cache: new Map() };
+    },
+  };
+}
