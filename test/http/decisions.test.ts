@@ -7,31 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { regoBundle } from '../support/bundles.ts';
 import { startRegent, type TestServer } from '../support/regent-server.ts';
-
-/** The README's three examples (kept in sync with the README by test/docs/readme.test.ts). */
-export const EXAMPLES = {
-  allow: {
-    agent: { id: 'hr-assistant', on_behalf_of: { id: 'alice', groups: ['hr'], clearance: 'restricted' } },
-    action: { tool: 'workday.read_employee', kind: 'read', resource: { system: 'workday', id: 'emp-42', labels: ['pii', 'compensation'], classification: 'restricted' } },
-  },
-  deny: {
-    agent: { id: 'hr-assistant' },
-    action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
-    data_flow: { sources: [{ system: 'workday', labels: ['pii', 'compensation'], classification: 'restricted' }], destination: { system: 'slack', audience: 'all_employees' } },
-    payload: { text: "Bob's salary is 180000" },
-  },
-  redact: {
-    agent: { id: 'hr-assistant' },
-    action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
-    data_flow: { sources: [{ system: 'workday', labels: ['pii', 'compensation'], classification: 'internal' }], destination: { system: 'slack', audience: 'all_employees' } },
-    payload: {
-      employees: [
-        { name: 'Bob', title: 'Engineer', salary: 180000 },
-        { name: 'Eve', title: 'Designer', salary: 170000, home_address: '1 Main St' },
-      ],
-    },
-  },
-};
+import { EXAMPLES } from '../fixtures/examples.ts';
 
 const codes = (body: { reasons: { code: string }[] }) => body.reasons.map((r) => r.code);
 

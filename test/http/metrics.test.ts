@@ -1,0 +1,59 @@
+/**
+ * GET /metrics: accepted by the real `promtool check metrics`, and the decision counters move by
+ * exactly the number of decisions made (rejected requests are not decisions).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { regoBundle } from '../support/bundles.ts';
+import { startRegent, type TestServer } from '../support/regent-server.ts';
+import { EXAMPLES } from '../fixtures/examples.ts';
+
+/** Reads one sample's value from the text exposition format (after promtool has validated it). */
+function sample(text: string, name: string, labels: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
+  assert.ok(line !== undefined, `no sample ${name}${labels}`);
+  return Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+describe('GET /metrics', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startRegent({ bundlePath: (await regoBundle()).file });
+  });
+  after(async () => server.close());
+
+  it('passes promtool check metrics', async () => {
+    await server.post('/v1/decisions', EXAMPLES.allow);
+    const res = await server.get('/metrics');
+    assert.equal(res.status, 200);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: res.text, encoding: 'utf8' });
+    assert.equal(check.error, undefined, `promtool must be installed: ${String(check.error)}`);
+    assert.equal(check.status, 0, `promtool: ${check.stdout}${check.stderr}`);
+  });
+
+  it('moves the decision counters by exactly the decisions made, by outcome', async () => {
+    const before = (await server.get('/metrics')).text;
+    const plan = { allow: 7, deny: 5, redact: 3 } as const;
+    for (const [outcome, n] of Object.entries(plan) as [keyof typeof plan, number][]) {
+      const body = outcome === 'allow' ? EXAMPLES.allowInternal : EXAMPLES[outcome];
+      for (let i = 0; i < n; i++) assert.equal((await server.post('/v1/decisions', body)).body.decision, outcome);
+    }
+    for (let i = 0; i < 4; i++) assert.equal((await server.post('/v1/decisions', { agent: {} })).status, 400);
+    const after = (await server.get('/metrics')).text;
+    for (const [outcome, n] of Object.entries(plan)) {
+      const delta = sample(after, 'regent_decisions_total', `{decision="${outcome}"}`) - sample(before, 'regent_decisions_total', `{decision="${outcome}"}`);
+      assert.equal(delta, n, outcome);
+    }
+    const histogramDelta =
+      sample(after, 'regent_policy_evaluation_duration_seconds_count', '') - sample(before, 'regent_policy_evaluation_duration_seconds_count', '');
+    assert.equal(histogramDelta, 15);
+    assert.equal(sample(after, 'regent_policy_revision_info', `{revision="${server.regent.policies.current()!.revision}"}`), 1);
+  });
+
+  it('labels nothing with agent ids, session ids or tool names', async () => {
+    await server.post('/v1/decisions', { ...EXAMPLES.allow, session: { id: 'sess-secret-id' } });
+    const text = (await server.get('/metrics')).text;
+    for (const value of ['hr-assistant', 'sess-secret-id', 'workday.read_employee', 'alice']) assert.ok(!text.includes(value), value);
+  });
+});
