@@ -9,7 +9,7 @@ import type { Metrics } from './observability/metrics.ts';
 import type { PolicyStore } from './policy/policy-store.ts';
 import { errorHandler, notFound } from './http/middleware/errors.ts';
 import { requestContext } from './http/middleware/request-context.ts';
-import { decisionRoutes } from './http/routes/decisions.ts';
+import { decisionRoutes, type DecisionLimits } from './http/routes/decisions.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
 
@@ -19,7 +19,7 @@ export interface AppDeps {
   decisions: DecisionService;
   metrics: Metrics;
   logger: Logger;
-  maxBodyBytes: number;
+  limits: DecisionLimits;
 }
 
 /** Creates the HTTP app. */
@@ -31,7 +31,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestContext(deps.logger, deps.metrics));
   app.use(healthRoutes(deps.policies));
   app.use(metricsRoutes(deps.metrics.registry));
-  app.use(decisionRoutes(deps.decisions, deps.maxBodyBytes));
+  app.use(decisionRoutes(deps.decisions, deps.limits));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -119,7 +119,7 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
     decisionLog: config.decisionLog,
   });
 
-  const app = createApp({ policies, decisions, metrics, logger, maxBodyBytes: config.maxBodyBytes });
+  const app = createApp({ policies, decisions, metrics, logger, limits: { maxBodyBytes: config.maxBodyBytes, maxBatch: config.maxBatch, maxBatchBodyBytes: config.maxBatchBodyBytes } });
 
   return {
     app,

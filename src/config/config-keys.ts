@@ -31,6 +31,8 @@ export const CONFIG_KEYS = [
   { name: 'port', env: 'REGENT_PORT', type: int(0, 65535), default: 8181, doc: 'TCP port (0 picks a free one).', example: '8181' },
   { name: 'bundlePath', env: 'REGENT_BUNDLE', type: { kind: 'string', maxLength: 4096 }, default: 'bundles/regent.tar.gz', doc: 'OPA bundle (built by `make bundles`) to serve.', example: '/etc/regent/regent.tar.gz' },
   { name: 'maxBodyBytes', env: 'REGENT_MAX_BODY_BYTES', type: int(1024, 64 * 1024 * 1024), default: 1024 * 1024, doc: 'Largest request body accepted; larger gets 413.', example: '262144' },
+  { name: 'maxBatch', env: 'REGENT_MAX_BATCH', type: int(1, 10_000), default: 100, doc: 'Most decisions one `POST /v1/decisions/batch` may carry.', example: '500' },
+  { name: 'maxBatchBodyBytes', env: 'REGENT_MAX_BATCH_BODY_BYTES', type: int(1024, 256 * 1024 * 1024), default: 8 * 1024 * 1024, doc: 'Largest batch request body accepted; larger gets 413.', example: '16777216' },
   { name: 'wasmMaxMemoryPages', env: 'REGENT_WASM_MAX_PAGES', type: int(8, 65536), default: 1024, doc: 'Ceiling on policy WebAssembly memory, in 64 KiB pages; an evaluation that needs more is denied.', example: '512' },
   { name: 'logLevel', env: 'REGENT_LOG_LEVEL', type: { kind: 'enum', values: ['error', 'warn', 'info', 'debug'] }, default: 'info', doc: 'Log level of the JSON logs on stdout.', example: 'debug' },
   { name: 'decisionLog', env: 'REGENT_DECISION_LOG', type: { kind: 'bool' }, default: true, doc: 'Write one JSON decision record per decision to stdout.', example: 'false' },

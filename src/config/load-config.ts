@@ -12,6 +12,8 @@ export interface Config {
   readonly port: number;
   readonly bundlePath: string;
   readonly maxBodyBytes: number;
+  readonly maxBatch: number;
+  readonly maxBatchBodyBytes: number;
   readonly wasmMaxMemoryPages: number;
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   readonly decisionLog: boolean;

@@ -80,6 +80,34 @@ export class DecisionService {
     }
   }
 
+  /**
+   * Decides a batch on one revision. Requests of one session are decided in order, so each sees
+   * the effects of the ones before it; different sessions (and session-less requests) run
+   * concurrently. Answers come back in request order.
+   */
+  async decideBatch(requests: readonly DecisionRequest[], log: Logger): Promise<DecisionResponse[]> {
+    const lease = this.deps.policies.acquire();
+    if (lease === undefined) throw new NotReadyError('no policy revision is loaded yet');
+    try {
+      const results: DecisionResponse[] = new Array<DecisionResponse>(requests.length);
+      const lanes = new Map<string, number[]>();
+      requests.forEach((request, index) => {
+        const lane = request.session === undefined ? `#${index}` : `s:${request.session.id}`;
+        const list = lanes.get(lane);
+        if (list === undefined) lanes.set(lane, [index]);
+        else list.push(index);
+      });
+      await Promise.all(
+        [...lanes.values()].map(async (indexes) => {
+          for (const i of indexes) results[i] = await this.decideOn(lease.policy, requests[i] as DecisionRequest, log, process.hrtime.bigint());
+        }),
+      );
+      return results;
+    } finally {
+      lease.release();
+    }
+  }
+
   /** Decides on one revision, held for the whole decision. */
   private async decideOn(active: ActivePolicy, request: DecisionRequest, log: Logger, started: bigint): Promise<DecisionResponse> {
     const decisionId = randomUUID();
