@@ -1,39 +1,58 @@
 /**
- * The OPA capabilities document regent builds policies against: the builtins opa-wasm can run
- * (its shipped capabilities.json) plus exactly those regent's host implements
- * (src/policy/builtins), with the declarations and language features of the pinned OPA. A policy
- * that calls any other builtin fails `opa build`, naming the builtin at file:row:col, instead of
- * failing at request time.
+ * The OPA capabilities document `opa build --capabilities` compiles against: exactly the
+ * builtins regent's runtime can run (those opa-wasm lists in its capabilities.json, which the
+ * wasm or the SDK implement, plus those src/policy/builtins implements on the host), declared as
+ * the pinned opa declares them, with opa's language features. A policy calling anything else
+ * (http.send, io.jwt.*, ...) then fails at build time with "undefined function <name>" at its
+ * file and row (`opa check -f json` adds the column).
  */
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { IMPLEMENTED_BUILTINS } from './builtins/index.ts';
-import { REPO_ROOT, runOpa } from './toolchain/opa-cli.ts';
+import { opaBinary, runOpa } from './toolchain/opa-cli.ts';
 
-interface BuiltinDecl {
+/** One builtin's entry in a capabilities document (decl, infix, ... as opa prints them). */
+export interface BuiltinCapability {
   name: string;
-  [key: string]: unknown;
+  [field: string]: unknown;
 }
 
-interface Capabilities {
-  builtins: BuiltinDecl[];
-  [key: string]: unknown;
+/** An OPA capabilities document. */
+export interface CapabilitiesDocument {
+  builtins: BuiltinCapability[];
+  [field: string]: unknown;
 }
 
-/** The builtins opa-wasm 1.x evaluates (inside the wasm or in its SDK). */
-async function sdkBuiltinNames(): Promise<Set<string>> {
-  // The package's "exports" do not expose this file, so it is read from its installed folder.
-  const file = path.join(REPO_ROOT, 'node_modules/@open-policy-agent/opa-wasm/capabilities.json');
-  const sdk = JSON.parse(await readFile(file, 'utf8')) as Capabilities;
-  return new Set(sdk.builtins.map((b) => b.name));
+/** Path of opa-wasm's capabilities.json (the package's exports hide it from `require.resolve`). */
+export function sdkCapabilitiesPath(): string {
+  const entry = createRequire(import.meta.url).resolve('@open-policy-agent/opa-wasm');
+  return path.join(path.dirname(entry), '..', 'capabilities.json');
 }
 
-/** Builds the capabilities document from the pinned OPA's current capabilities. */
-export async function buildCapabilities(opaBin: string): Promise<Capabilities> {
+/** The capabilities opa-wasm ships: the builtins the wasm and the SDK implement. */
+export async function readSdkCapabilities(): Promise<CapabilitiesDocument> {
+  return JSON.parse(await readFile(sdkCapabilitiesPath(), 'utf8')) as CapabilitiesDocument;
+}
+
+/** `opa capabilities --current` of the given binary. */
+export async function currentCapabilities(opaBin: string = opaBinary()): Promise<CapabilitiesDocument> {
   const run = await runOpa(['capabilities', '--current'], { opaBin });
   if (run.code !== 0) throw new Error(`opa capabilities --current failed: ${run.stderr.trim()}`);
-  const current = JSON.parse(run.stdout) as Capabilities;
-  const allowed = await sdkBuiltinNames();
-  for (const name of IMPLEMENTED_BUILTINS) allowed.add(name);
-  return { ...current, builtins: current.builtins.filter((b) => allowed.has(b.name)) };
+  return JSON.parse(run.stdout) as CapabilitiesDocument;
+}
+
+/**
+ * Builds the capabilities document for regent's runtime: the current opa's document with its
+ * builtins limited to opa-wasm's list plus IMPLEMENTED_BUILTINS, and opa-wasm's
+ * wasm_abi_versions; every other top-level field (features, future_keywords) copied through.
+ */
+export async function buildCapabilities(opaBin: string = opaBinary()): Promise<CapabilitiesDocument> {
+  const [current, sdk] = await Promise.all([currentCapabilities(opaBin), readSdkCapabilities()]);
+  const runnable = new Set([...sdk.builtins.map((b) => b.name), ...IMPLEMENTED_BUILTINS]);
+  const builtins = current.builtins.filter((b) => runnable.has(b.name));
+  const unknown = [...runnable].filter((name) => !builtins.some((b) => b.name === name));
+  if (unknown.length > 0)
+    throw new Error(`opa at ${opaBin} does not declare builtins regent runs: ${unknown.join(', ')}`);
+  return { ...current, builtins, wasm_abi_versions: sdk['wasm_abi_versions'] };
 }
