@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { PolicyEvaluationError, describeThrown } from '../errors/policy-errors.ts';
 import { NotReadyError } from '../errors/regent-error.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import { reasonClass, type Metrics } from '../observability/metrics.ts';
 import type { ActivePolicy, PolicyStore } from '../policy/policy-store.ts';
 import { buildInput, classificationRanks, highestClassification, type DetectedItem } from './build-input.ts';
 import type { DecisionRequest } from './decision-request.ts';
@@ -278,6 +278,7 @@ export class DecisionService {
     m.decisions.labels(response.decision).inc();
     m.decisionDuration.labels(response.decision).observe(Number(process.hrtime.bigint() - started) / 1e9);
     if (response.redactions.length > 0) m.redactedValues.inc(response.redactions.length);
+    if (response.decision === 'deny') for (const cls of new Set(response.reasons.map((r) => reasonClass(r.code)))) m.denials.labels(cls).inc();
     if (failure !== undefined) {
       m.failClosed.labels(failure.code).inc();
       log.error('decision failed closed', { decision_id: response.decision_id, code: failure.code, error: describeThrown(failure.cause ?? failure) });

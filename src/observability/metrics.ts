@@ -10,6 +10,18 @@ export const DECISIONS = ['allow', 'deny', 'redact'] as const;
 /** One of {@link DECISIONS}. */
 export type DecisionOutcome = (typeof DECISIONS)[number];
 
+/**
+ * Reason-code families a deny can carry, for the `reason_class` label. Codes come from policy, so
+ * the label takes the code's first segment only when it is in this closed list, else `other`.
+ */
+export const REASON_CLASSES = ['agent', 'tool', 'flow', 'principal', 'detect', 'activity', 'session', 'policy', 'audit', 'input', 'redaction', 'other'] as const;
+
+/** Maps a reason code to its closed-set class. */
+export function reasonClass(code: string): (typeof REASON_CLASSES)[number] {
+  const head = code.split('.', 1)[0] ?? '';
+  return (REASON_CLASSES as readonly string[]).includes(head) ? (head as (typeof REASON_CLASSES)[number]) : 'other';
+}
+
 /** Latency buckets from 50 µs to 2.5 s: decisions are meant to take well under a millisecond. */
 const LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5];
 
@@ -17,6 +29,7 @@ const LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
 export interface Metrics {
   registry: Registry;
   decisions: Counter<'decision'>;
+  denials: Counter<'reason_class'>;
   failClosed: Counter<'code'>;
   decisionDuration: Histogram<'decision'>;
   evaluationDuration: Histogram;
@@ -37,6 +50,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const m: Metrics = {
     registry,
     decisions: new Counter({ name: 'regent_decisions_total', help: 'Decisions answered, by outcome.', labelNames: ['decision'], registers }),
+    denials: new Counter({
+      name: 'regent_denial_reasons_total',
+      help: 'Reasons given by denials, by reason-code class (a deny may count under several classes).',
+      labelNames: ['reason_class'],
+      registers,
+    }),
     failClosed: new Counter({
       name: 'regent_fail_closed_total',
       help: 'Denials caused by a failure rather than by policy (evaluation error, store or audit unavailable), by reason code.',
@@ -74,6 +93,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     m.decisions.labels(d).inc(0);
     m.decisionDuration.labels(d);
   }
+  for (const c of REASON_CLASSES) m.denials.labels(c).inc(0);
   m.bundleLoads.labels('success').inc(0);
   m.bundleLoads.labels('failure').inc(0);
   return m;
