@@ -7,11 +7,16 @@ import type { DecisionService } from './decision/decision-service.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { PolicyStore } from './policy/policy-store.ts';
+import type { Authenticator } from './security/authenticator.ts';
+import { registerAdminTrail } from './http/admin-audit.ts';
+import { authorize } from './http/middleware/authorize.ts';
 import { errorHandler, notFound } from './http/middleware/errors.ts';
 import { requestContext } from './http/middleware/request-context.ts';
 import { decisionRoutes, type DecisionLimits } from './http/routes/decisions.ts';
+import { auditRoutes } from './http/routes/audit.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
+import { sessionRoutes, type SessionRouteDeps } from './http/routes/sessions.ts';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -20,6 +25,10 @@ export interface AppDeps {
   metrics: Metrics;
   logger: Logger;
   limits: DecisionLimits;
+  /** Identifies callers (off when no tokens and no client CA are configured). */
+  auth: Authenticator;
+  /** Session store and audit trail for the admin routes. */
+  admin: SessionRouteDeps;
 }
 
 /** Creates the HTTP app. */
@@ -30,8 +39,14 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestContext(deps.logger, deps.metrics));
   app.use(healthRoutes(deps.policies));
+  // Every route below needs a credential with a scope: those named in ROUTE_SCOPES
+  // (src/http/middleware/authorize.ts), `admin` for anything else. Mount new routers below this.
+  app.use(authorize(deps.auth));
+  registerAdminTrail(app, deps.admin.trail, deps.logger);
   app.use(metricsRoutes(deps.metrics.registry));
   app.use(decisionRoutes(deps.decisions, deps.limits));
+  app.use(sessionRoutes(deps.admin));
+  app.use(auditRoutes(deps.admin));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

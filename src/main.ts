@@ -6,6 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config/load-config.ts';
 import { createLogger } from './observability/logger.ts';
 import { createRegent } from './regent.ts';
+import { checkBinding } from './security/binding.ts';
+import { authEnabled } from './security/security-settings.ts';
+import { createRegentServer } from './security/tls-server.ts';
 
 let config: Config;
 try {
@@ -16,7 +19,20 @@ try {
   process.exit(2);
 }
 
+// Before anything starts: a decision point anyone on the network can query or reprogram is a breach.
+const binding = checkBinding({
+  host: config.host,
+  authEnabled: authEnabled(config.security),
+  tls: config.security.tls !== null,
+  allowUnauthenticatedNetwork: config.allowUnauthenticatedNetwork,
+});
+if (!binding.ok) {
+  console.error(binding.message);
+  process.exit(2);
+}
+
 const logger = createLogger({ level: config.logLevel });
+for (const warning of binding.warnings) logger.warn(warning);
 const regent = await createRegent(config, { logger });
 try {
   await regent.start();
@@ -27,9 +43,16 @@ try {
   throw err;
 }
 
-const server = regent.app.listen(config.port, config.host, () => {
+const server = createRegentServer(regent.app, config.security);
+server.listen(config.port, config.host, () => {
   const { address, port } = server.address() as AddressInfo;
-  logger.info('regent listening', { address, port, revision: regent.policies.current()?.revision ?? null });
+  logger.info('regent listening', {
+    address,
+    port,
+    tls: config.security.tls !== null,
+    authentication: authEnabled(config.security),
+    revision: regent.policies.current()?.revision ?? null,
+  });
 });
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;

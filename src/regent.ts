@@ -9,6 +9,7 @@ import { createApp } from './app.ts';
 import { openAuditStore } from './audit/open-store.ts';
 import { auditPort } from './audit/decision-port.ts';
 import { AuditUnavailableError } from './audit/errors.ts';
+import type { AdminEntry } from './audit/record.ts';
 import type { AuditStore } from './audit/store.ts';
 import type { Config } from './config/load-config.ts';
 import { classificationRanks, DEFAULT_RANKS } from './decision/build-input.ts';
@@ -16,11 +17,14 @@ import { DecisionService } from './decision/decision-service.ts';
 import type { ActivityPort, AuditPort, SessionPort } from './decision/ports.ts';
 import { createRedactionPort } from './decision/redaction-port.ts';
 import { describeThrown } from './errors/policy-errors.ts';
+import { NotReadyError } from './errors/regent-error.ts';
 import { activityPort, createFlowStores, sessionPort, type FlowStores } from './flow/index.ts';
+import type { AdminTrail } from './http/admin-audit.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createBuiltins } from './policy/builtins/index.ts';
-import { PolicyStore } from './policy/policy-store.ts';
+import { PolicyStore, type ActivePolicy } from './policy/policy-store.ts';
+import { Authenticator } from './security/authenticator.ts';
 
 /** A built regent: the app and the parts operators and tests reach into. */
 export interface Regent {
@@ -94,18 +98,49 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
       logger.error('audit trail cannot be opened; decisions are denied until it can', { error: describeThrown(err) });
     }
   }
+  /** The open trail, opened on first use (and retried after a failed open); AuditUnavailableError otherwise. */
+  async function auditTrail(): Promise<AuditStore> {
+    if (!auditEnabled) throw new AuditUnavailableError('the audit trail is disabled (REGENT_AUDIT_PATH and REGENT_AUDIT_DATABASE_URL are empty)');
+    if (auditStore === null) {
+      auditOpening ??= openAudit().finally(() => (auditOpening = undefined));
+      await auditOpening;
+    }
+    if (auditStore === null) throw new AuditUnavailableError('audit trail is not open');
+    return auditStore;
+  }
   const audit: AuditPort | undefined = auditEnabled
     ? {
         async appendDecision(record) {
-          if (auditStore === null) {
-            auditOpening ??= openAudit().finally(() => (auditOpening = undefined));
-            await auditOpening;
-          }
-          if (auditStore === null) throw new AuditUnavailableError('audit trail is not open');
-          await auditPort(auditStore).appendDecision(record);
+          await auditPort(await auditTrail()).appendDecision(record);
         },
       }
     : undefined;
+
+  // Admin records: with the trail disabled they go to the log only (src/http/admin-audit.ts).
+  const adminTrail: AdminTrail = {
+    async append(entry) {
+      if (auditEnabled) await (await auditTrail()).append(entry);
+    },
+    async ready() {
+      if (auditEnabled) await auditTrail();
+    },
+    revision: () => policies.current()?.revision ?? null,
+  };
+  // Every activation is an admin record, whoever caused it (start-up, bundle poller, policy API),
+  // so the trail says which revision decided what. Records in flight are awaited by close().
+  const pendingAdmin = new Set<Promise<void>>();
+  let previousRevision: string | null = null;
+  policies.onActivate((policy) => {
+    const entry = activationEntry(policy, previousRevision);
+    previousRevision = policy.revision;
+    const done = adminTrail
+      .append(entry)
+      .catch((err: unknown) => {
+        logger.error('bundle activation could not be recorded in the audit trail', { revision: policy.revision, error: describeThrown(err) });
+      })
+      .finally(() => pendingAdmin.delete(done));
+    pendingAdmin.add(done);
+  });
 
   const decisions = new DecisionService({
     policies,
@@ -119,7 +154,22 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
     decisionLog: config.decisionLog,
   });
 
-  const app = createApp({ policies, decisions, metrics, logger, limits: { maxBodyBytes: config.maxBodyBytes, maxBatch: config.maxBatch, maxBatchBodyBytes: config.maxBatchBodyBytes } });
+  const app = createApp({
+    policies,
+    decisions,
+    metrics,
+    logger,
+    limits: { maxBodyBytes: config.maxBodyBytes, maxBatch: config.maxBatch, maxBatchBodyBytes: config.maxBatchBodyBytes },
+    auth: new Authenticator(config.security),
+    admin: {
+      sessions: () => {
+        if (flow === undefined) throw new NotReadyError('session stores are not started');
+        return flow.sessions;
+      },
+      auditReader: auditTrail,
+      trail: adminTrail,
+    },
+  });
 
   return {
     app,
@@ -134,6 +184,8 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
     },
     audit: () => auditStore,
     async start() {
+      // The trail opens first so the first activation below is recorded.
+      if (auditEnabled) await auditTrail().catch(() => undefined);
       try {
         await policies.loadFile(config.bundlePath);
       } catch {
@@ -151,12 +203,38 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
       });
       sessions = sessionPort(flow.sessions);
       activity = activityPort(flow.activity);
-      if (auditEnabled) await openAudit();
     },
     async close() {
       await policies.close();
       await flow?.close();
+      await Promise.all([...pendingAdmin]);
       await auditStore?.close();
     },
   };
+}
+
+/** The admin record of a policy activation; the source is named without URL credentials or query. */
+function activationEntry(policy: ActivePolicy, previous: string | null): AdminEntry {
+  const details: Record<string, string> = { source: describeSource(policy.source) };
+  if (previous !== null) details['previous_revision'] = previous;
+  return {
+    type: 'admin',
+    time: policy.activatedAt.toISOString(),
+    action: 'bundle.activate',
+    actor: { id: 'regent', auth: null },
+    target: { kind: 'bundle', id: policy.revision },
+    outcome: 'success',
+    policy_revision: policy.revision,
+    details,
+  };
+}
+
+function describeSource(source: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return source.slice(0, 256);
+  try {
+    const url = new URL(source);
+    return `${url.protocol}//${url.host}${url.pathname}`.slice(0, 256);
+  } catch {
+    return 'unparseable url';
+  }
 }

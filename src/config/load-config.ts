@@ -4,6 +4,7 @@
  * in to whoever needs it (never read from a global).
  */
 import { readFileSync } from 'node:fs';
+import { loadSecuritySettings, type SecurityKeys, type SecuritySettings } from '../security/security-settings.ts';
 import { CONFIG_KEYS, type ConfigKey } from './config-keys.ts';
 
 /** regent's validated configuration. */
@@ -31,6 +32,14 @@ export interface Config {
   readonly evalMaxQueue: number;
   readonly wasmRecycleBytes: number;
   readonly maxRedactionPaths: number;
+  readonly tokensFile: string;
+  readonly tlsCertPath: string;
+  readonly tlsKeyPath: string;
+  readonly tlsClientCaPath: string;
+  readonly tlsClientsFile: string;
+  readonly allowUnauthenticatedNetwork: boolean;
+  /** Tokens, client CNs and TLS files as read from the files the keys above name (not a key itself). */
+  readonly security: SecuritySettings;
 }
 
 /** Thrown when configuration is invalid; lists every problem, not just the first. */
@@ -149,12 +158,20 @@ export function loadConfig(
       problems.push(`${name}: unknown setting (see the README's configuration table)`);
     }
   }
+  // The files the security keys name are read now too, so their problems are reported with the rest.
+  const flat = Object.fromEntries(values);
+  const security = loadSecuritySettings(flat as unknown as SecurityKeys, readFile);
+  problems.push(...security.problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(Object.fromEntries(values)) as unknown as Config;
+  return Object.freeze({ ...flat, security: security.settings }) as unknown as Config;
 }
 
 /** The defaults alone, for tests and tools that build an app without a process environment. */
 export function defaultConfig(overrides: Partial<Config> = {}): Config {
   const base = Object.fromEntries(CONFIG_KEYS.map((k) => [k.name, k.default]));
-  return Object.freeze({ ...base, ...overrides }) as unknown as Config;
+  const merged = { ...base, ...overrides };
+  if (overrides.security !== undefined) return Object.freeze(merged) as unknown as Config;
+  const security = loadSecuritySettings(merged as unknown as SecurityKeys, (p) => readFileSync(p, 'utf8'));
+  if (security.problems.length > 0) throw new ConfigError(security.problems);
+  return Object.freeze({ ...merged, security: security.settings }) as unknown as Config;
 }

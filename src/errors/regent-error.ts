@@ -77,3 +77,17 @@ export class InternalError extends RegentError {
     super('internal_error', 500, 'internal error', { cause });
   }
 }
+
+/** A request without a valid credential (401); the caller must authenticate. */
+export class UnauthorizedError extends RegentError {
+  constructor(message: string) {
+    super('unauthorized', 401, message);
+  }
+}
+
+/** An authenticated caller whose credential lacks the scope a route needs (403). */
+export class ForbiddenError extends RegentError {
+  constructor(scope: string) {
+    super('forbidden', 403, `this credential lacks the "${scope}" scope`);
+  }
+}

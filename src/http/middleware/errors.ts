@@ -3,7 +3,7 @@
  * 5xx messages stay short for the caller; the detail goes to the request's log line.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { InternalError, NotFoundError, RegentError } from '../../errors/regent-error.ts';
+import { InternalError, InvalidParameterError, NotFoundError, RegentError } from '../../errors/regent-error.ts';
 import { describeThrown } from '../../errors/policy-errors.ts';
 import type { Logger } from '../../observability/logger.ts';
 
@@ -15,7 +15,8 @@ export const notFound: RequestHandler = (req, _res, next) => {
 /** Maps any error to regent's error body. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const error = err instanceof RegentError ? err : new InternalError(err);
+    // The router throws URIError for a path parameter that is not valid percent-encoding: the caller's fault.
+    const error = err instanceof RegentError ? err : err instanceof URIError ? new InvalidParameterError('request path is not valid percent-encoding') : new InternalError(err);
     const log = (res.locals['log'] as Logger | undefined) ?? logger;
     if (error.status >= 500) log.error('request failed', { code: error.code, error: describeThrown(error.cause ?? error), method: req.method });
     else log.debug('request rejected', { code: error.code, status: error.status });

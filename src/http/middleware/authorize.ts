@@ -1,0 +1,96 @@
+/**
+ * Authentication and scopes for every route mounted after it. The scope a request needs comes
+ * from one table, matched by express's own router (so a path the table sees is the path the
+ * routes see: same case folding, same trailing-slash rule), and every route the table does not
+ * name needs `admin`: a router added later is closed until someone decides otherwise.
+ */
+import { Router, type Request, type RequestHandler } from 'express';
+import { ForbiddenError, UnauthorizedError } from '../../errors/regent-error.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { Authenticator } from '../../security/authenticator.ts';
+import { ANONYMOUS, type Identity, type Scope } from '../../security/identity.ts';
+import { peerCertificate } from '../../security/tls-server.ts';
+
+/** One row of the scope table: requests matching `method` and `path` need `scope`. */
+export interface RouteScope {
+  readonly method: 'all' | 'get' | 'post';
+  /** An express path pattern. */
+  readonly path: string;
+  readonly scope: Scope;
+}
+
+/**
+ * Routes that need less than `admin`. Health endpoints are mounted before authentication and
+ * need nothing; `GET|POST /v1/data/*` are OPA Data API reads, while PUT/PATCH/DELETE on
+ * `/v1/data` change data and so fall through to `admin`.
+ */
+export const ROUTE_SCOPES: readonly RouteScope[] = [
+  { method: 'all', path: '/metrics', scope: 'metrics' },
+  { method: 'all', path: '/v1/decisions{/*rest}', scope: 'decide' },
+  { method: 'get', path: '/v1/data{/*rest}', scope: 'decide' },
+  { method: 'post', path: '/v1/data{/*rest}', scope: 'decide' },
+  { method: 'post', path: '/', scope: 'decide' },
+];
+
+const REALM = 'Bearer realm="regent"';
+const needed = new WeakMap<Request, Scope>();
+const callers = new WeakMap<Request, Identity>();
+
+/** The caller of a request that passed {@link authorize} (ANONYMOUS when authentication is off). */
+export function callerOf(req: Request): Identity {
+  return callers.get(req) ?? ANONYMOUS;
+}
+
+/** Identifies the caller and checks the scope the table asks for: 401 without a valid credential, 403 without the scope. */
+export function authorize(auth: Authenticator, table: readonly RouteScope[] = ROUTE_SCOPES): Router {
+  const router = Router();
+  for (const row of table) {
+    router[row.method](row.path, (req, _res, next) => {
+      if (!needed.has(req)) needed.set(req, row.scope);
+      next();
+    });
+  }
+  router.use((req, res, next) => {
+    const outcome = auth.identify(req.headers.authorization, peerCertificate(req.socket));
+    const log = res.locals['log'] as Logger | undefined;
+    if (outcome.kind === 'missing') {
+      res.setHeader('www-authenticate', REALM);
+      next(new UnauthorizedError('authentication required: send a bearer token or a client certificate'));
+      return;
+    }
+    if (outcome.kind === 'invalid') {
+      log?.info('authentication failed', { reason: outcome.reason, remote: req.socket.remoteAddress });
+      res.setHeader('www-authenticate', `${REALM}, error="invalid_token"`);
+      next(new UnauthorizedError('the credential is not valid'));
+      return;
+    }
+    const identity = outcome.identity;
+    callers.set(req, identity);
+    if (log !== undefined && identity.auth !== null) res.locals['log'] = log.child({ caller: identity.id });
+    const scope = needed.get(req) ?? 'admin';
+    if (!identity.scopes.has(scope)) {
+      refuse(res, identity, scope);
+      next(new ForbiddenError(scope));
+      return;
+    }
+    next();
+  });
+  return router;
+}
+
+/** Route-level check for a route whose scope differs from the table's (mount after {@link authorize}). */
+export function requireScope(scope: Scope): RequestHandler {
+  return (req, res, next) => {
+    const identity = callerOf(req);
+    if (identity.scopes.has(scope)) {
+      next();
+      return;
+    }
+    refuse(res, identity, scope);
+    next(new ForbiddenError(scope));
+  };
+}
+
+function refuse(res: Parameters<RequestHandler>[1], identity: Identity, scope: Scope): void {
+  if (identity.auth === 'bearer') res.setHeader('www-authenticate', `${REALM}, error="insufficient_scope", scope="${scope}"`);
+}

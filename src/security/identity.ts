@@ -1,0 +1,30 @@
+/**
+ * Who is calling and what they may do. Scopes are a closed set and do not imply one another:
+ * an `admin` token cannot make decisions and a `decide` token cannot read the audit trail, so a
+ * leaked agent credential never reaches the operator surface (and the other way round).
+ */
+
+/** The scopes a credential can carry. */
+export const SCOPES = ['decide', 'admin', 'metrics'] as const;
+
+/** One of {@link SCOPES}. */
+export type Scope = (typeof SCOPES)[number];
+
+/** How a caller proved who they are; null when authentication is off. */
+export type AuthMethod = 'bearer' | 'mtls';
+
+/** An authenticated caller (or the anonymous caller when authentication is off). */
+export interface Identity {
+  /** Token id or certificate subject CN; what audit records name as the actor. */
+  readonly id: string;
+  readonly auth: AuthMethod | null;
+  readonly scopes: ReadonlySet<Scope>;
+}
+
+/** The caller when authentication is off: OPA's default, where every caller may do everything. */
+export const ANONYMOUS: Identity = Object.freeze({ id: 'anonymous', auth: null, scopes: new Set<Scope>(SCOPES) });
+
+/** True when `value` names a scope. */
+export function isScope(value: unknown): value is Scope {
+  return typeof value === 'string' && (SCOPES as readonly string[]).includes(value);
+}
