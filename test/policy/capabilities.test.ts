@@ -8,7 +8,6 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { IMPLEMENTED_BUILTINS } from '../../src/policy/builtins/index.ts';
 import {
@@ -19,21 +18,7 @@ import {
   type CapabilitiesDocument,
 } from '../../src/policy/capabilities.ts';
 import { runOpa } from '../../src/policy/toolchain/opa-cli.ts';
-
-/** Files of a .tar.gz bundle by name (leading slash removed). */
-function readTarGz(bytes: Buffer): Map<string, Buffer> {
-  const tar = gunzipSync(bytes);
-  const files = new Map<string, Buffer>();
-  for (let at = 0; at + 512 <= tar.length;) {
-    const header = tar.subarray(at, at + 512);
-    const name = header.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-    if (name === '') break;
-    const size = parseInt(header.toString('utf8', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
-    files.set(name.replace(/^\//, ''), tar.subarray(at + 512, at + 512 + size));
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return files;
-}
+import { readTarGz } from './bundle-files.ts';
 
 /** The slice of the WebAssembly API this test uses (tsconfig's lib has no WebAssembly types). */
 interface WasmApi {
