@@ -258,6 +258,16 @@ describe('fan-out limit', () => {
     );
   });
 
+  it('bounds the nodes all patterns together may visit', () => {
+    const wide = { items: Array.from({ length: 5000 }, () => ({})) };
+    const patterns = Array.from({ length: 201 }, (_, i) => ({ path: `/payload/items/*/x${i}`, reason: 'r' }));
+    assert.throws(
+      () => applyRedactions(wide, patterns, { maxMatches: 10 }),
+      (err: unknown) => err instanceof RedactionLimitError && err.limit === 1_000_000,
+    );
+    assert.equal(applyRedactions(wide, patterns.slice(0, 150), { maxMatches: 10 }).unmatched.length, 150);
+  });
+
   it('counts distinct paths across all redactions', () => {
     assert.throws(
       () =>

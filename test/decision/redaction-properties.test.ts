@@ -194,6 +194,38 @@ describe('multi-needle search (properties)', () => {
     );
   });
 
+  it('agrees with indexOf over a wide alphabet (nodes with many children)', () => {
+    const wide = fc.string({
+      unit: fc.integer({ min: 0x41, max: 0x7a }).map((c) => String.fromCharCode(c)),
+      minLength: 1,
+      maxLength: 4,
+    });
+    fc.assert(
+      fc.property(
+        fc.array(wide, { minLength: 9, maxLength: 80 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (needles, picks) => {
+          // A haystack made of needles (and their pieces) so that matches actually happen.
+          const haystack = picks.map((p) => (needles[p % needles.length] ?? '').slice(p % 3)).join('.');
+          assert.deepEqual(
+            createMultiMatcher(needles, { automaton: true }).ranges(haystack),
+            createMultiMatcher(needles, { automaton: false }).ranges(haystack),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('agrees with indexOf when one node has more children than its sibling list holds', () => {
+    const needles = Array.from({ length: 40 }, (_, i) => `q${String.fromCharCode(0x41 + i)}z`);
+    const haystack = needles.map((n, i) => (i % 3 === 0 ? n : n.slice(0, 2))).join('q') + 'qqAz';
+    assert.deepEqual(
+      createMultiMatcher(needles, { automaton: true }).ranges(haystack),
+      createMultiMatcher(needles, { automaton: false }).ranges(haystack),
+    );
+  });
+
   it('stays linear when needles are suffixes of each other', () => {
     const needles = Array.from({ length: 300 }, (_, i) => 'a'.repeat(i + 1));
     const started = performance.now();

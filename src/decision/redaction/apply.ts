@@ -7,7 +7,7 @@
  */
 import { RedactionPathError } from './errors.ts';
 import { defineOwn, isJsonObject, type JsonObject } from './json-value.ts';
-import { DEFAULT_MAX_MATCHES, matchPattern, type PathMatch } from './match.ts';
+import { DEFAULT_MAX_MATCHES, MIN_VISIT_BUDGET, matchPattern, type PathMatch } from './match.ts';
 import { createMultiMatcher, maskRanges, type MultiMatcher } from './multi-match.ts';
 import { PAYLOAD_ROOT, escapeSegment, parsePathPattern, type PathPattern } from './pointer.ts';
 
@@ -79,8 +79,11 @@ export function applyRedactions(
   const trie: Trie = { hit: false, children: new Map() };
   const removed = new Set<string>(options.alsoRemove ?? []);
   const recorded = new Set<string>();
+  const work = { visits: Math.max(MIN_VISIT_BUDGET, 100 * limit) };
+  const byPath = new Map<string, PathMatch[]>(); // a path named twice is walked once
   for (const { redaction, pattern } of parsed) {
-    const matches = matchPattern(payload, pattern, seen, limit, root);
+    const matches = byPath.get(redaction.path) ?? matchPattern(payload, pattern, seen, limit, root, work);
+    byPath.set(redaction.path, matches);
     if (matches.length === 0) unmatched.push({ path: redaction.path, reason: redaction.reason });
     for (const match of matches) {
       if (recorded.has(match.pointer)) continue; // an earlier redaction already named it

@@ -16,13 +16,13 @@ export class RedactionPathError extends RegentError {
   }
 }
 
-/** The redactions match more payload values than the configured limit allows. */
+/** The redactions match more payload values (or walk more nodes) than the limits allow. */
 export class RedactionLimitError extends RegentError {
   /** The limit that was exceeded. */
   readonly limit: number;
 
-  constructor(limit: number) {
-    super('redaction_limit_exceeded', 500, `redactions match more than ${limit} payload values`);
+  constructor(limit: number, what = 'payload values') {
+    super('redaction_limit_exceeded', 500, `redactions match more than ${limit} ${what}`);
     this.limit = limit;
   }
 }

@@ -25,6 +25,9 @@ interface Node {
   value: unknown;
 }
 
+/** Nodes all patterns of one call may visit together, at least; bounds repeated wildcard walks. */
+export const MIN_VISIT_BUDGET = 1_000_000;
+
 /** Finds every value `pattern` names in `payload`; `seen` deduplicates across patterns and counts toward `limit`. */
 export function matchPattern(
   payload: unknown,
@@ -32,6 +35,7 @@ export function matchPattern(
   seen: Map<string, PathMatch>,
   limit: number,
   root?: string,
+  work: { visits: number } = { visits: Math.max(MIN_VISIT_BUDGET, 100 * limit) },
 ): PathMatch[] {
   let frontier: Node[] = [{ segments: [], value: payload }];
   for (const segment of pattern) {
@@ -51,6 +55,10 @@ export function matchPattern(
       }
     }
     frontier = next;
+    // Many patterns of wildcards over one large payload could otherwise cost minutes.
+    work.visits -= frontier.length;
+    if (work.visits < 0)
+      throw new RedactionLimitError(Math.max(MIN_VISIT_BUDGET, 100 * limit), 'payload nodes visited');
     if (frontier.length === 0) return [];
   }
   const matches: PathMatch[] = [];

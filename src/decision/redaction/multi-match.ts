@@ -65,42 +65,71 @@ function indexOfMatcher(needles: readonly string[]): MultiMatcher {
   };
 }
 
+// Nodes with more children than this get a Map; the rest keep a short sibling list.
+const MAP_DEGREE = 16;
+
 function automatonMatcher(needles: readonly string[]): MultiMatcher {
-  // One map for all transitions, keyed state * 2^16 + code unit: far smaller than a map per state.
-  const next = new Map<number, number>();
-  const depth: number[] = [0];
-  const terminal: number[] = [0];
+  // Flat typed arrays sized by the needles' total length (an upper bound on nodes): ~20 bytes a
+  // node, where a Map entry per transition cost ~200, so a megabyte of removed text stays cheap.
+  const capacity = 1 + needles.reduce((n, x) => n + x.length, 0);
+  const code = new Int32Array(capacity).fill(-1);
+  const firstChild = new Int32Array(capacity).fill(-1);
+  const sibling = new Int32Array(capacity).fill(-1);
+  const longest = new Int32Array(capacity);
+  let nodes = 1;
+  const indexes = new Map<number, Map<number, number>>([[0, new Map()]]);
+  const child = (state: number, c: number): number | undefined => {
+    const index = indexes.get(state);
+    if (index !== undefined) return index.get(c);
+    for (let n = firstChild[state] ?? -1; n !== -1; n = sibling[n] ?? -1) if (code[n] === c) return n;
+    return undefined;
+  };
+  const addChild = (state: number, c: number): number => {
+    const n = nodes++;
+    code[n] = c;
+    sibling[n] = firstChild[state] ?? -1;
+    firstChild[state] = n;
+    const index = indexes.get(state);
+    if (index !== undefined) index.set(c, n);
+    else {
+      let degree = 0;
+      for (let m = n; m !== -1; m = sibling[m] ?? -1) degree++;
+      if (degree > MAP_DEGREE) {
+        const built = new Map<number, number>();
+        for (let m = n; m !== -1; m = sibling[m] ?? -1) built.set(code[m] ?? -1, m);
+        indexes.set(state, built);
+      }
+    }
+    return n;
+  };
   for (const needle of needles) {
     let state = 0;
     for (let i = 0; i < needle.length; i++) {
-      const key = state * 65536 + needle.charCodeAt(i);
-      let to = next.get(key);
-      if (to === undefined) {
-        to = terminal.length;
-        depth.push((depth[state] ?? 0) + 1);
-        terminal.push(0);
-        next.set(key, to);
-      }
-      state = to;
+      const c = needle.charCodeAt(i);
+      state = child(state, c) ?? addChild(state, c);
     }
-    terminal[state] = needle.length;
+    longest[state] = needle.length;
   }
-  const fail = new Int32Array(terminal.length);
-  // longest[s]: the longest needle that ends at s, itself or through its failure chain.
-  const longest = Int32Array.from(terminal);
-  // Breadth-first (by depth): a state's failure target is shallower, so it is final already.
-  const edges = [...next].sort((x, y) => (depth[x[1]] ?? 0) - (depth[y[1]] ?? 0));
-  for (const [key, to] of edges) {
-    const from = Math.floor(key / 65536);
-    const code = key % 65536;
-    let target = 0;
-    if (from !== 0) {
-      let f = fail[from] ?? 0;
-      while (f !== 0 && !next.has(f * 65536 + code)) f = fail[f] ?? 0;
-      target = next.get(f * 65536 + code) ?? 0;
+  // Breadth-first: a state's failure target is shallower, so it is final before the state.
+  // longest[s] becomes the longest needle ending at s, itself or through its failure chain.
+  const fail = new Int32Array(nodes);
+  const queue: number[] = [];
+  for (let n = firstChild[0] ?? -1; n !== -1; n = sibling[n] ?? -1) queue.push(n);
+  for (let head = 0; head < queue.length; head++) {
+    const s = queue[head] ?? 0;
+    for (let n = firstChild[s] ?? -1; n !== -1; n = sibling[n] ?? -1) {
+      const c = code[n] ?? -1;
+      let f = fail[s] ?? 0;
+      let target = child(f, c);
+      while (target === undefined && f !== 0) {
+        f = fail[f] ?? 0;
+        target = child(f, c);
+      }
+      const t = target ?? 0;
+      fail[n] = t;
+      longest[n] = Math.max(longest[n] ?? 0, longest[t] ?? 0);
+      queue.push(n);
     }
-    fail[to] = target;
-    longest[to] = Math.max(longest[to] ?? 0, longest[target] ?? 0);
   }
   return {
     empty: false,
@@ -108,11 +137,11 @@ function automatonMatcher(needles: readonly string[]): MultiMatcher {
       const found: [number, number][] = [];
       let state = 0;
       for (let i = 0; i < text.length; i++) {
-        const code = text.charCodeAt(i);
-        let to = next.get(state * 65536 + code);
+        const c = text.charCodeAt(i);
+        let to = child(state, c);
         while (to === undefined && state !== 0) {
           state = fail[state] ?? 0;
-          to = next.get(state * 65536 + code);
+          to = child(state, c);
         }
         state = to ?? 0;
         const length = longest[state] ?? 0;

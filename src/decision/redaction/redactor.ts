@@ -8,7 +8,7 @@
 import { applyRedactions } from './apply.ts';
 import { RedactionPathError, ScanIncompleteError } from './errors.ts';
 import { childOf } from './json-value.ts';
-import { DEFAULT_MAX_MATCHES, matchPattern, type PathMatch } from './match.ts';
+import { DEFAULT_MAX_MATCHES, MIN_VISIT_BUDGET, matchPattern, type PathMatch } from './match.ts';
 import { PAYLOAD_ROOT, parseConcretePath, parsePathPattern } from './pointer.ts';
 import { scanPayload, toDetected, type DetectOptions, type ScanResult } from './detectors/detect.ts';
 import { maskFindings } from './detectors/mask.ts';
@@ -73,12 +73,13 @@ function typedFindings(
   maxMatches: number,
 ): Finding[] {
   const seen = new Map<string, PathMatch>();
+  const work = { visits: Math.max(MIN_VISIT_BUDGET, 100 * maxMatches) };
   const byKey = new Map<string, Finding>();
   for (const r of typed) {
     const types = r.types ?? [];
     const unknown = types.find((t) => !isDetectorType(t));
     if (unknown !== undefined) throw new RedactionPathError(r.path, `unknown detector type ${JSON.stringify(unknown)}`);
-    for (const match of matchPattern(payload, parsePathPattern(r.path), seen, maxMatches)) {
+    for (const match of matchPattern(payload, parsePathPattern(r.path), seen, maxMatches, PAYLOAD_ROOT, work)) {
       const scan = scanPayload(match.value, match.pointer, { ...detectOptions, types: types.filter(isDetectorType) });
       if (scan.truncated) throw new ScanIncompleteError(match.pointer);
       for (const f of scan.findings) byKey.set(`${f.path}\u0000${f.start}\u0000${f.end}`, f);
