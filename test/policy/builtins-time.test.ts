@@ -389,6 +389,31 @@ const LOCAL_CASES: BuiltinCase[] = [
     note: 'diffs in the local zone',
   },
   { builtin: 'time.parse_rfc3339_ns', args: ['2024-01-01T00:00:00-05:00'], note: "parses an offset equal to Local's" },
+  {
+    builtin: 'time.parse_ns',
+    args: ['UnixDate', 'Tue Jan  2 15:04:05 EST 2024'],
+    note: 'applies a zone abbreviation Local uses (EST)',
+  },
+  {
+    builtin: 'time.parse_ns',
+    args: ['UnixDate', 'Thu Jul  4 15:04:05 EDT 2024'],
+    note: 'applies the daylight abbreviation (EDT)',
+  },
+  {
+    builtin: 'time.parse_ns',
+    args: ['UnixDate', 'Thu Jul  4 15:04:05 EST 2024'],
+    note: 'applies EST in summer too, as Go does',
+  },
+  {
+    builtin: 'time.parse_ns',
+    args: ['UnixDate', 'Thu Jul  4 15:04:05 PST 2024'],
+    note: 'reads an abbreviation Local does not use as offset zero',
+  },
+  {
+    builtin: 'time.parse_ns',
+    args: ['2006-01-02 15:04 MST', '1880-01-01 12:00 LMT'],
+    note: "applies Local's local mean time",
+  },
 ];
 
 function assertSame(host: Outcome, opa: Outcome, c: BuiltinCase): void {

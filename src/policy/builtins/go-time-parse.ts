@@ -1,11 +1,12 @@
 /**
  * Go's `time.Parse(layout, value)` as OPA's time.parse_ns and time.parse_rfc3339_ns call it,
- * with Go's acceptance rules and error texts. OPA's process is assumed to run with TZ=UTC (as
- * containers do): a zone abbreviation other than "UTC" in the value then fixes no offset.
+ * with Go's acceptance rules and error texts. A zone abbreviation in the value ("EST") counts
+ * only if the Local zone uses it, as in Go; any other abbreviation fixes no offset.
  */
 import { OperandError } from './builtin-error.ts';
 import { LONG_DAYS, LONG_MONTHS, daysBefore, daysFromCivil, daysIn, isLeap } from './go-time.ts';
 import { nextChunk, type LayoutElement } from './go-time-layout.ts';
+import type { Zone } from './time-zones.ts';
 
 /** The instant a parsed value denotes. */
 export interface ParsedInstant {
@@ -161,8 +162,8 @@ function splitOffset(kind: string, v: string): [string, string, string, string, 
   return [v.slice(0, 1), v.slice(1, 3), v.slice(3, 5), '00', v.slice(5)];
 }
 
-/** Go's `time.Parse(layout, value)`, reduced to the instant; throws Go's error text. */
-export function parseTime(layout: string, value: string): ParsedInstant {
+/** Go's `time.Parse(layout, value)` with `local` as Go's Local, reduced to the instant; throws Go's error text. */
+export function parseTime(layout: string, value: string, local: Zone): ParsedInstant {
   const fail = (layoutElem: string, valueElem: string, message = ''): never => {
     throw new OperandError(
       message === ''
@@ -182,6 +183,7 @@ export function parseTime(layout: string, value: string): ParsedInstant {
   let nanos = 0;
   let utc = false;
   let zoneOffset = -1;
+  let zoneName = '';
   let amSet = false;
   let pmSet = false;
 
@@ -308,6 +310,7 @@ export function parseTime(layout: string, value: string): ParsedInstant {
         }
         const n = parseTimeZone(v);
         if (n === undefined) bad();
+        zoneName = v.slice(0, n);
         return [v.slice(n), range];
       }
       case 'FracSecond0': {
@@ -385,6 +388,9 @@ export function parseTime(layout: string, value: string): ParsedInstant {
 
   const wall = daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
   // Go treats an offset of exactly -1s as "no offset" (its sentinel); so do we.
-  const offset = !utc && zoneOffset !== -1 ? zoneOffset : 0;
+  let offset = 0;
+  if (utc) offset = 0;
+  else if (zoneOffset !== -1) offset = zoneOffset;
+  else if (zoneName !== '') offset = local.lookupName(zoneName, wall) ?? 0;
   return { unixSeconds: wall - offset, nanos };
 }

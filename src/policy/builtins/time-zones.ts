@@ -19,10 +19,17 @@ export interface Zone {
   offsetAt(unixSeconds: number): number;
   /** The zone's abbreviation in effect at `unixSeconds` (`UTC`, `EST`, `CEST`, `+09`). */
   abbreviationAt(unixSeconds: number): string;
+  /** Offset of abbreviation `name` near `unixSeconds` if the zone uses it (Go's `lookupName`). */
+  lookupName(name: string, unixSeconds: number): number | undefined;
 }
 
 /** Coordinated Universal Time. */
-export const UTC_ZONE: Zone = { key: 'UTC', offsetAt: () => 0, abbreviationAt: () => 'UTC' };
+export const UTC_ZONE: Zone = {
+  key: 'UTC',
+  offsetAt: () => 0,
+  abbreviationAt: () => 'UTC',
+  lookupName: (name) => (name === 'UTC' ? 0 : undefined),
+};
 
 /** The host's IANA zone name, which "Local" means unless configured otherwise. */
 export function hostZoneName(): string {
@@ -49,7 +56,12 @@ function loadZone(name: string, key: string): Zone {
   checkZoneName(name);
   const tzif = loadTzif(name);
   if (tzif === undefined) return intlZone(name, key);
-  return { key, offsetAt: (sec) => tzif.lookup(sec).offset, abbreviationAt: (sec) => tzif.lookup(sec).name };
+  return {
+    key,
+    offsetAt: (sec) => tzif.lookup(sec).offset,
+    abbreviationAt: (sec) => tzif.lookup(sec).name,
+    lookupName: (abbreviation, sec) => tzif.lookupName(abbreviation, sec),
+  };
 }
 
 function localZone(localZoneName: string): Zone {
@@ -101,6 +113,8 @@ function intlZone(name: string, key: string): Zone {
   return {
     key,
     offsetAt,
+    // ICU has no list of a zone's abbreviations.
+    lookupName: () => undefined,
     abbreviationAt(unixSeconds: number): string {
       const date = new Date(unixSeconds * 1000);
       for (const format of names) {

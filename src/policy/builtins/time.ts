@@ -58,10 +58,11 @@ function nowNs(context: BuiltinContext): BuiltinValue {
   return integerResult(context.nowNs());
 }
 
-function parseNs(_context: BuiltinContext, layoutArg: unknown, valueArg: unknown): BuiltinValue {
+function parseNs(context: BuiltinContext, layoutArg: unknown, valueArg: unknown): BuiltinValue {
   const layout = stringOperand(layoutArg, 1);
   const value = stringOperand(valueArg, 2);
-  const { unixSeconds, nanos } = parseTime(NAMED_LAYOUTS[layout] ?? layout, value);
+  const local = resolveZone('Local', context.localZone);
+  const { unixSeconds, nanos } = parseTime(NAMED_LAYOUTS[layout] ?? layout, value, local);
   return nanosResult({ unixSeconds, nanos, zone: UTC_ZONE });
 }
 

@@ -16,6 +16,8 @@ export interface ZoneInfo {
 /** A zone loaded from a TZif file. */
 export interface TzifZone {
   lookup(unixSeconds: number): ZoneInfo;
+  /** Go's `lookupName`: the offset of abbreviation `name` near `unixSeconds`, if the zone uses it. */
+  lookupName(name: string, unixSeconds: number): number | undefined;
 }
 
 /** Where Go's LoadLocation looks on Unix systems, in order. */
@@ -101,7 +103,7 @@ export function parseTzif(data: Buffer): TzifZone | undefined {
     version > 1 && rest.length > 2 && rest.startsWith('\n') && rest.endsWith('\n') ? rest.slice(1, -1) : '';
   const fallback: ZoneType = zones[0] ?? { name: 'UTC', offset: 0, isDST: false };
   const firstZone = zones[lookupFirstZone(zones, tx)] ?? fallback;
-  return {
+  const zone: TzifZone = {
     lookup(sec: number): ZoneInfo {
       if (sec < (tx[0]?.when ?? ALPHA)) return firstZone;
       let lo = 0;
@@ -111,14 +113,22 @@ export function parseTzif(data: Buffer): TzifZone | undefined {
         if (sec < (tx[m]?.when ?? 0)) hi = m;
         else lo = m;
       }
-      const zone = zones[tx[lo]?.index ?? 0] ?? fallback;
+      const found = zones[tx[lo]?.index ?? 0] ?? fallback;
       if (lo === tx.length - 1 && extend !== '') {
         const fromRule = tzset(extend, sec);
         if (fromRule !== undefined) return fromRule;
       }
-      return zone;
+      return found;
+    },
+    lookupName(name: string, sec: number): number | undefined {
+      // Prefer a zone of that name in effect at the time (Sydney once used "EST" for both).
+      for (const z of zones) {
+        if (z.name === name && zone.lookup(sec - z.offset).name === z.name) return zone.lookup(sec - z.offset).offset;
+      }
+      return zones.find((z) => z.name === name)?.offset;
     },
   };
+  return zone;
 }
 
 /** Go's choice of zone for instants before the first transition. */
