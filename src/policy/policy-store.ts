@@ -154,6 +154,11 @@ export class PolicyStore {
     return policy;
   }
 
+  /** Records a failed attempt to produce a revision elsewhere (a policy directory that does not compile); the active revision keeps serving. */
+  recordFailure(source: string, err: unknown): void {
+    this.fail(source, err);
+  }
+
   private fail(source: string, err: unknown): void {
     const error = describeThrown(err);
     this.lastAttempt = { source, at: new Date(), ok: false, error };
