@@ -9,7 +9,11 @@ import { buildBundle, formatErrorDetail, PolicyCompileError } from '../src/polic
 import { opaBinary } from '../src/policy/toolchain/opa-cli.ts';
 
 const { values } = parseArgs({
-  options: { src: { type: 'string', default: 'rego' }, out: { type: 'string', default: 'bundles/regent.tar.gz' }, revision: { type: 'string' } },
+  options: {
+    src: { type: 'string', default: 'rego' },
+    out: { type: 'string', default: 'bundles/regent.tar.gz' },
+    revision: { type: 'string' },
+  },
 });
 
 try {

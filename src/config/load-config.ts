@@ -12,6 +12,12 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly bundlePath: string;
+  readonly policyDir: string;
+  readonly policyOverlayDir: string;
+  readonly watchPolicies: boolean;
+  readonly maxPolicyBytes: number;
+  readonly shadowPolicyDir: string;
+  readonly shadowQueueSize: number;
   readonly maxBodyBytes: number;
   readonly maxBatch: number;
   readonly maxBatchBodyBytes: number;
@@ -19,6 +25,7 @@ export interface Config {
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   readonly decisionLog: boolean;
   readonly logPayloads: boolean;
+  readonly decisionLogInputs: boolean;
   readonly sessionTtlSeconds: number;
   readonly maxSessions: number;
   readonly redisUrl: string;

@@ -33,7 +33,12 @@ export function buildInput(
 }
 
 /** Default lattice, used when the bundle's data does not define `regent.config.classifications`. */
-export const DEFAULT_RANKS: Readonly<Record<string, number>> = { public: 0, internal: 1, confidential: 2, restricted: 3 };
+export const DEFAULT_RANKS: Readonly<Record<string, number>> = {
+  public: 0,
+  internal: 1,
+  confidential: 2,
+  restricted: 3,
+};
 
 /** Reads the classification ranks the policy data defines, so regent and the policy agree on the lattice. */
 export function classificationRanks(data: Record<string, unknown>): Record<string, number> {
@@ -52,7 +57,10 @@ export function classificationRanks(data: Record<string, unknown>): Record<strin
 }
 
 /** The highest of `names` by `ranks`; unknown names rank above everything (fail closed). */
-export function highestClassification(names: readonly (string | null | undefined)[], ranks: Record<string, number>): string | null {
+export function highestClassification(
+  names: readonly (string | null | undefined)[],
+  ranks: Record<string, number>,
+): string | null {
   let best: string | null = null;
   let bestRank = -Infinity;
   for (const name of names) {

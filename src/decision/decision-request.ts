@@ -71,7 +71,12 @@ export const DECISION_REQUEST_SCHEMA = {
             recipients: {
               type: 'array',
               maxItems: 1000,
-              items: { type: 'object', additionalProperties: false, required: ['id'], properties: { id, clearance: classification } },
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['id'],
+                properties: { id, clearance: classification },
+              },
             },
           },
         },
@@ -82,7 +87,10 @@ export const DECISION_REQUEST_SCHEMA = {
             type: 'object',
             additionalProperties: false,
             required: ['path', 'labels'],
-            properties: { path: { type: 'string', minLength: 1, maxLength: 1024, pattern: '^/payload(/.*)?$' }, labels },
+            properties: {
+              path: { type: 'string', minLength: 1, maxLength: 1024, pattern: '^/payload(/.*)?$' },
+              labels,
+            },
           },
         },
       },

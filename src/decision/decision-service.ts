@@ -24,6 +24,22 @@ export interface RedactionPort {
   redact(payload: unknown, redactions: readonly Redaction[]): { payload: unknown; applied: string[] };
 }
 
+/** An answered decision, offered to shadow mode (src/policy/shadow.ts) after the response. */
+export interface ShadowOffer {
+  decisionId: string;
+  revision: string;
+  /** The exact policy input the active revision evaluated (held in memory only, never logged). */
+  inputJson: string;
+  decision: 'allow' | 'deny' | 'redact';
+  reasonCodes: string[];
+  redactedPaths: string[];
+}
+
+/** Receives answered decisions for a candidate revision; `offer` must not block or throw. */
+export interface ShadowPort {
+  offer(event: ShadowOffer): void;
+}
+
 /** What a decision answers over HTTP. */
 export interface DecisionResponse {
   decision_id: string;
@@ -47,6 +63,10 @@ export interface DecisionDeps {
   decisionLog: boolean;
   /** Re-evaluations allowed when the session changed under a decision. */
   maxSessionRetries?: number;
+  /** Shadow mode: told about every decision the policy answered, after the answer is final. */
+  shadow?: ShadowPort;
+  /** Put the policy input, minus `payload`, in decision records (for scripts/replay.ts). */
+  logInputs?: boolean;
 }
 
 /** A deny caused by a failure, not by policy. */
@@ -99,7 +119,13 @@ export class DecisionService {
       });
       await Promise.all(
         [...lanes.values()].map(async (indexes) => {
-          for (const i of indexes) results[i] = await this.decideOn(lease.policy, requests[i] as DecisionRequest, log, process.hrtime.bigint());
+          for (const i of indexes)
+            results[i] = await this.decideOn(
+              lease.policy,
+              requests[i] as DecisionRequest,
+              log,
+              process.hrtime.bigint(),
+            );
         }),
       );
       return results;
@@ -109,40 +135,78 @@ export class DecisionService {
   }
 
   /** Decides on one revision, held for the whole decision. */
-  private async decideOn(active: ActivePolicy, request: DecisionRequest, log: Logger, started: bigint): Promise<DecisionResponse> {
+  private async decideOn(
+    active: ActivePolicy,
+    request: DecisionRequest,
+    log: Logger,
+    started: bigint,
+  ): Promise<DecisionResponse> {
     const decisionId = randomUUID();
     const sessionId = request.session?.id ?? null;
 
-    let outcome: { result: PolicyDecision; digest: string; session: SessionView | undefined; detected: DetectedItem[] };
+    let outcome: {
+      result: PolicyDecision;
+      digest: string;
+      session: SessionView | undefined;
+      detected: DetectedItem[];
+      json?: string;
+    };
     let failure: FailClosed | undefined;
     let payload: unknown;
-    let applied: string[] = [];
     try {
       outcome = await this.evaluateWithSession(request, active, sessionId);
       if (outcome.result.decision === 'redact') {
         try {
-          ({ payload, applied } = this.deps.redaction.redact(request.payload, outcome.result.redactions));
+          ({ payload } = this.deps.redaction.redact(request.payload, outcome.result.redactions));
         } catch (err) {
           throw new FailClosed('redaction.failed', 'the requested redactions could not be applied', err);
         }
       }
     } catch (err) {
-      failure = err instanceof FailClosed ? err : new FailClosed('policy.evaluation_error', 'unexpected failure while deciding', err);
-      outcome = { result: { decision: 'deny', reasons: [], redactions: [] }, digest: digestOf(request), session: undefined, detected: [] };
+      failure =
+        err instanceof FailClosed
+          ? err
+          : new FailClosed('policy.evaluation_error', 'unexpected failure while deciding', err);
+      outcome = {
+        result: { decision: 'deny', reasons: [], redactions: [] },
+        digest: digestOf(request),
+        session: undefined,
+        detected: [],
+      };
     }
 
-    let response = this.respond(decisionId, active, outcome.result, failure, payload, applied);
+    let response = this.respond(decisionId, active, outcome.result, failure, payload);
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
     if (this.deps.audit !== undefined) {
       try {
         await this.deps.audit.appendDecision(this.auditRecord(decisionId, request, response, outcome, latencyMs));
       } catch (err) {
-        failure = new FailClosed('audit.unavailable', 'the audit trail cannot be written; no decision is answered unrecorded', err);
-        response = this.respond(decisionId, active, { decision: 'deny', reasons: [], redactions: [] }, failure, undefined, []);
+        failure = new FailClosed(
+          'audit.unavailable',
+          'the audit trail cannot be written; no decision is answered unrecorded',
+          err,
+        );
+        response = this.respond(
+          decisionId,
+          active,
+          { decision: 'deny', reasons: [], redactions: [] },
+          failure,
+          undefined,
+        );
       }
     }
     await this.recordActivity(request, sessionId, response, log);
     this.observe(response, failure, started, log, request, outcome, latencyMs);
+    if (this.deps.shadow !== undefined && failure === undefined && outcome.json !== undefined) {
+      this.deps.shadow.offer({
+        decisionId,
+        revision: active.revision,
+        inputJson: outcome.json,
+        decision: response.decision,
+        reasonCodes: response.reasons.map((r) => r.code),
+        redactedPaths: response.redactions.map((r) => r.path),
+      });
+    }
     return response;
   }
 
@@ -163,21 +227,31 @@ export class DecisionService {
         if (sessionId !== null) loaded = await this.deps.sessions.load(sessionId);
         if (this.deps.activity !== undefined) activity = await this.deps.activity.read(request.agent.id, sessionId);
       } catch (err) {
-        throw new FailClosed(SESSION_UNAVAILABLE, 'session state is unavailable; actions that depend on it are denied', err);
+        throw new FailClosed(
+          SESSION_UNAVAILABLE,
+          'session state is unavailable; actions that depend on it are denied',
+          err,
+        );
       }
       const json = JSON.stringify(buildInput(request, loaded?.view, detected, activity));
       const result = await this.evaluate(active, json);
       const digest = createHash('sha256').update(json).digest('hex');
-      if (loaded === undefined || sessionId === null || result.decision === 'deny') return { result, digest, session: loaded?.view, detected };
+      if (loaded === undefined || sessionId === null || result.decision === 'deny')
+        return { result, digest, session: loaded?.view, detected, json };
       let committed: boolean;
       try {
         committed = await this.deps.sessions.commit(sessionId, loaded.version, sessionUpdate(request, result, active));
       } catch (err) {
-        throw new FailClosed(SESSION_UNAVAILABLE, 'session state is unavailable; actions that depend on it are denied', err);
+        throw new FailClosed(
+          SESSION_UNAVAILABLE,
+          'session state is unavailable; actions that depend on it are denied',
+          err,
+        );
       }
-      if (committed) return { result, digest, session: loaded.view, detected };
+      if (committed) return { result, digest, session: loaded.view, detected, json };
       this.deps.metrics.sessionConflicts.inc();
-      if (attempt >= retries) throw new FailClosed('session.conflict', 'the session kept changing during the decision; try again');
+      if (attempt >= retries)
+        throw new FailClosed('session.conflict', 'the session kept changing during the decision; try again');
     }
   }
 
@@ -201,33 +275,49 @@ export class DecisionService {
     result: PolicyDecision,
     failure: FailClosed | undefined,
     payload: unknown,
-    applied: string[],
   ): DecisionResponse {
     if (failure !== undefined) {
-      return { decision_id: decisionId, decision: 'deny', reasons: [{ code: failure.code, message: failure.message }], redactions: [], policy: { revision: active.revision } };
+      return {
+        decision_id: decisionId,
+        decision: 'deny',
+        reasons: [{ code: failure.code, message: failure.message }],
+        redactions: [],
+        policy: { revision: active.revision },
+      };
     }
     const response: DecisionResponse = {
       decision_id: decisionId,
       decision: result.decision,
       reasons: result.reasons,
-      redactions: result.decision === 'redact' ? result.redactions.map((r) => ({ path: r.path, reason: r.reason })) : [],
+      redactions:
+        result.decision === 'redact' ? result.redactions.map((r) => ({ path: r.path, reason: r.reason })) : [],
       policy: { revision: active.revision },
     };
     if (result.decision === 'redact') response.payload = payload;
-    void applied;
     return response;
   }
 
-  private async recordActivity(request: DecisionRequest, sessionId: string | null, response: DecisionResponse, log: Logger): Promise<void> {
+  private async recordActivity(
+    request: DecisionRequest,
+    sessionId: string | null,
+    response: DecisionResponse,
+    log: Logger,
+  ): Promise<void> {
     if (this.deps.activity === undefined) return;
     const kind = request.action.kind;
-    const classifications = [request.action.resource?.classification, ...(request.data_flow?.sources ?? []).map((s) => s.classification)];
+    const classifications = [
+      request.action.resource?.classification,
+      ...(request.data_flow?.sources ?? []).map((s) => s.classification),
+    ];
     try {
       await this.deps.activity.record(request.agent.id, sessionId, {
         decision: response.decision,
         restrictedRead: kind === 'read' && classifications.includes('restricted'),
         system: request.action.resource?.system ?? request.data_flow?.destination?.system ?? null,
-        bytesOut: (kind === 'send' || kind === 'write') && response.decision !== 'deny' ? Buffer.byteLength(JSON.stringify(response.payload ?? request.payload ?? null)) : 0,
+        bytesOut:
+          (kind === 'send' || kind === 'write') && response.decision !== 'deny'
+            ? Buffer.byteLength(JSON.stringify(response.payload ?? request.payload ?? null))
+            : 0,
       });
     } catch (err) {
       log.warn('activity window not updated', { error: describeThrown(err) });
@@ -252,8 +342,16 @@ export class DecisionService {
       tool: request.action.tool,
       kind: request.action.kind,
       flow: {
-        sources: (request.data_flow?.sources ?? []).map((s) => ({ system: s.system, labels: s.labels ?? [], classification: s.classification ?? null })),
-        destination: { system: dest?.system ?? null, audience: dest?.audience ?? null, recipients: dest?.recipients?.length ?? 0 },
+        sources: (request.data_flow?.sources ?? []).map((s) => ({
+          system: s.system,
+          labels: s.labels ?? [],
+          classification: s.classification ?? null,
+        })),
+        destination: {
+          system: dest?.system ?? null,
+          audience: dest?.audience ?? null,
+          recipients: dest?.recipients?.length ?? 0,
+        },
       },
       detections: [...new Set(outcome.detected.map((d) => d.type))].sort(),
       decision: response.decision,
@@ -271,17 +369,22 @@ export class DecisionService {
     started: bigint,
     log: Logger,
     request: DecisionRequest,
-    outcome: { digest: string },
+    outcome: { digest: string; json?: string },
     latencyMs: number,
   ): void {
     const m = this.deps.metrics;
     m.decisions.labels(response.decision).inc();
     m.decisionDuration.labels(response.decision).observe(Number(process.hrtime.bigint() - started) / 1e9);
     if (response.redactions.length > 0) m.redactedValues.inc(response.redactions.length);
-    if (response.decision === 'deny') for (const cls of new Set(response.reasons.map((r) => reasonClass(r.code)))) m.denials.labels(cls).inc();
+    if (response.decision === 'deny')
+      for (const cls of new Set(response.reasons.map((r) => reasonClass(r.code)))) m.denials.labels(cls).inc();
     if (failure !== undefined) {
       m.failClosed.labels(failure.code).inc();
-      log.error('decision failed closed', { decision_id: response.decision_id, code: failure.code, error: describeThrown(failure.cause ?? failure) });
+      log.error('decision failed closed', {
+        decision_id: response.decision_id,
+        code: failure.code,
+        error: describeThrown(failure.cause ?? failure),
+      });
     }
     if (!this.deps.decisionLog) return;
     const record: Record<string, unknown> = {
@@ -298,7 +401,9 @@ export class DecisionService {
       latency_ms: Math.round(latencyMs * 1000) / 1000,
       input_digest: outcome.digest,
     };
-    if (this.deps.logPayloads && response.decision !== 'deny') record['payload'] = response.decision === 'redact' ? response.payload : request.payload;
+    if (this.deps.logInputs === true && outcome.json !== undefined) record['input'] = inputWithoutPayload(outcome.json);
+    if (this.deps.logPayloads && response.decision !== 'deny')
+      record['payload'] = response.decision === 'redact' ? response.payload : request.payload;
     log.info('decision', record);
   }
 }
@@ -309,14 +414,26 @@ function sessionUpdate(request: DecisionRequest, result: PolicyDecision, active:
   const resource = request.action.resource;
   const isRead = request.action.kind === 'read';
   const defaultLabels = [...(isRead ? (resource?.labels ?? []) : []), ...sources.flatMap((s) => s.labels ?? [])];
-  const systems = [...(isRead && resource?.system !== undefined ? [resource.system] : []), ...sources.map((s) => s.system)];
+  const systems = [
+    ...(isRead && resource?.system !== undefined ? [resource.system] : []),
+    ...sources.map((s) => s.system),
+  ];
   const ranks = classificationRanks(active.bundle.data);
   return {
     add_labels: [...new Set(result.session?.add_labels ?? defaultLabels)].sort(),
     add_systems: [...new Set(systems)].sort(),
-    classification: highestClassification([...(isRead ? [resource?.classification] : []), ...sources.map((s) => s.classification)], ranks),
+    classification: highestClassification(
+      [...(isRead ? [resource?.classification] : []), ...sources.map((s) => s.classification)],
+      ranks,
+    ),
     declassify: [...new Set(result.session?.declassify ?? [])].sort(),
   };
+}
+
+/** The policy input for a decision record: everything but `payload` (detector findings carry no values). */
+function inputWithoutPayload(json: string): Record<string, unknown> {
+  const { payload: _payload, ...rest } = JSON.parse(json) as Record<string, unknown>;
+  return rest;
 }
 
 function digestOf(request: DecisionRequest): string {

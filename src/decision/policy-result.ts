@@ -62,7 +62,11 @@ const RESULT_SCHEMA = {
       items: {
         type: 'object',
         required: ['path', 'reason'],
-        properties: { path: { type: 'string', pattern: '^/payload(/.*)?$', maxLength: 1024 }, reason: text, types: { type: 'array', items: { type: 'string' } } },
+        properties: {
+          path: { type: 'string', pattern: '^/payload(/.*)?$', maxLength: 1024 },
+          reason: text,
+          types: { type: 'array', items: { type: 'string' } },
+        },
       },
     },
     session: {
@@ -81,7 +85,10 @@ const validate = new Ajv({ strict: true }).compile(RESULT_SCHEMA);
 export function toPolicyDecision(value: unknown): PolicyDecision {
   if (!validate(value)) {
     const first = validate.errors?.[0];
-    throw new PolicyEvaluationError('policy.invalid_result', `policy result does not match the contract: ${first?.instancePath ?? ''} ${first?.message ?? ''}`.trim());
+    throw new PolicyEvaluationError(
+      'policy.invalid_result',
+      `policy result does not match the contract: ${first?.instancePath ?? ''} ${first?.message ?? ''}`.trim(),
+    );
   }
   const result = value as unknown as PolicyDecision;
   const redactions = result.redactions ?? [];

@@ -42,7 +42,7 @@ export function describeThrown(thrown: unknown): string {
   if (typeof thrown === 'string') return thrown;
   if (thrown instanceof Error) return thrown.message;
   if (thrown !== null && typeof thrown === 'object' && 'message' in thrown) {
-    const message = (thrown as { message: unknown }).message;
+    const message = thrown.message;
     if (typeof message === 'string') return message;
   }
   return 'unknown error';

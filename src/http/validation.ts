@@ -19,7 +19,9 @@ export function compileValidator<T>(schema: object, what: string): (value: unkno
 function toDetail(e: ErrorObject): ErrorDetail {
   const path = e.instancePath === '' ? '/' : e.instancePath;
   let message = `${path} ${e.message ?? 'is invalid'}`;
-  if (e.keyword === 'additionalProperties') message = `${path} has an unknown field "${String((e.params as { additionalProperty?: unknown }).additionalProperty)}"`;
-  if (e.keyword === 'enum') message = `${path} must be one of ${((e.params as { allowedValues?: unknown[] }).allowedValues ?? []).join(', ')}`;
+  if (e.keyword === 'additionalProperties')
+    message = `${path} has an unknown field "${String((e.params as { additionalProperty?: unknown }).additionalProperty)}"`;
+  if (e.keyword === 'enum')
+    message = `${path} must be one of ${((e.params as { allowedValues?: unknown[] }).allowedValues ?? []).join(', ')}`;
   return { code: 'invalid_parameter', message, path };
 }

@@ -14,7 +14,20 @@ export type DecisionOutcome = (typeof DECISIONS)[number];
  * Reason-code families a deny can carry, for the `reason_class` label. Codes come from policy, so
  * the label takes the code's first segment only when it is in this closed list, else `other`.
  */
-export const REASON_CLASSES = ['agent', 'tool', 'flow', 'principal', 'detect', 'activity', 'session', 'policy', 'audit', 'input', 'redaction', 'other'] as const;
+export const REASON_CLASSES = [
+  'agent',
+  'tool',
+  'flow',
+  'principal',
+  'detect',
+  'activity',
+  'session',
+  'policy',
+  'audit',
+  'input',
+  'redaction',
+  'other',
+] as const;
 
 /** Maps a reason code to its closed-set class. */
 export function reasonClass(code: string): (typeof REASON_CLASSES)[number] {
@@ -49,7 +62,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const registers = [registry];
   const m: Metrics = {
     registry,
-    decisions: new Counter({ name: 'regent_decisions_total', help: 'Decisions answered, by outcome.', labelNames: ['decision'], registers }),
+    decisions: new Counter({
+      name: 'regent_decisions_total',
+      help: 'Decisions answered, by outcome.',
+      labelNames: ['decision'],
+      registers,
+    }),
     denials: new Counter({
       name: 'regent_denial_reasons_total',
       help: 'Reasons given by denials, by reason-code class (a deny may count under several classes).',
@@ -75,9 +93,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    evaluationErrors: new Counter({ name: 'regent_policy_evaluation_errors_total', help: 'Policy evaluations that failed, by reason code.', labelNames: ['code'], registers }),
-    bundleLoads: new Counter({ name: 'regent_bundle_loads_total', help: 'Bundle load attempts, by result.', labelNames: ['result'], registers }),
-    revisionInfo: new Gauge({ name: 'regent_policy_revision_info', help: 'The active policy revision (value 1).', labelNames: ['revision'], registers }),
+    evaluationErrors: new Counter({
+      name: 'regent_policy_evaluation_errors_total',
+      help: 'Policy evaluations that failed, by reason code.',
+      labelNames: ['code'],
+      registers,
+    }),
+    bundleLoads: new Counter({
+      name: 'regent_bundle_loads_total',
+      help: 'Bundle load attempts, by result.',
+      labelNames: ['result'],
+      registers,
+    }),
+    revisionInfo: new Gauge({
+      name: 'regent_policy_revision_info',
+      help: 'The active policy revision (value 1).',
+      labelNames: ['revision'],
+      registers,
+    }),
     httpDuration: new Histogram({
       name: 'regent_http_request_duration_seconds',
       help: 'HTTP request durations, by method, route pattern and status code.',
@@ -85,9 +118,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    detections: new Counter({ name: 'regent_detections_total', help: 'Secrets and personal data found in payloads, by detector type.', labelNames: ['type'], registers }),
-    redactedValues: new Counter({ name: 'regent_redacted_values_total', help: 'Payload values redacted from decisions.', registers }),
-    sessionConflicts: new Counter({ name: 'regent_session_conflicts_total', help: 'Decisions re-evaluated because the session changed under them.', registers }),
+    detections: new Counter({
+      name: 'regent_detections_total',
+      help: 'Secrets and personal data found in payloads, by detector type.',
+      labelNames: ['type'],
+      registers,
+    }),
+    redactedValues: new Counter({
+      name: 'regent_redacted_values_total',
+      help: 'Payload values redacted from decisions.',
+      registers,
+    }),
+    sessionConflicts: new Counter({
+      name: 'regent_session_conflicts_total',
+      help: 'Decisions re-evaluated because the session changed under them.',
+      registers,
+    }),
   };
   for (const d of DECISIONS) {
     m.decisions.labels(d).inc(0);

@@ -28,20 +28,30 @@ export function jsonToInputBuffer(json: string): ArrayBuffer {
   return bytes.buffer.byteLength === bytes.byteLength ? bytes.buffer : bytes.slice().buffer;
 }
 
+/** The part of WebAssembly.Memory regent reads (the SDK's typings leave it unresolved). */
+interface LinearMemory {
+  readonly buffer: ArrayBuffer;
+}
+
 /** A loaded, ready-to-evaluate policy revision. */
 export class WasmEngine {
   readonly revision: string;
   readonly entrypoints: ReadonlySet<string>;
   private readonly policy: LoadedPolicy;
-  private readonly memory: LoadedPolicy['mem'];
+  private readonly memory: LinearMemory;
   private readonly builtins: HostBuiltins | undefined;
 
-  private constructor(revision: string, policy: LoadedPolicy, memory: LoadedPolicy['mem'], builtins: HostBuiltins | undefined) {
+  private constructor(
+    revision: string,
+    policy: LoadedPolicy,
+    memory: LinearMemory,
+    builtins: HostBuiltins | undefined,
+  ) {
     this.revision = revision;
     this.policy = policy;
     this.memory = memory;
     this.builtins = builtins;
-    this.entrypoints = new Set(Object.keys(policy.entrypoints));
+    this.entrypoints = new Set(Object.keys(policy.entrypoints as Record<string, number>));
   }
 
   /** Instantiates the bundle's wasm and installs its data; throws {@link BundleError} when it cannot. */
@@ -49,12 +59,13 @@ export class WasmEngine {
     const descriptor = { initial: Math.min(5, options.maxMemoryPages), maximum: options.maxMemoryPages };
     let policy: LoadedPolicy;
     try {
-      policy = await loadPolicy(bundle.wasm as Uint8Array<ArrayBuffer>, descriptor, options.builtins?.functions ?? {});
+      policy = await loadPolicy(bundle.wasm, descriptor, options.builtins?.functions ?? {});
       policy.setData(bundle.data);
     } catch (thrown) {
       throw new BundleError(`cannot load the bundle's wasm: ${describeThrown(thrown)}`, thrown);
     }
-    return new WasmEngine(bundle.manifest.revision, policy, policy.mem, options.builtins);
+    const memory = (policy as unknown as { mem: LinearMemory }).mem;
+    return new WasmEngine(bundle.manifest.revision, policy, memory, options.builtins);
   }
 
   /** Current size of the instance's linear memory in bytes (it grows, never shrinks). */
@@ -68,7 +79,10 @@ export class WasmEngine {
    */
   evaluate(entrypoint: string, input: ArrayBuffer): unknown {
     if (!this.entrypoints.has(entrypoint)) {
-      throw new PolicyEvaluationError('policy.evaluation_error', `entrypoint ${entrypoint} is not compiled into revision ${this.revision}`);
+      throw new PolicyEvaluationError(
+        'policy.evaluation_error',
+        `entrypoint ${entrypoint} is not compiled into revision ${this.revision}`,
+      );
     }
     let resultSet: unknown;
     try {
@@ -84,14 +98,18 @@ export class WasmEngine {
     if (first === null || typeof first !== 'object' || !('result' in first)) {
       throw new PolicyEvaluationError('policy.invalid_result', `${entrypoint} returned a malformed result set`);
     }
-    return (first as { result: unknown }).result;
+    return first.result;
   }
 }
 
 /** Classifies anything the SDK or a builtin threw. */
 function toPolicyError(thrown: unknown): PolicyEvaluationError {
   if (thrown instanceof RangeError || /out of memory|malloc/i.test(describeThrown(thrown))) {
-    return new PolicyEvaluationError('policy.memory_exceeded', 'policy evaluation exceeded the WebAssembly memory ceiling', thrown);
+    return new PolicyEvaluationError(
+      'policy.memory_exceeded',
+      'policy evaluation exceeded the WebAssembly memory ceiling',
+      thrown,
+    );
   }
   const message = describeThrown(thrown);
   if (thrown instanceof Error && thrown.name === 'BuiltinError') {

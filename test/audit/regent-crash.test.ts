@@ -41,17 +41,26 @@ describe('regent killed with SIGKILL under load', () => {
   it(`keeps every answered decision's audit record across ${RUNS} kills, on a chain that verifies`, async () => {
     const bundle = await regoBundle();
     const trail = path.join(dir, 'trail.jsonl');
-    const env = { REGENT_BUNDLE: bundle.file, REGENT_AUDIT_PATH: trail, REGENT_DECISION_LOG: 'false', REGENT_EVAL_WORKERS: '1' };
+    const env = {
+      REGENT_BUNDLE: bundle.file,
+      REGENT_AUDIT_PATH: trail,
+      REGENT_DECISION_LOG: 'false',
+      REGENT_EVAL_WORKERS: '1',
+    };
     const answered: string[] = [];
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let run = 0; run < RUNS; run++) {
       const regent = await startRegentProcess(env);
       const killAt = Date.now() + 20 + Math.floor(rand() * 120);
       const clients = Array.from({ length: 8 }, async (_, c) => {
         for (let i = 0; Date.now() < killAt + 200; i++) {
           try {
-            const res = await fetch(`${regent.url}/v1/decisions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[(c + i) % bodies.length] as string });
+            const res = await fetch(`${regent.url}/v1/decisions`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: bodies[(c + i) % bodies.length] as string,
+            });
             const body = (await res.json()) as { decision_id?: string };
             if (res.status === 200 && typeof body.decision_id === 'string') answered.push(body.decision_id);
           } catch {
@@ -73,6 +82,7 @@ describe('regent killed with SIGKILL under load', () => {
     const verdict = verifyTrail(records);
     assert.equal(verdict.ok, true, JSON.stringify(verdict));
     const torn = (await readdir(dir)).filter((f) => f.includes('.torn-'));
-    for (const f of torn) assert.ok(!(await readFile(path.join(dir, f), 'utf8')).endsWith('\n'), `${f} holds only a partial record`);
+    for (const f of torn)
+      assert.ok(!(await readFile(path.join(dir, f), 'utf8')).endsWith('\n'), `${f} holds only a partial record`);
   });
 });

@@ -37,7 +37,10 @@ const inputArb = fc
     clearance: fc.option(classArb, { nil: undefined }),
     resourceLabels: fc.uniqueArray(labelArb, { maxLength: 2 }),
     resourceClass: classArb,
-    sources: fc.array(fc.record({ system: systemArb, labels: fc.uniqueArray(labelArb, { maxLength: 2 }), classification: classArb }), { maxLength: 2 }),
+    sources: fc.array(
+      fc.record({ system: systemArb, labels: fc.uniqueArray(labelArb, { maxLength: 2 }), classification: classArb }),
+      { maxLength: 2 },
+    ),
     audience: fc.constantFrom(...Object.keys(config.audiences)),
     sessionLabels: fc.option(fc.uniqueArray(labelArb, { maxLength: 2 }), { nil: undefined }),
     salary: fc.boolean(),
@@ -45,14 +48,30 @@ const inputArb = fc
   .map((r) => {
     const tool = config.tools[r.tool]!;
     const input: Record<string, any> = {
-      agent: { id: r.agent, ...(r.clearance === undefined ? {} : { on_behalf_of: { id: 'u', clearance: r.clearance } }) },
-      action: { tool: r.tool, kind: tool.kinds[0], resource: { system: tool.system, id: 'x', labels: r.resourceLabels, classification: r.resourceClass } },
+      agent: {
+        id: r.agent,
+        ...(r.clearance === undefined ? {} : { on_behalf_of: { id: 'u', clearance: r.clearance } }),
+      },
+      action: {
+        tool: r.tool,
+        kind: tool.kinds[0],
+        resource: { system: tool.system, id: 'x', labels: r.resourceLabels, classification: r.resourceClass },
+      },
       data_flow: { sources: r.sources, destination: { system: tool.system, audience: r.audience } },
       payload: r.salary ? { salary: 1, text: 'hello' } : { text: 'hello' },
       detected: [],
       context: {},
     };
-    if (r.sessionLabels !== undefined) input['session'] = { id: 's', labels: r.sessionLabels, systems: [], classification: null, steps: 1, first_seen: null, last_seen: null };
+    if (r.sessionLabels !== undefined)
+      input['session'] = {
+        id: 's',
+        labels: r.sessionLabels,
+        systems: [],
+        classification: null,
+        steps: 1,
+        first_seen: null,
+        last_seen: null,
+      };
     return input;
   });
 
@@ -65,7 +84,9 @@ describe('the shipped policy under random inputs', () => {
     const bundle = await readBundle((await regoBundle()).bytes);
     engine = await WasmEngine.load(bundle, { maxMemoryPages: 1024, builtins: createBuiltins() });
   });
-  const decide = (input: unknown) => (engine.evaluate('regent/decision', jsonToInputBuffer(JSON.stringify(input))) as { decision: keyof typeof RANK }).decision;
+  const decide = (input: unknown) =>
+    (engine.evaluate('regent/decision', jsonToInputBuffer(JSON.stringify(input))) as { decision: keyof typeof RANK })
+      .decision;
 
   it('never becomes less restrictive when a label is added anywhere', () => {
     let denials = 0;
@@ -74,8 +95,21 @@ describe('the shipped policy under random inputs', () => {
         const before = decide(input);
         const more = structuredClone(input);
         if (place === 'resource') more.action.resource.labels = [...new Set([...more.action.resource.labels, label])];
-        else if (place === 'source') more.data_flow.sources = [...more.data_flow.sources, { system: 'workday', labels: [label], classification: 'public' }];
-        else more.session = { id: 's', labels: [...new Set([...(more.session?.labels ?? []), label])], systems: [], classification: null, steps: 1, first_seen: null, last_seen: null };
+        else if (place === 'source')
+          more.data_flow.sources = [
+            ...more.data_flow.sources,
+            { system: 'workday', labels: [label], classification: 'public' },
+          ];
+        else
+          more.session = {
+            id: 's',
+            labels: [...new Set([...(more.session?.labels ?? []), label])],
+            systems: [],
+            classification: null,
+            steps: 1,
+            first_seen: null,
+            last_seen: null,
+          };
         const after = decide(more);
         if (before === 'deny') denials++;
         assert.ok(RANK[after] >= RANK[before], `${before} became ${after} after adding ${label} to the ${place}`);
@@ -88,7 +122,10 @@ describe('the shipped policy under random inputs', () => {
   it('is total: every well-formed input gets a contract-shaped decision', () => {
     fc.assert(
       fc.property(inputArb, (input) => {
-        const out = engine.evaluate('regent/decision', jsonToInputBuffer(JSON.stringify(input))) as { decision: string; reasons: unknown[] };
+        const out = engine.evaluate('regent/decision', jsonToInputBuffer(JSON.stringify(input))) as {
+          decision: string;
+          reasons: unknown[];
+        };
         assert.ok(['allow', 'deny', 'redact'].includes(out.decision));
         if (out.decision === 'deny') assert.ok(out.reasons.length > 0);
       }),

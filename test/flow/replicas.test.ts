@@ -13,8 +13,15 @@ import { regoBundle } from '../support/bundles.ts';
 import { start as startRedis, type TestRedis } from '../support/redis-server.ts';
 import { startRegentProcess, type RegentProcess } from '../support/regent-process.ts';
 
-async function decide(url: string, body: unknown): Promise<{ decision: string; reasons: { code: string; message: string }[] }> {
-  const res = await fetch(`${url}/v1/decisions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function decide(
+  url: string,
+  body: unknown,
+): Promise<{ decision: string; reasons: { code: string; message: string }[] }> {
+  const res = await fetch(`${url}/v1/decisions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   assert.equal(res.status, 200);
   return (await res.json()) as { decision: string; reasons: { code: string; message: string }[] };
 }
@@ -22,7 +29,11 @@ async function decide(url: string, body: unknown): Promise<{ decision: string; r
 const alice = { id: 'alice', groups: ['hr'], clearance: 'restricted' };
 const read = (session: string) => ({
   agent: { id: 'hr-assistant', on_behalf_of: alice },
-  action: { tool: 'workday.read_employee', kind: 'read', resource: { system: 'workday', id: 'emp-42', labels: ['compensation', 'pii'], classification: 'restricted' } },
+  action: {
+    tool: 'workday.read_employee',
+    kind: 'read',
+    resource: { system: 'workday', id: 'emp-42', labels: ['compensation', 'pii'], classification: 'restricted' },
+  },
   session: { id: session },
 });
 const broadcast = (session: string) => ({
@@ -49,7 +60,13 @@ describe('two regent replicas sharing one Redis', () => {
     redis = await startRedis();
     dir = await mkdtemp(path.join(tmpdir(), 'regent-replicas-'));
     const bundle = await regoBundle();
-    const env = (name: string) => ({ REGENT_BUNDLE: bundle.file, REGENT_REDIS_URL: redis.url, REGENT_AUDIT_PATH: path.join(dir, `${name}.jsonl`), REGENT_DECISION_LOG: 'false', REGENT_EVAL_WORKERS: '1' });
+    const env = (name: string) => ({
+      REGENT_BUNDLE: bundle.file,
+      REGENT_REDIS_URL: redis.url,
+      REGENT_AUDIT_PATH: path.join(dir, `${name}.jsonl`),
+      REGENT_DECISION_LOG: 'false',
+      REGENT_EVAL_WORKERS: '1',
+    });
     [a, b] = await Promise.all([startRegentProcess(env('a')), startRegentProcess(env('b'))]);
   });
   after(async () => {
@@ -66,7 +83,11 @@ describe('two regent replicas sharing one Redis', () => {
     assert.ok(flow, JSON.stringify(denied));
     assert.match(flow.message, /workday|compensation/);
     assert.equal((await decide(b.url, direct('sess-shared'))).decision, 'allow');
-    assert.equal((await decide(b.url, broadcast('sess-fresh'))).decision, 'allow', 'a session that read nothing may post');
+    assert.equal(
+      (await decide(b.url, broadcast('sess-fresh'))).decision,
+      'allow',
+      'a session that read nothing may post',
+    );
   });
 
   it('denies session-dependent actions with session.store_unavailable while Redis is down, and recovers without a restart', async () => {
@@ -74,7 +95,10 @@ describe('two regent replicas sharing one Redis', () => {
     for (const url of [a.url, b.url]) {
       const res = await decide(url, read('sess-outage'));
       assert.equal(res.decision, 'deny');
-      assert.deepEqual(res.reasons.map((r) => r.code), ['session.store_unavailable']);
+      assert.deepEqual(
+        res.reasons.map((r) => r.code),
+        ['session.store_unavailable'],
+      );
     }
     await redis.restart();
     let recovered = false;
@@ -83,6 +107,10 @@ describe('two regent replicas sharing one Redis', () => {
       if (!recovered) await new Promise((r) => setTimeout(r, 200));
     }
     assert.ok(recovered, 'decisions resume once Redis is back');
-    assert.equal((await decide(b.url, broadcast('sess-after'))).decision, 'deny', 'state written after recovery is shared again');
+    assert.equal(
+      (await decide(b.url, broadcast('sess-after'))).decision,
+      'deny',
+      'state written after recovery is shared again',
+    );
   });
 });

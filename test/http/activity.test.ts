@@ -21,11 +21,19 @@ describe('behavioural windows', () => {
     const server = await startRegent({ bundlePath: (await regoBundle()).file });
     try {
       const max = config.activity.restricted_read_burst.max_reads;
-      for (let i = 0; i < max; i++) assert.equal((await server.post('/v1/decisions', EXAMPLES.allow)).body.decision, 'allow', `read ${i + 1}`);
+      for (let i = 0; i < max; i++)
+        assert.equal((await server.post('/v1/decisions', EXAMPLES.allow)).body.decision, 'allow', `read ${i + 1}`);
       const over = await server.post('/v1/decisions', EXAMPLES.allow);
       assert.equal(over.body.decision, 'deny');
-      assert.ok(over.body.reasons.some((r: { code: string }) => r.code === 'activity.restricted_read_burst'), JSON.stringify(over.body));
-      assert.equal((await server.post('/v1/decisions', EXAMPLES.allowInternal)).body.decision, 'allow', 'non-restricted reads still go');
+      assert.ok(
+        over.body.reasons.some((r: { code: string }) => r.code === 'activity.restricted_read_burst'),
+        JSON.stringify(over.body),
+      );
+      assert.equal(
+        (await server.post('/v1/decisions', EXAMPLES.allowInternal)).body.decision,
+        'allow',
+        'non-restricted reads still go',
+      );
       assert.match((await server.get('/metrics')).text, /regent_denial_reasons_total\{reason_class="activity"\} 1/);
     } finally {
       await server.close();
@@ -37,10 +45,14 @@ describe('behavioural windows', () => {
     try {
       const session = { id: 'sess-streak' };
       const max = config.activity.denial_streak.max_denials;
-      for (let i = 0; i < max; i++) assert.equal((await server.post('/v1/decisions', { ...EXAMPLES.deny, session })).body.decision, 'deny');
+      for (let i = 0; i < max; i++)
+        assert.equal((await server.post('/v1/decisions', { ...EXAMPLES.deny, session })).body.decision, 'deny');
       const next = await server.post('/v1/decisions', { ...EXAMPLES.allowInternal, session });
       assert.equal(next.body.decision, 'deny');
-      assert.ok(next.body.reasons.some((r: { code: string }) => r.code === 'activity.denial_streak'), JSON.stringify(next.body));
+      assert.ok(
+        next.body.reasons.some((r: { code: string }) => r.code === 'activity.denial_streak'),
+        JSON.stringify(next.body),
+      );
     } finally {
       await server.close();
     }

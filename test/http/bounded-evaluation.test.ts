@@ -13,7 +13,11 @@ const base = { agent: { id: 'a' }, action: { tool: 't', kind: 'read' } };
 describe('bounded evaluation', () => {
   let server: TestServer;
   before(async () => {
-    server = await startRegent({ bundlePath: (await faultBundle('slow')).file, evaluationTimeoutMs: 300, evalWorkers: 2 });
+    server = await startRegent({
+      bundlePath: (await faultBundle('slow')).file,
+      evaluationTimeoutMs: 300,
+      evalWorkers: 2,
+    });
   });
   after(async () => server.close());
 
@@ -33,7 +37,10 @@ describe('bounded evaluation', () => {
     const res = await slow;
     const elapsed = Date.now() - started;
     assert.equal(res.body.decision, 'deny');
-    assert.deepEqual(res.body.reasons.map((r: { code: string }) => r.code), ['policy.evaluation_timeout']);
+    assert.deepEqual(
+      res.body.reasons.map((r: { code: string }) => r.code),
+      ['policy.evaluation_timeout'],
+    );
     assert.ok(elapsed >= 300 && elapsed < 5000, `answered after ${elapsed} ms`);
     assert.ok(Math.max(...liveTimes) < 100, `/health/live took ${Math.max(...liveTimes).toFixed(1)} ms`);
     assert.equal(server.regent.policies.current()?.evaluator.recycled(), 1);
@@ -44,6 +51,9 @@ describe('bounded evaluation', () => {
       const res = await server.post('/v1/decisions', base);
       assert.equal(res.body.decision, 'allow');
     }
-    assert.match((await server.get('/metrics')).text, /regent_fail_closed_total\{code="policy\.evaluation_timeout"\} 1/);
+    assert.match(
+      (await server.get('/metrics')).text,
+      /regent_fail_closed_total\{code="policy\.evaluation_timeout"\} 1/,
+    );
   });
 });

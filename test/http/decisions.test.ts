@@ -59,7 +59,10 @@ describe('POST /v1/decisions', () => {
     const res = await server.post('/v1/decisions', {
       agent: { id: 'eng-assistant' },
       action: { tool: 'slack.post_message', kind: 'send' },
-      data_flow: { sources: [{ system: 'github', classification: 'internal' }], destination: { system: 'slack', audience: 'all_employees' } },
+      data_flow: {
+        sources: [{ system: 'github', classification: 'internal' }],
+        destination: { system: 'slack', audience: 'all_employees' },
+      },
       payload: { text: `deploy with ${token} please` },
     });
     assert.equal(res.body.decision, 'redact', JSON.stringify(res.body));
@@ -121,7 +124,11 @@ describe('the incident, replayed through the HTTP API', () => {
   it('allows the read, denies the broadcast naming the HR source, and allows the cleared individual', async () => {
     const read = await server.post('/v1/decisions', {
       agent: { id: 'hr-assistant', on_behalf_of: alice },
-      action: { tool: 'workday.read_employee', kind: 'read', resource: { system: 'workday', id: 'emp-42', labels: ['compensation', 'pii'], classification: 'restricted' } },
+      action: {
+        tool: 'workday.read_employee',
+        kind: 'read',
+        resource: { system: 'workday', id: 'emp-42', labels: ['compensation', 'pii'], classification: 'restricted' },
+      },
       session,
     });
     assert.equal(read.body.decision, 'allow', JSON.stringify(read.body));
@@ -155,7 +162,16 @@ describe('the incident, replayed through the HTTP API', () => {
     const read = (customer: string) =>
       server.post('/v1/decisions', {
         agent: { id: 'sales-assistant' },
-        action: { tool: 'salesforce.read_account', kind: 'read', resource: { system: 'salesforce', id: customer, labels: [`customer:${customer}`], classification: 'confidential' } },
+        action: {
+          tool: 'salesforce.read_account',
+          kind: 'read',
+          resource: {
+            system: 'salesforce',
+            id: customer,
+            labels: [`customer:${customer}`],
+            classification: 'confidential',
+          },
+        },
         session: { id: 'sess-wall' },
       });
     assert.equal((await read('acme')).body.decision, 'allow');
@@ -170,7 +186,11 @@ describe('the incident, replayed through the HTTP API', () => {
   it('lets a different session read competitor B', async () => {
     const res = await server.post('/v1/decisions', {
       agent: { id: 'sales-assistant' },
-      action: { tool: 'salesforce.read_account', kind: 'read', resource: { system: 'salesforce', id: 'globex', labels: ['customer:globex'], classification: 'confidential' } },
+      action: {
+        tool: 'salesforce.read_account',
+        kind: 'read',
+        resource: { system: 'salesforce', id: 'globex', labels: ['customer:globex'], classification: 'confidential' },
+      },
       session: { id: 'sess-other' },
     });
     assert.equal(res.body.decision, 'allow');

@@ -23,7 +23,11 @@ describe('fail closed on policy faults', () => {
     { note: 'a decision that is undefined for the input', fixture: 'undefined', code: 'policy.undefined_result' },
     { note: 'a decision of the wrong shape', fixture: 'wrong-shape', code: 'policy.invalid_result' },
     { note: 'a decision that allows while naming redactions', fixture: 'inconsistent', code: 'policy.invalid_result' },
-    { note: 'a policy that exhausts the WebAssembly memory ceiling', fixture: 'memory-hog', code: 'policy.memory_exceeded' },
+    {
+      note: 'a policy that exhausts the WebAssembly memory ceiling',
+      fixture: 'memory-hog',
+      code: 'policy.memory_exceeded',
+    },
     { note: 'a host builtin that throws', fixture: 'builtin-error', code: 'policy.builtin_error' },
   ];
   for (const c of cases) {
@@ -35,7 +39,10 @@ describe('fail closed on policy faults', () => {
           const res = await server.post('/v1/decisions', request);
           assert.equal(res.status, 200);
           assert.equal(res.body.decision, 'deny');
-          assert.deepEqual(res.body.reasons.map((r: { code: string }) => r.code), [c.code]);
+          assert.deepEqual(
+            res.body.reasons.map((r: { code: string }) => r.code),
+            [c.code],
+          );
           assert.equal(res.body.policy.revision, bundle.revision);
           assert.equal(res.body.payload, undefined);
         }

@@ -47,13 +47,44 @@ function hostileBodies(count: number): Hostile[] {
     `{"constructor":{"prototype":{"polluted":"yes"}},"agent":{"id":"x"},"action":{"tool":"t","kind":"read"}}`,
   ];
   const generators: (() => Hostile)[] = [
-    () => ({ note: 'truncated JSON', body: json.slice(0, 1 + Math.floor(rand() * (json.length - 2))), contentType: 'application/json' }),
-    () => ({ note: 'random bytes', body: Array.from({ length: 1 + Math.floor(rand() * 200) }, () => String.fromCharCode(Math.floor(rand() * 256))).join(''), contentType: 'application/json' }),
-    () => ({ note: 'wrong media type', body: json, contentType: pick(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml']) }),
-    () => ({ note: 'oversized', body: JSON.stringify({ ...valid, payload: { text: 'x'.repeat(MAX_BODY + Math.floor(rand() * MAX_BODY)) } }), contentType: 'application/json' }),
-    () => ({ note: 'too deep', body: JSON.stringify({ ...valid, payload: JSON.parse(deep(65 + Math.floor(rand() * 100))) }), contentType: 'application/json' }),
+    () => ({
+      note: 'truncated JSON',
+      body: json.slice(0, 1 + Math.floor(rand() * (json.length - 2))),
+      contentType: 'application/json',
+    }),
+    () => ({
+      note: 'random bytes',
+      body: Array.from({ length: 1 + Math.floor(rand() * 200) }, () =>
+        String.fromCharCode(Math.floor(rand() * 256)),
+      ).join(''),
+      contentType: 'application/json',
+    }),
+    () => ({
+      note: 'wrong media type',
+      body: json,
+      contentType: pick([
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/xml',
+      ]),
+    }),
+    () => ({
+      note: 'oversized',
+      body: JSON.stringify({ ...valid, payload: { text: 'x'.repeat(MAX_BODY + Math.floor(rand() * MAX_BODY)) } }),
+      contentType: 'application/json',
+    }),
+    () => ({
+      note: 'too deep',
+      body: JSON.stringify({ ...valid, payload: JSON.parse(deep(65 + Math.floor(rand() * 100))) }),
+      contentType: 'application/json',
+    }),
     () => ({ note: 'prototype pollution', body: pick(pollution), contentType: 'application/json' }),
-    () => ({ note: 'not an object', body: pick(['null', '1', '"x"', '[]', 'true', '[{"agent":{"id":"x"}}]']), contentType: 'application/json' }),
+    () => ({
+      note: 'not an object',
+      body: pick(['null', '1', '"x"', '[]', 'true', '[{"agent":{"id":"x"}}]']),
+      contentType: 'application/json',
+    }),
     () => {
       const mutations: ((v: any) => void)[] = [
         (v) => delete v.agent,
@@ -78,7 +109,12 @@ function hostileBodies(count: number): Hostile[] {
 describe('hostile request bodies', () => {
   let server: TestServer;
   before(async () => {
-    server = await startRegent({ bundlePath: (await regoBundle()).file, maxBodyBytes: MAX_BODY, decisionLog: false, logLevel: 'warn' });
+    server = await startRegent({
+      bundlePath: (await regoBundle()).file,
+      maxBodyBytes: MAX_BODY,
+      decisionLog: false,
+      logLevel: 'warn',
+    });
   });
   after(async () => server.close());
 
@@ -86,7 +122,11 @@ describe('hostile request bodies', () => {
     const before = Object.getOwnPropertyNames(Object.prototype).sort();
     const statuses = new Map<number, number>();
     for (const h of hostileBodies(1000)) {
-      const res = await fetch(server.url + '/v1/decisions', { method: 'POST', headers: { 'content-type': h.contentType }, body: h.body });
+      const res = await fetch(server.url + '/v1/decisions', {
+        method: 'POST',
+        headers: { 'content-type': h.contentType },
+        body: h.body,
+      });
       const text = await res.text();
       assert.ok(res.status >= 400 && res.status < 500, `${h.note}: status ${res.status}: ${text.slice(0, 200)}`);
       assert.match(res.headers.get('content-type') ?? '', /application\/json/, h.note);

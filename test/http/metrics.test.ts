@@ -42,18 +42,25 @@ describe('GET /metrics', () => {
     for (let i = 0; i < 4; i++) assert.equal((await server.post('/v1/decisions', { agent: {} })).status, 400);
     const after = (await server.get('/metrics')).text;
     for (const [outcome, n] of Object.entries(plan)) {
-      const delta = sample(after, 'regent_decisions_total', `{decision="${outcome}"}`) - sample(before, 'regent_decisions_total', `{decision="${outcome}"}`);
+      const delta =
+        sample(after, 'regent_decisions_total', `{decision="${outcome}"}`) -
+        sample(before, 'regent_decisions_total', `{decision="${outcome}"}`);
       assert.equal(delta, n, outcome);
     }
     const histogramDelta =
-      sample(after, 'regent_policy_evaluation_duration_seconds_count', '') - sample(before, 'regent_policy_evaluation_duration_seconds_count', '');
+      sample(after, 'regent_policy_evaluation_duration_seconds_count', '') -
+      sample(before, 'regent_policy_evaluation_duration_seconds_count', '');
     assert.equal(histogramDelta, 15);
-    assert.equal(sample(after, 'regent_policy_revision_info', `{revision="${server.regent.policies.current()!.revision}"}`), 1);
+    assert.equal(
+      sample(after, 'regent_policy_revision_info', `{revision="${server.regent.policies.current()!.revision}"}`),
+      1,
+    );
   });
 
   it('labels nothing with agent ids, session ids or tool names', async () => {
     await server.post('/v1/decisions', { ...EXAMPLES.allow, session: { id: 'sess-secret-id' } });
     const text = (await server.get('/metrics')).text;
-    for (const value of ['hr-assistant', 'sess-secret-id', 'workday.read_employee', 'alice']) assert.ok(!text.includes(value), value);
+    for (const value of ['hr-assistant', 'sess-secret-id', 'workday.read_employee', 'alice'])
+      assert.ok(!text.includes(value), value);
   });
 });

@@ -25,7 +25,12 @@ describe('ops/prometheus/regent-alerts.yml', () => {
     const used = new Set(rules.match(/regent_[a-z_]+/g) ?? []);
     const exposed = (await createMetrics({ defaultMetrics: false }).registry.getMetricsAsJSON()).map((m) => m.name);
     for (const name of used) assert.ok(exposed.includes(name), `${name} is not a regent metric`);
-    for (const name of ['regent_decisions_total', 'regent_policy_evaluation_errors_total', 'regent_fail_closed_total', 'regent_bundle_loads_total']) {
+    for (const name of [
+      'regent_decisions_total',
+      'regent_policy_evaluation_errors_total',
+      'regent_fail_closed_total',
+      'regent_bundle_loads_total',
+    ]) {
       assert.ok(used.has(name), `no alert uses ${name}`);
     }
   });

@@ -20,7 +20,11 @@ export function buildTestBundle(sourceDir: string): Promise<{ file: string; byte
       capabilities ??= buildCapabilities(opaBinary());
       const dir = await mkdtemp(path.join(tmpdir(), 'regent-test-bundle-'));
       const file = path.join(dir, 'bundle.tar.gz');
-      const { revision } = await buildBundle({ sourceDir: path.join(REPO_ROOT, sourceDir), outFile: file, capabilities: await capabilities });
+      const { revision } = await buildBundle({
+        sourceDir: path.join(REPO_ROOT, sourceDir),
+        outFile: file,
+        capabilities: await capabilities,
+      });
       return { file, bytes: await readFile(file), revision };
     })();
     built.set(sourceDir, pending);

@@ -18,7 +18,13 @@ export interface RegentProcess {
 export function startRegentProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<RegentProcess> {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'src/main.ts')], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'] ?? '', OPA_BIN: process.env['OPA_BIN'] ?? '', REGENT_PORT: '0', REGENT_LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      OPA_BIN: process.env['OPA_BIN'] ?? '',
+      REGENT_PORT: '0',
+      REGENT_LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -31,7 +37,9 @@ export function startRegentProcess(env: Record<string, string>, timeoutMs = 20_0
       reject(new Error(`regent did not start within ${timeoutMs} ms:\n${text}`));
     }, timeoutMs);
     const onData = () => {
-      const m = /"message":"regent listening"[^\n]*"port":(\d+)/.exec(text) ?? /"port":(\d+)[^\n]*"message":"regent listening"/.exec(text);
+      const m =
+        /"message":"regent listening"[^\n]*"port":(\d+)/.exec(text) ??
+        /"port":(\d+)[^\n]*"message":"regent listening"/.exec(text);
       if (m === null) return;
       clearTimeout(timer);
       child.stdout.off('data', onData);

@@ -20,7 +20,11 @@ export interface TestServer {
   logs(): string;
   /** Parsed log records. */
   records(): Record<string, unknown>[];
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string }>;
+  post(
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; text: string }>;
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string }>;
   close(): Promise<void>;
 }
@@ -40,7 +44,10 @@ export async function startRegent(overrides: Partial<Config> = {}): Promise<Test
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const init: RequestInit = { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
+    const init: RequestInit = {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    };
     if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
     const res = await fetch(url + p, init);
     const raw = await res.text();

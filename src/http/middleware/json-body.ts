@@ -23,8 +23,11 @@ export function unsafeJsonReason(value: unknown, max: number): string | null {
     if (depth >= max) return `request body nests deeper than ${max} levels`;
     if (!Array.isArray(node)) {
       if (Object.hasOwn(node, '__proto__')) return 'request body contains a "__proto__" key';
-      const ctor: unknown = Object.hasOwn(node, 'constructor') ? (node as { constructor: unknown }).constructor : undefined;
-      if (ctor !== null && typeof ctor === 'object' && Object.hasOwn(ctor, 'prototype')) return 'request body contains a "constructor.prototype" key';
+      const ctor: unknown = Object.hasOwn(node, 'constructor')
+        ? (node as { constructor: unknown }).constructor
+        : undefined;
+      if (ctor !== null && typeof ctor === 'object' && Object.hasOwn(ctor, 'prototype'))
+        return 'request body contains a "constructor.prototype" key';
     }
     for (const child of Object.values(node)) stack.push([child, depth + 1]);
   }
@@ -57,7 +60,8 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
         }
         const type = (err as { type?: string }).type;
         if (type === 'entity.too.large') next(new PayloadTooLargeError(limitBytes));
-        else if (type === 'charset.unsupported' || type === 'encoding.unsupported') next(new UnsupportedMediaTypeError('unsupported body encoding or charset'));
+        else if (type === 'charset.unsupported' || type === 'encoding.unsupported')
+          next(new UnsupportedMediaTypeError('unsupported body encoding or charset'));
         else next(new InvalidParameterError('request body is not valid JSON'));
       });
     },

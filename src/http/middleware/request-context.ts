@@ -21,7 +21,11 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
     const end = metrics.httpDuration.startTimer();
     res.on('finish', () => {
       const route = (req.route as { path?: unknown } | undefined)?.path;
-      end({ method: req.method, route: typeof route === 'string' ? route : 'unmatched', status: String(res.statusCode) });
+      end({
+        method: req.method,
+        route: typeof route === 'string' ? route : 'unmatched',
+        status: String(res.statusCode),
+      });
     });
     next();
   };

@@ -22,7 +22,14 @@ export function decisionRoutes(decisions: DecisionService, limits: DecisionLimit
       type: 'object',
       additionalProperties: false,
       required: ['decisions'],
-      properties: { decisions: { type: 'array', minItems: 1, maxItems: limits.maxBatch, items: { $ref: DECISION_REQUEST_SCHEMA.$id } } },
+      properties: {
+        decisions: {
+          type: 'array',
+          minItems: 1,
+          maxItems: limits.maxBatch,
+          items: { $ref: DECISION_REQUEST_SCHEMA.$id },
+        },
+      },
     },
     'batch request',
   );

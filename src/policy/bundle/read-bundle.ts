@@ -45,7 +45,10 @@ function normalisePath(name: string): string {
 }
 
 /** Unpacks a gzipped tar into a path -> bytes map, within the limits. */
-export async function unpackTarGz(bytes: Uint8Array, limits: BundleLimits = DEFAULT_LIMITS): Promise<Map<string, Uint8Array>> {
+export async function unpackTarGz(
+  bytes: Uint8Array,
+  limits: BundleLimits = DEFAULT_LIMITS,
+): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   let total = 0;
   const extract = tar.extract();

@@ -32,7 +32,12 @@ if (parentPort !== null) {
   const port = parentPort;
   const init = workerData as WorkerInit;
   const engine = await WasmEngine.load(
-    { manifest: { revision: init.revision, roots: [''], wasm: [] }, wasm: init.wasm, data: init.data, files: new Map() },
+    {
+      manifest: { revision: init.revision, roots: [''], wasm: [] },
+      wasm: init.wasm,
+      data: init.data,
+      files: new Map(),
+    },
     { maxMemoryPages: init.maxMemoryPages, builtins: createBuiltins() },
   );
   port.on('message', (req: EvalRequest) => {

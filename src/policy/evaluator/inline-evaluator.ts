@@ -30,12 +30,11 @@ export class InlineEvaluator implements Evaluator {
     return WasmEngine.load(bundle, { maxMemoryPages: options.maxMemoryPages, builtins: createBuiltins() });
   }
 
-  evaluate(entrypoint: string, inputJson: string): Promise<unknown> {
+  // async so that a synchronous throw from the engine becomes a rejection, as the interface promises.
+  // eslint-disable-next-line @typescript-eslint/require-await
+  async evaluate(entrypoint: string, inputJson: string): Promise<unknown> {
     try {
-      const value = this.engine.evaluate(entrypoint, jsonToInputBuffer(inputJson));
-      return Promise.resolve(value);
-    } catch (err) {
-      return Promise.reject(err);
+      return this.engine.evaluate(entrypoint, jsonToInputBuffer(inputJson));
     } finally {
       if (this.engine.memoryBytes > this.options.recycleAboveBytes && this.recycling === undefined) {
         this.recycling = InlineEvaluator.load(this.bundle, this.options)

@@ -60,12 +60,21 @@ export class WorkerPoolEvaluator implements Evaluator {
   }
 
   evaluate(entrypoint: string, json: string): Promise<unknown> {
-    if (this.closed) return Promise.reject(new PolicyEvaluationError('policy.not_loaded', 'this revision is no longer active'));
+    if (this.closed)
+      return Promise.reject(new PolicyEvaluationError('policy.not_loaded', 'this revision is no longer active'));
     if (this.queue.length >= this.options.maxQueue) {
       return Promise.reject(new PolicyEvaluationError('policy.evaluation_timeout', 'policy evaluation queue is full'));
     }
     return new Promise((resolve, reject) => {
-      const job: Job = { id: this.nextId++, entrypoint, json, resolve, reject, done: false, timer: undefined as unknown as NodeJS.Timeout };
+      const job: Job = {
+        id: this.nextId++,
+        entrypoint,
+        json,
+        resolve,
+        reject,
+        done: false,
+        timer: undefined as unknown as NodeJS.Timeout,
+      };
       job.timer = setTimeout(() => this.expire(job), this.options.timeoutMs);
       this.queue.push(job);
       this.dispatch();
@@ -82,7 +91,8 @@ export class WorkerPoolEvaluator implements Evaluator {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) this.finish(job, new PolicyEvaluationError('policy.not_loaded', 'this revision is no longer active'));
+    for (const job of this.queue.splice(0))
+      this.finish(job, new PolicyEvaluationError('policy.not_loaded', 'this revision is no longer active'));
     await Promise.all(
       this.slots.map(async (slot) => {
         if (slot.busy !== undefined) await new Promise<void>((r) => slot.worker.once('message', () => r()));
@@ -107,7 +117,8 @@ export class WorkerPoolEvaluator implements Evaluator {
           this.dispatch();
         }
       };
-      const onError = (err: unknown) => reject(new PolicyEvaluationError('policy.not_loaded', 'evaluation worker failed to load the revision', err));
+      const onError = (err: unknown) =>
+        reject(new PolicyEvaluationError('policy.not_loaded', 'evaluation worker failed to load the revision', err));
       worker.once('message', onReady);
       worker.once('error', onError);
     });
@@ -142,7 +153,13 @@ export class WorkerPoolEvaluator implements Evaluator {
     if (job.done) return;
     const queued = this.queue.indexOf(job);
     if (queued >= 0) this.queue.splice(queued, 1);
-    this.finish(job, new PolicyEvaluationError('policy.evaluation_timeout', `policy evaluation exceeded its ${this.options.timeoutMs} ms deadline`));
+    this.finish(
+      job,
+      new PolicyEvaluationError(
+        'policy.evaluation_timeout',
+        `policy evaluation exceeded its ${this.options.timeoutMs} ms deadline`,
+      ),
+    );
     const slot = this.slots.find((s) => s.busy === job);
     if (slot !== undefined) this.replace(slot);
   }
@@ -151,7 +168,8 @@ export class WorkerPoolEvaluator implements Evaluator {
     if (!this.slots.includes(slot)) return;
     const job = slot.busy;
     slot.busy = undefined;
-    if (job !== undefined) this.finish(job, new PolicyEvaluationError('policy.evaluation_error', 'evaluation worker crashed', err));
+    if (job !== undefined)
+      this.finish(job, new PolicyEvaluationError('policy.evaluation_error', 'evaluation worker crashed', err));
     if (!this.closed) this.replace(slot);
   }
 

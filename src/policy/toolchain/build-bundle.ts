@@ -29,7 +29,12 @@ export function formatErrorDetail(e: ErrorDetail): string {
 
 /** Files that count as policy sources (tests excluded: they do not change decisions). */
 function isSource(name: string): boolean {
-  return (name.endsWith('.rego') && !name.endsWith('_test.rego')) || name.endsWith('.json') || name.endsWith('.yaml') || name.endsWith('.yml');
+  return (
+    (name.endsWith('.rego') && !name.endsWith('_test.rego')) ||
+    name.endsWith('.json') ||
+    name.endsWith('.yaml') ||
+    name.endsWith('.yml')
+  );
 }
 
 async function listSources(dir: string, prefix = ''): Promise<string[]> {
@@ -46,7 +51,11 @@ async function listSources(dir: string, prefix = ''): Promise<string[]> {
 export async function contentRevision(sourceDir: string): Promise<string> {
   const hash = createHash('sha256');
   for (const rel of await listSources(sourceDir)) {
-    hash.update(rel).update('\0').update(await readFile(path.join(sourceDir, rel))).update('\0');
+    hash
+      .update(rel)
+      .update('\0')
+      .update(await readFile(path.join(sourceDir, rel)))
+      .update('\0');
   }
   return hash.digest('hex').slice(0, 16);
 }
@@ -56,12 +65,16 @@ export function parseOpaErrors(output: string): ErrorDetail[] {
   const start = output.indexOf('{');
   if (start >= 0) {
     try {
-      const parsed = JSON.parse(output.slice(start)) as { errors?: { code?: string; message?: string; location?: { file?: string; row?: number; col?: number } }[] };
+      const parsed = JSON.parse(output.slice(start)) as {
+        errors?: { code?: string; message?: string; location?: { file?: string; row?: number; col?: number } }[];
+      };
       if (Array.isArray(parsed.errors)) {
         return parsed.errors.map((e) => ({
           code: e.code ?? 'rego_compile_error',
           message: e.message ?? 'compile error',
-          ...(e.location?.file !== undefined ? { location: { file: e.location.file, row: e.location.row ?? 0, col: e.location.col ?? 0 } } : {}),
+          ...(e.location?.file !== undefined
+            ? { location: { file: e.location.file, row: e.location.row ?? 0, col: e.location.col ?? 0 } }
+            : {}),
         }));
       }
     } catch {
@@ -90,12 +103,30 @@ export async function buildBundle(options: BuildOptions): Promise<{ revision: st
   try {
     const caps = path.join(work, 'capabilities.json');
     await writeFile(caps, JSON.stringify(options.capabilities));
-    const check = await runOpa(['check', '-f', 'json', '--capabilities', caps, '--ignore', '*_test.rego', options.sourceDir], opa);
+    const check = await runOpa(
+      ['check', '-f', 'json', '--capabilities', caps, '--ignore', '*_test.rego', options.sourceDir],
+      opa,
+    );
     if (check.code !== 0) throw new PolicyCompileError(parseOpaErrors(check.stderr + check.stdout));
     const revision = options.revision ?? (await contentRevision(options.sourceDir));
     await mkdir(path.dirname(path.resolve(options.outFile)), { recursive: true });
     const build = await runOpa(
-      ['build', '-t', 'wasm', '--capabilities', caps, '--ignore', '*_test.rego', '--ignore', '*.md', '--revision', revision, '-o', options.outFile, options.sourceDir],
+      [
+        'build',
+        '-t',
+        'wasm',
+        '--capabilities',
+        caps,
+        '--ignore',
+        '*_test.rego',
+        '--ignore',
+        '*.md',
+        '--revision',
+        revision,
+        '-o',
+        options.outFile,
+        options.sourceDir,
+      ],
       opa,
     );
     if (build.code !== 0) throw new PolicyCompileError(parseOpaErrors(build.stderr + build.stdout));

@@ -23,13 +23,21 @@ export interface OpaRun {
 }
 
 /** Runs opa with `args`; resolves with its exit code and output (a non-zero exit is not an exception). */
-export function runOpa(args: readonly string[], options: { opaBin?: string; timeoutMs?: number; cwd?: string } = {}): Promise<OpaRun> {
+export function runOpa(
+  args: readonly string[],
+  options: { opaBin?: string; timeoutMs?: number; cwd?: string } = {},
+): Promise<OpaRun> {
   const bin = options.opaBin ?? opaBinary();
   return new Promise((resolve, reject) => {
     execFile(
       bin,
       [...args],
-      { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, cwd: options.cwd ?? REPO_ROOT, encoding: 'utf8' },
+      {
+        timeout: options.timeoutMs ?? 120_000,
+        maxBuffer: 64 * 1024 * 1024,
+        cwd: options.cwd ?? REPO_ROOT,
+        encoding: 'utf8',
+      },
       (err, stdout, stderr) => {
         if (err !== null && typeof err.code !== 'number') {
           reject(new Error(`cannot run ${bin}: ${err.message}`, { cause: err }));
