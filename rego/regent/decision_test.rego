@@ -244,6 +244,7 @@ _read(overrides) := object.union(
 
 deny_cases := {
 	"input.malformed": _send({"data_flow": {"sources": "workday"}}),
+	"detect.scan_incomplete": _send({"detection": {"complete": false}}),
 	"agent.unknown": _send({"agent": {"id": "mallory-bot"}}),
 	"tool.unknown": _send({"action": {"tool": "slack.delete_workspace", "kind": "delete"}}),
 	"tool.kind_mismatch": _send({"action": {"tool": "slack.post_message", "kind": "read"}}),
@@ -485,7 +486,7 @@ reason_codes := {
 	"flow.audience_unknown", "flow.classification_unknown", "flow.label_unknown",
 	"flow.audience_not_cleared", "flow.chinese_wall",
 	"principal.clearance_unknown", "principal.clearance_exceeded",
-	"detect.type_unknown", "detect.denied_type",
+	"detect.type_unknown", "detect.denied_type", "detect.scan_incomplete",
 	"activity.restricted_read_burst", "activity.denial_streak",
 	"flow.redacted_label", "detect.secret_redacted",
 }
@@ -493,4 +494,10 @@ reason_codes := {
 test_every_reason_code_has_a_case if {
 	covered := ({c | some c, _ in deny_cases} | {c | some c, _ in redact_cases}) | {"policy.default_deny"}
 	covered == reason_codes
+}
+
+test_an_incomplete_scan_blocks_egress_but_not_reads if {
+	data.regent.decision.decision == "deny" with input as _send({"detection": {"complete": false}})
+	data.regent.decision.decision == "allow" with input as _read({"detection": {"complete": false}})
+	data.regent.decision.decision == "allow" with input as _send({"detection": {"complete": true}, "data_flow": {"destination": {"system": "slack", "audience": "team"}}})
 }

@@ -16,14 +16,15 @@ export interface DetectedItem {
 export function buildInput(
   request: DecisionRequest,
   session: SessionView | undefined,
-  detected: readonly DetectedItem[],
+  detection: { detected: readonly DetectedItem[]; complete: boolean },
   activity: Record<string, unknown> | undefined,
 ): Record<string, unknown> {
   const input: Record<string, unknown> = {
     agent: request.agent,
     action: request.action,
     data_flow: request.data_flow ?? {},
-    detected,
+    detected: detection.detected,
+    detection: { complete: detection.complete },
     context: request.context ?? {},
   };
   if (request.payload !== undefined) input['payload'] = request.payload;

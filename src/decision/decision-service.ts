@@ -20,7 +20,8 @@ export const DECISION_ENTRYPOINT = 'regent/decision';
 
 /** Finds secrets and personal data in a payload and applies redactions (src/decision/redaction). */
 export interface RedactionPort {
-  detect(payload: unknown): DetectedItem[];
+  /** Findings, and whether the scan covered the whole payload (false when its limits cut it short). */
+  detect(payload: unknown): { detected: DetectedItem[]; complete: boolean };
   redact(payload: unknown, redactions: readonly Redaction[]): { payload: unknown; applied: string[] };
 }
 
@@ -212,9 +213,10 @@ export class DecisionService {
 
   /** Loads session state and activity, evaluates, and commits session effects; retries on a concurrent change. */
   private async evaluateWithSession(request: DecisionRequest, active: ActivePolicy, sessionId: string | null) {
-    let detected: DetectedItem[];
+    let detected: DetectedItem[] = [];
+    let complete = true;
     try {
-      detected = request.payload === undefined ? [] : this.deps.redaction.detect(request.payload);
+      if (request.payload !== undefined) ({ detected, complete } = this.deps.redaction.detect(request.payload));
     } catch (err) {
       throw new FailClosed('detect.failed', 'the payload could not be scanned for secrets and personal data', err);
     }
@@ -233,7 +235,7 @@ export class DecisionService {
           err,
         );
       }
-      const json = JSON.stringify(buildInput(request, loaded?.view, detected, activity));
+      const json = JSON.stringify(buildInput(request, loaded?.view, { detected, complete }, activity));
       const result = await this.evaluate(active, json);
       const digest = createHash('sha256').update(json).digest('hex');
       if (loaded === undefined || sessionId === null || result.decision === 'deny')

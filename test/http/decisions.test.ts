@@ -71,6 +71,17 @@ describe('POST /v1/decisions', () => {
     assert.match(res.body.payload.text, /^deploy with \[REDACTED:[a-z_]+\] please$/);
   });
 
+  it('denies sending a payload too large to scan completely, so nothing unscanned leaves', async () => {
+    const res = await server.post('/v1/decisions', {
+      agent: { id: 'hr-assistant' },
+      action: { tool: 'slack.post_message', kind: 'send' },
+      data_flow: { destination: { system: 'slack', audience: 'team' } },
+      payload: { text: 'a'.repeat(70 * 1024) + ' ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8' },
+    });
+    assert.equal(res.body.decision, 'deny');
+    assert.deepEqual(codes(res.body), ['detect.scan_incomplete']);
+  });
+
   it('writes one decision record per decision with reason codes, revision and digest, and no payload', async () => {
     const before = server.records().filter((r) => r['message'] === 'decision').length;
     const res = await server.post('/v1/decisions', EXAMPLES.deny);

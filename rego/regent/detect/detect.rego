@@ -48,7 +48,22 @@ _secret_reason(type, leaking, dest) := {
 }
 
 # deny returns the detector deny reasons, given the destination and the redaction plan.
-deny(req, dest, plan) := _unknown_types(req) | _denied_types(req, dest, plan)
+deny(req, dest, plan) := (_unknown_types(req) | _denied_types(req, dest, plan)) | _incomplete_scan(req)
+
+# A payload regent could not scan to the end (its size limits cut the scan short) may hide
+# secrets the findings do not show, so it may not leave (send or write); reads are unaffected.
+_incomplete_scan(req) := {{
+	"code": "detect.scan_incomplete",
+	"message": concat("", [
+		"The payload is too large to be scanned completely for secrets and personal data,",
+		" so it may not be sent or written; send less, or split it.",
+	]),
+	"details": {"kind": req.kind},
+	"alternative": "split the payload into smaller messages",
+}} if {
+	not req.scan_complete
+	req.kind in {"send", "write"}
+} else := set()
 
 _unknown_types(req) := {{
 	"code": "detect.type_unknown",

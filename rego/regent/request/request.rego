@@ -29,6 +29,7 @@ view(inp) := {
 	"has_session": _has(inp, ["session"]),
 	"session": object.get(inp, "session", {}),
 	"detected": object.get(inp, "detected", []),
+	"scan_complete": object.get(inp, ["detection", "complete"], true) != false,
 	"activity": object.get(inp, "activity", {}),
 }
 
