@@ -93,7 +93,10 @@ export class Authenticator {
     if (token === undefined) return { kind: 'invalid', reason: 'Authorization is not a Bearer token' };
     const entry = this.verifyToken(token);
     if (entry === null) return { kind: 'invalid', reason: 'unknown bearer token' };
-    return { kind: 'identified', identity: this.#tokenIdentities.get(entry) ?? identity(entry.id, 'bearer', entry.scopes) };
+    return {
+      kind: 'identified',
+      identity: this.#tokenIdentities.get(entry) ?? identity(entry.id, 'bearer', entry.scopes),
+    };
   }
 }
 

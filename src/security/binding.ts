@@ -6,7 +6,8 @@
 import { BlockList, isIP } from 'node:net';
 
 /** Whether regent may listen on the configured address, and what to warn about if so. */
-export type BindingVerdict = { readonly ok: true; readonly warnings: readonly string[] } | { readonly ok: false; readonly message: string };
+export type BindingVerdict =
+  { readonly ok: true; readonly warnings: readonly string[] } | { readonly ok: false; readonly message: string };
 
 /** What the binding decision looks at. */
 export interface BindingFacts {
@@ -51,10 +52,20 @@ export function checkBinding(facts: BindingFacts): BindingVerdict {
           'or set REGENT_ALLOW_UNAUTHENTICATED_NETWORK=true if a proxy in front of regent authenticates every caller.',
       };
     }
-    return { ok: true, warnings: [`listening on ${where} without authentication (REGENT_ALLOW_UNAUTHENTICATED_NETWORK=true): every caller can decide, read the audit trail and change policies`] };
+    return {
+      ok: true,
+      warnings: [
+        `listening on ${where} without authentication (REGENT_ALLOW_UNAUTHENTICATED_NETWORK=true): every caller can decide, read the audit trail and change policies`,
+      ],
+    };
   }
   if (!facts.tls) {
-    return { ok: true, warnings: [`listening on ${where} without TLS: bearer tokens cross the network in clear text unless a proxy terminates TLS in front of regent`] };
+    return {
+      ok: true,
+      warnings: [
+        `listening on ${where} without TLS: bearer tokens cross the network in clear text unless a proxy terminates TLS in front of regent`,
+      ],
+    };
   }
   return { ok: true, warnings: [] };
 }

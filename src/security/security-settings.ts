@@ -46,7 +46,11 @@ export interface SecurityKeys {
 }
 
 /** No tokens, no TLS: authentication is off (OPA's default; see src/security/binding.ts). */
-export const AUTH_OFF: SecuritySettings = Object.freeze({ tokens: Object.freeze([]), clients: Object.freeze([]), tls: null });
+export const AUTH_OFF: SecuritySettings = Object.freeze({
+  tokens: Object.freeze([]),
+  clients: Object.freeze([]),
+  tls: null,
+});
 
 /** Whether callers must authenticate: some token or a client CA is configured. */
 export function authEnabled(settings: SecuritySettings): boolean {
@@ -55,14 +59,17 @@ export function authEnabled(settings: SecuritySettings): boolean {
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 /** Certificate CNs are free text ("Agent Gateway"), but never control characters. */
-const CN = /^[^\x00-\x1f\x7f]{1,128}$/;
+const CN = /^[^\p{Cc}]{1,128}$/u;
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 const MAX_ENTRIES = 10_000;
 
 type ReadFile = (path: string) => string;
 
 /** Reads the files named by `keys`; returns the settings and every problem found. */
-export function loadSecuritySettings(keys: SecurityKeys, readFile: ReadFile): { settings: SecuritySettings; problems: string[] } {
+export function loadSecuritySettings(
+  keys: SecurityKeys,
+  readFile: ReadFile,
+): { settings: SecuritySettings; problems: string[] } {
   const problems: string[] = [];
   const tokens = keys.tokensFile === '' ? [] : readTokens(keys.tokensFile, readFile, problems);
   const clients = keys.tlsClientsFile === '' ? [] : readClients(keys.tlsClientsFile, readFile, problems);
@@ -74,7 +81,11 @@ export function loadSecuritySettings(keys: SecurityKeys, readFile: ReadFile): { 
     // A CA alone would authenticate callers without granting anything: almost surely a mistake.
     problems.push('REGENT_TLS_CLIENT_CA: needs REGENT_TLS_CLIENTS_FILE to map certificate CNs to scopes');
   }
-  const settings: SecuritySettings = Object.freeze({ tokens: Object.freeze(tokens), clients: Object.freeze(clients), tls });
+  const settings: SecuritySettings = Object.freeze({
+    tokens: Object.freeze(tokens),
+    clients: Object.freeze(clients),
+    tls,
+  });
   return { settings, problems };
 }
 
@@ -96,7 +107,8 @@ function readTokens(file: string, readFile: ReadFile, problems: string[]): Token
     const id = readId(entry['id'], `${at}.id`, problems);
     const hash = entry['sha256'];
     let digest: Buffer | null = null;
-    if (typeof hash !== 'string' || !HEX64.test(hash)) problems.push(`${at}.sha256: must be 64 hex digits (the sha256 of the token)`);
+    if (typeof hash !== 'string' || !HEX64.test(hash))
+      problems.push(`${at}.sha256: must be 64 hex digits (the sha256 of the token)`);
     else if (hashes.has(hash.toLowerCase())) problems.push(`${at}.sha256: the same token is configured twice`);
     else {
       hashes.add(hash.toLowerCase());
@@ -156,7 +168,9 @@ function readTls(keys: SecurityKeys, readFile: ReadFile, problems: string[]): Tl
       // Fails on unparseable PEM and on a key that does not belong to the certificate.
       createSecureContext({ cert: certPem, key: keyPem, ...(caPem === null ? {} : { ca: caPem }) });
     } catch (err) {
-      problems.push(`REGENT_TLS_CERT / REGENT_TLS_KEY${caPem === null ? '' : ' / REGENT_TLS_CLIENT_CA'}: not usable together: ${(err as Error).message}`);
+      problems.push(
+        `REGENT_TLS_CERT / REGENT_TLS_KEY${caPem === null ? '' : ' / REGENT_TLS_CLIENT_CA'}: not usable together: ${(err as Error).message}`,
+      );
     }
   }
   return Object.freeze({ certPath: cert, keyPath: key, clientCaPath: ca === '' ? null : ca });

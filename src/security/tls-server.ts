@@ -19,7 +19,11 @@ import type { SecuritySettings } from './security-settings.ts';
 export type RegentServer = HttpServer | HttpsServer;
 
 /** Creates an HTTP or HTTPS server for `app` according to `settings.tls`. */
-export function createRegentServer(app: RequestListener, settings: SecuritySettings, readFile: (path: string) => Buffer = (p) => readFileSync(p)): RegentServer {
+export function createRegentServer(
+  app: RequestListener,
+  settings: SecuritySettings,
+  readFile: (path: string) => Buffer = (p) => readFileSync(p),
+): RegentServer {
   const tls = settings.tls;
   if (tls === null) return createHttpServer(app);
   const requestCert = tls.clientCaPath !== null;

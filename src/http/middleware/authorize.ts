@@ -92,5 +92,6 @@ export function requireScope(scope: Scope): RequestHandler {
 }
 
 function refuse(res: Parameters<RequestHandler>[1], identity: Identity, scope: Scope): void {
-  if (identity.auth === 'bearer') res.setHeader('www-authenticate', `${REALM}, error="insufficient_scope", scope="${scope}"`);
+  if (identity.auth === 'bearer')
+    res.setHeader('www-authenticate', `${REALM}, error="insufficient_scope", scope="${scope}"`);
 }

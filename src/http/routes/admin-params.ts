@@ -27,7 +27,10 @@ export interface QueryParam {
 }
 
 /** Reads the query against `allowed`: every parameter known, given once, within bounds. */
-export function strictQuery<K extends string>(req: Request, allowed: Readonly<Record<K, QueryParam>>): Partial<Record<K, string>> {
+export function strictQuery<K extends string>(
+  req: Request,
+  allowed: Readonly<Record<K, QueryParam>>,
+): Partial<Record<K, string>> {
   const query = req.query as Record<string, unknown>;
   const out: Partial<Record<K, string>> = {};
   const errors: { code: string; message: string }[] = [];
@@ -38,7 +41,12 @@ export function strictQuery<K extends string>(req: Request, allowed: Readonly<Re
       errors.push({ code: 'invalid_parameter', message: `unknown query parameter ${shown}` });
     } else if (typeof value !== 'string') {
       errors.push({ code: 'invalid_parameter', message: `query parameter ${shown} is given more than once` });
-    } else if (value.length === 0 || value.length > spec.maxLength || (spec.pattern !== undefined && !spec.pattern.test(value)) || (spec.values !== undefined && !spec.values.includes(value))) {
+    } else if (
+      value.length === 0 ||
+      value.length > spec.maxLength ||
+      (spec.pattern !== undefined && !spec.pattern.test(value)) ||
+      (spec.values !== undefined && !spec.values.includes(value))
+    ) {
       errors.push({ code: 'invalid_parameter', message: `query parameter ${shown} must be ${spec.hint}` });
     } else {
       out[name as K] = value;

@@ -58,7 +58,13 @@ export function sessionRoutes(deps: SessionRouteDeps): Router {
     // Refuse before changing anything when the change could not be recorded.
     await deps.trail.ready();
     const existed = await deps.sessions().delete(id);
-    await recordAdmin(req, 'session.delete', { kind: 'session', id }, existed ? 'success' : 'failure', existed ? {} : { reason: 'not_found' });
+    await recordAdmin(
+      req,
+      'session.delete',
+      { kind: 'session', id },
+      existed ? 'success' : 'failure',
+      existed ? {} : { reason: 'not_found' },
+    );
     if (!existed) throw new NotFoundError('no such session (unknown, expired or deleted)');
     res.status(204).end();
   });
