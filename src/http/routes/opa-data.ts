@@ -1,0 +1,136 @@
+/**
+ * OPA's Data API over regent's engine, for clients and SDKs written against OPA:
+ * `GET|POST /v1/data/{path}` and `POST /` (the default decision, `data.system.main`), with OPA's
+ * bodies, error codes and the `pretty`, `metrics` and `provenance` parameters. The path is
+ * checked and looked up as a whole in the entrypoint table (src/policy/data-api.ts); it never
+ * becomes query text.
+ */
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import pkg from '../../../package.json' with { type: 'json' };
+import { InvalidParameterError, NotFoundError } from '../../errors/regent-error.ts';
+import type { Logger } from '../../observability/logger.ts';
+import {
+  ACTIVE_BUNDLE_NAME,
+  DEFAULT_DECISION_ENTRYPOINT,
+  entrypointFromPath,
+  type DataApi,
+  type DataResult,
+} from '../../policy/data-api.ts';
+import { MAX_JSON_DEPTH, jsonBody, unsafeJsonReason } from '../middleware/json-body.ts';
+import { boolParam, malformedPathErrors, sendJson } from '../opa-params.ts';
+
+const DATA_PREFIX = '/v1/data';
+
+/** OPA's warning when a POST body has no `input` key. */
+const INPUT_KEY_MISSING = { code: 'api_usage_warning', message: "'input' key missing from the request" };
+
+/** A request carries a body when it says so; an empty POST is allowed, as in OPA. */
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/** jsonBody (same size, depth and key bounds), skipped for a request without a body. */
+function optionalJsonBody(limitBytes: number): RequestHandler[] {
+  return jsonBody(limitBytes).map(
+    (handler): RequestHandler =>
+      (req, res, next) =>
+        hasBody(req) ? handler(req, res, next) : next(),
+  );
+}
+
+/** Resolves the entrypoint before any body is read, so a bad path is refused first. */
+const resolvePath: RequestHandler = (req, res, next) => {
+  res.locals['entrypoint'] = entrypointFromPath(req.path.slice(DATA_PREFIX.length));
+  next();
+};
+
+/** GET's optional `?input=<JSON>` (OPA accepts it), bounded like a body. */
+function queryInput(req: Request): string | undefined {
+  const raw: unknown = (req.query as Record<string, unknown>)['input'];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') throw new InvalidParameterError('input parameter must be given once');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new InvalidParameterError('input parameter is not valid JSON');
+  }
+  const unsafe = unsafeJsonReason(parsed, MAX_JSON_DEPTH);
+  if (unsafe !== null) throw new InvalidParameterError(unsafe.replace('request body', 'input parameter'));
+  return JSON.stringify(parsed);
+}
+
+/** Builds OPA's response body, with the fields in OPA's order. */
+function dataBody(
+  req: Request,
+  out: DataResult,
+  startedNs: bigint,
+  parseNs: number,
+  warning?: object,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = { decision_id: out.decisionId };
+  if (boolParam(req, 'provenance')) {
+    body['provenance'] = {
+      version: pkg.version,
+      build_commit: '',
+      build_timestamp: '',
+      build_hostname: '',
+      bundles: { [ACTIVE_BUNDLE_NAME]: { revision: out.revision } },
+    };
+  }
+  if (boolParam(req, 'metrics')) {
+    body['metrics'] = {
+      timer_rego_input_parse_ns: parseNs,
+      timer_rego_query_eval_ns: out.evalNs,
+      timer_server_handler_ns: Number(process.hrtime.bigint() - startedNs),
+    };
+  }
+  if (out.defined) body['result'] = out.result;
+  if (warning !== undefined) body['warning'] = warning;
+  return body;
+}
+
+/** Measures re-serialising the parsed input for the engine (OPA's `timer_rego_input_parse_ns`). */
+function timed<T>(fn: () => T): { value: T; ns: number } {
+  const t0 = process.hrtime.bigint();
+  const value = fn();
+  return { value, ns: Number(process.hrtime.bigint() - t0) };
+}
+
+/** Routes for OPA's Data API. */
+export function opaDataRoutes(api: DataApi, maxBodyBytes: number): Router {
+  const router = Router();
+  const log = (res: Response) => res.locals['log'] as Logger;
+
+  router.get(`${DATA_PREFIX}{/*path}`, resolvePath, async (req, res) => {
+    const started = process.hrtime.bigint();
+    const input = timed(() => queryInput(req));
+    const out = await api.evaluate(res.locals['entrypoint'] as string, input.value, log(res));
+    sendJson(req, res, dataBody(req, out, started, input.ns));
+  });
+
+  router.post(`${DATA_PREFIX}{/*path}`, resolvePath, ...optionalJsonBody(maxBodyBytes), async (req, res) => {
+    const started = process.hrtime.bigint();
+    const body: unknown = req.body;
+    if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body))) {
+      throw new InvalidParameterError('body contains malformed input document: it must be a JSON object');
+    }
+    const hasInput = body !== undefined && Object.hasOwn(body, 'input');
+    const input = timed(() => (hasInput ? JSON.stringify((body as { input: unknown }).input) : undefined));
+    const out = await api.evaluate(res.locals['entrypoint'] as string, input.value, log(res));
+    sendJson(req, res, dataBody(req, out, started, input.ns, hasInput ? undefined : INPUT_KEY_MISSING));
+  });
+
+  // OPA's default decision: the body is the input itself and the answer is the bare document.
+  router.post('/', ...optionalJsonBody(maxBodyBytes), async (req, res) => {
+    const missing = () => new NotFoundError('document missing: data.system.main', 'undefined_document');
+    // OPA evaluates an empty body as a null input.
+    const json = req.body === undefined ? 'null' : JSON.stringify(req.body);
+    const out = await api.evaluate(DEFAULT_DECISION_ENTRYPOINT, json, log(res), missing);
+    if (!out.defined) throw missing();
+    sendJson(req, res, out.result);
+  });
+
+  router.use(malformedPathErrors);
+  return router;
+}
