@@ -6,6 +6,7 @@ import express, { type Express } from 'express';
 import type { DecisionService } from './decision/decision-service.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
+import type { DataApi } from './policy/data-api.ts';
 import type { PolicyStore } from './policy/policy-store.ts';
 import type { Authenticator } from './security/authenticator.ts';
 import { registerAdminTrail } from './http/admin-audit.ts';
@@ -16,6 +17,8 @@ import { decisionRoutes, type DecisionLimits } from './http/routes/decisions.ts'
 import { auditRoutes } from './http/routes/audit.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
+import { opaDataRoutes } from './http/routes/opa-data.ts';
+import { policyAdminRoutes, type PolicyAdminDeps } from './http/routes/policy-admin.ts';
 import { sessionRoutes, type SessionRouteDeps } from './http/routes/sessions.ts';
 
 /** What the app is built from. */
@@ -29,6 +32,10 @@ export interface AppDeps {
   auth: Authenticator;
   /** Session store and audit trail for the admin routes. */
   admin: SessionRouteDeps;
+  /** OPA's Data API on the active revision (decide scope). */
+  dataApi: DataApi;
+  /** Policy API, shadow mode and status (admin scope; admin records go to `admin.trail`). */
+  lifecycle: Omit<PolicyAdminDeps, 'trail'>;
 }
 
 /** Creates the HTTP app. */
@@ -45,8 +52,10 @@ export function createApp(deps: AppDeps): Express {
   registerAdminTrail(app, deps.admin.trail, deps.logger);
   app.use(metricsRoutes(deps.metrics.registry));
   app.use(decisionRoutes(deps.decisions, deps.limits));
+  app.use(opaDataRoutes(deps.dataApi, deps.limits.maxBodyBytes));
   app.use(sessionRoutes(deps.admin));
   app.use(auditRoutes(deps.admin));
+  app.use(policyAdminRoutes({ ...deps.lifecycle, trail: deps.admin.trail }));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -22,7 +22,13 @@ import { activityPort, createFlowStores, sessionPort, type FlowStores } from './
 import type { AdminTrail } from './http/admin-audit.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { createLifecycleMetrics } from './observability/lifecycle-metrics.ts';
 import { createBuiltins } from './policy/builtins/index.ts';
+import { buildCapabilities } from './policy/capabilities.ts';
+import { DataApi } from './policy/data-api.ts';
+import { PolicyLibrary } from './policy/policy-library.ts';
+import { ShadowRunner } from './policy/shadow.ts';
+import { opaBinary } from './policy/toolchain/opa-cli.ts';
 import { PolicyStore, type ActivePolicy } from './policy/policy-store.ts';
 import { Authenticator } from './security/authenticator.ts';
 
@@ -34,6 +40,10 @@ export interface Regent {
   readonly decisions: DecisionService;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** The policy directory and its Policy API overlay; undefined when serving a bundle file. */
+  readonly library: PolicyLibrary | undefined;
+  /** Shadow mode: a candidate revision evaluated beside the active one. */
+  readonly shadow: ShadowRunner;
   /** Session and activity stores (available after {@link Regent.start}). */
   flow(): FlowStores;
   /** The audit store, or null when the trail is disabled or not open yet. */
@@ -55,19 +65,43 @@ export interface RegentOptions {
 export async function createRegent(config: Config, options: RegentOptions): Promise<Regent> {
   const { logger } = options;
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const evaluator = {
+    maxMemoryPages: config.wasmMaxMemoryPages,
+    recycleAboveBytes: config.wasmRecycleBytes,
+    timeoutMs: config.evaluationTimeoutMs,
+    workers: config.evalWorkers < 0 ? availableParallelism() : config.evalWorkers,
+    maxQueue: config.evalMaxQueue,
+  };
   const policies = new PolicyStore({
     maxMemoryPages: config.wasmMaxMemoryPages,
     createBuiltins: () => createBuiltins(),
-    evaluator: {
-      maxMemoryPages: config.wasmMaxMemoryPages,
-      recycleAboveBytes: config.wasmRecycleBytes,
-      timeoutMs: config.evaluationTimeoutMs,
-      workers: config.evalWorkers < 0 ? availableParallelism() : config.evalWorkers,
-      maxQueue: config.evalMaxQueue,
-    },
+    evaluator,
     metrics,
     logger,
   });
+
+  // Policy lifecycle: compiles share one capabilities document (computed once, again after a failure).
+  const lifecycle = createLifecycleMetrics(metrics.registry);
+  let capabilities: Promise<object> | undefined;
+  const capabilitiesOnce = (): Promise<object> =>
+    (capabilities ??= buildCapabilities(opaBinary()).catch((err: unknown) => {
+      capabilities = undefined;
+      throw err;
+    }));
+  const library =
+    config.policyDir === ''
+      ? undefined
+      : new PolicyLibrary({
+          policyDir: config.policyDir,
+          overlayDir: config.policyOverlayDir,
+          policies,
+          capabilities: capabilitiesOnce,
+          lifecycle,
+          logger,
+          watch: config.watchPolicies,
+        });
+  const shadow = new ShadowRunner({ evaluator, queueSize: config.shadowQueueSize, capabilities: capabilitiesOnce, lifecycle, logger });
+  const dataApi = new DataApi({ policies, metrics, lifecycle, logger, decisionLog: config.decisionLog });
 
   // The stores open in start() (their rank table comes from the first bundle); until then these
   // delegates throw, which the decision service turns into session.store_unavailable denials.
@@ -152,6 +186,8 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
     logger,
     logPayloads: config.logPayloads,
     decisionLog: config.decisionLog,
+    shadow,
+    logInputs: config.decisionLogInputs,
   });
 
   const app = createApp({
@@ -169,6 +205,8 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
       auditReader: auditTrail,
       trail: adminTrail,
     },
+    dataApi,
+    lifecycle: { policies, library, shadow, shadowPolicyDir: config.shadowPolicyDir, maxPolicyBytes: config.maxPolicyBytes },
   });
 
   return {
@@ -178,6 +216,8 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
     decisions,
     metrics,
     logger,
+    library,
+    shadow,
     flow: () => {
       if (flow === undefined) throw new Error('regent is not started');
       return flow;
@@ -186,11 +226,17 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
     async start() {
       // The trail opens first so the first activation below is recorded.
       if (auditEnabled) await auditTrail().catch(() => undefined);
-      try {
-        await policies.loadFile(config.bundlePath);
-      } catch {
-        // Logged and counted by the policy store; regent answers 503 until a revision loads.
+      // A policy directory, when configured, is compiled here; otherwise the bundle file is loaded.
+      // Failures are logged and counted; regent answers 503 until a revision loads.
+      if (library !== undefined) {
+        await library.start().catch((err: unknown) => {
+          logger.error('the policy directory cannot be served', { error: describeThrown(err) });
+          policies.recordFailure(config.policyDir, err);
+        });
+      } else {
+        await policies.loadFile(config.bundlePath).catch(() => undefined);
       }
+      if (config.shadowPolicyDir !== '') await shadow.loadDirectory(config.shadowPolicyDir).catch(() => undefined);
       const active = policies.current();
       flow = createFlowStores({
         ranks: active === undefined ? DEFAULT_RANKS : classificationRanks(active.bundle.data),
@@ -205,6 +251,8 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
       activity = activityPort(flow.activity);
     },
     async close() {
+      await library?.close();
+      await shadow.close();
       await policies.close();
       await flow?.close();
       await Promise.all([...pendingAdmin]);
