@@ -4,7 +4,7 @@
  * routes see: same case folding, same trailing-slash rule), and every route the table does not
  * name needs `admin`: a router added later is closed until someone decides otherwise.
  */
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../../errors/regent-error.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Authenticator } from '../../security/authenticator.ts';
@@ -69,29 +69,12 @@ export function authorize(auth: Authenticator, table: readonly RouteScope[] = RO
     if (log !== undefined && identity.auth !== null) res.locals['log'] = log.child({ caller: identity.id });
     const scope = needed.get(req) ?? 'admin';
     if (!identity.scopes.has(scope)) {
-      refuse(res, identity, scope);
+      if (identity.auth === 'bearer')
+        res.setHeader('www-authenticate', `${REALM}, error="insufficient_scope", scope="${scope}"`);
       next(new ForbiddenError(scope));
       return;
     }
     next();
   });
   return router;
-}
-
-/** Route-level check for a route whose scope differs from the table's (mount after {@link authorize}). */
-export function requireScope(scope: Scope): RequestHandler {
-  return (req, res, next) => {
-    const identity = callerOf(req);
-    if (identity.scopes.has(scope)) {
-      next();
-      return;
-    }
-    refuse(res, identity, scope);
-    next(new ForbiddenError(scope));
-  };
-}
-
-function refuse(res: Parameters<RequestHandler>[1], identity: Identity, scope: Scope): void {
-  if (identity.auth === 'bearer')
-    res.setHeader('www-authenticate', `${REALM}, error="insufficient_scope", scope="${scope}"`);
 }
