@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthMethod, Identity, Scope } from './identity.ts';
-import { ANONYMOUS } from './identity.ts';
+import { ANONYMOUS, scopeSet } from './identity.ts';
 import { authEnabled, type SecuritySettings, type TokenEntry } from './security-settings.ts';
 
 /** What the TLS layer says about the peer: whether its certificate chains to the client CA, and its CN. */
@@ -101,5 +101,5 @@ export class Authenticator {
 }
 
 function identity(id: string, auth: AuthMethod, scopes: readonly Scope[]): Identity {
-  return Object.freeze({ id, auth, scopes: new Set(scopes) });
+  return Object.freeze({ id, auth, scopes: scopeSet(scopes) });
 }

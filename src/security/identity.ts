@@ -21,8 +21,21 @@ export interface Identity {
   readonly scopes: ReadonlySet<Scope>;
 }
 
+/**
+ * A scope set nobody can change: identities are shared by every request with the same
+ * credential, so a stray `add` would grant a scope to all of them.
+ */
+export function scopeSet(scopes: Iterable<Scope>): ReadonlySet<Scope> {
+  const set = new Set(scopes);
+  const refuse = (): never => {
+    throw new TypeError('scopes are immutable');
+  };
+  Object.defineProperties(set, { add: { value: refuse }, delete: { value: refuse }, clear: { value: refuse } });
+  return Object.freeze(set);
+}
+
 /** The caller when authentication is off: OPA's default, where every caller may do everything. */
-export const ANONYMOUS: Identity = Object.freeze({ id: 'anonymous', auth: null, scopes: new Set<Scope>(SCOPES) });
+export const ANONYMOUS: Identity = Object.freeze({ id: 'anonymous', auth: null, scopes: scopeSet(SCOPES) });
 
 /** True when `value` names a scope. */
 export function isScope(value: unknown): value is Scope {

@@ -151,3 +151,15 @@ describe('the bearer token check', () => {
     assert.ok(seen.every((s) => !s.includes(TOKENS.ops)));
   });
 });
+
+describe('identities', () => {
+  it('cannot gain a scope at run time: one identity serves every request with its credential', () => {
+    const outcome = new Authenticator(settings).identify(`Bearer ${TOKENS.ci}`, null);
+    assert.equal(outcome.kind, 'identified');
+    if (outcome.kind !== 'identified') return;
+    const scopes = outcome.identity.scopes as Set<string>;
+    assert.throws(() => scopes.add('admin'), TypeError);
+    assert.throws(() => scopes.clear(), TypeError);
+    assert.deepEqual([...outcome.identity.scopes], ['decide']);
+  });
+});
