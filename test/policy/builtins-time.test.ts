@@ -222,6 +222,31 @@ const CASES: BuiltinCase[] = [
     args: ['3.33333333333333333333333s'],
     note: 'stops accumulating fraction digits on overflow',
   },
+  { builtin: 'time.parse_duration_ns', args: ['1.5d'], note: 'accepts days (OPA extension)' },
+  { builtin: 'time.parse_duration_ns', args: ['1w1d2h'], note: 'accepts weeks with other units' },
+  { builtin: 'time.parse_duration_ns', args: ['-1.5y'], note: 'accepts negative years of 365 days' },
+  { builtin: 'time.parse_duration_ns', args: ['292y'], note: 'accepts the largest whole number of years' },
+  { builtin: 'time.parse_duration_ns', args: ['293y'], want: 'error', note: 'rejects years beyond int64' },
+  {
+    builtin: 'time.parse_duration_ns',
+    args: ['-106751d23h47m16.854775808s'],
+    note: 'reaches the int64 minimum with days',
+  },
+  {
+    builtin: 'time.parse_duration_ns',
+    args: ['0.000000000001d'],
+    note: 'truncates a fraction of a day as Go float64 does',
+  },
+  {
+    builtin: 'time.parse_duration_ns',
+    args: ['1μs1d'],
+    want: 'error',
+    note: 'rejects the Greek mu once days are involved',
+  },
+  { builtin: 'time.parse_duration_ns', args: ['1d 1h'], want: 'error', note: 'rejects spaces' },
+  { builtin: 'time.parse_duration_ns', args: ['1d1x'], want: 'error', note: 'rejects an unknown unit next to days' },
+  { builtin: 'time.parse_duration_ns', args: ['1D'], want: 'error', note: 'rejects an upper-case D' },
+  { builtin: 'time.parse_duration_ns', args: ['1..5d'], want: 'error', note: 'rejects two points' },
   { builtin: 'time.parse_duration_ns', args: [5], want: 'error', note: 'rejects a number' },
 
   // time.format

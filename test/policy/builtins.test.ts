@@ -124,6 +124,12 @@ const CASES: BuiltinCase[] = [
   { builtin: 'regex.replace', args: ['a.b.c', '\\.', '-'], note: 'escapes a dot' },
   { builtin: 'regex.replace', args: ['Hello', '(?i)hello', 'hi'], note: 'honours (?i)' },
   { builtin: 'regex.replace', args: ['ABC', '(?i:b)c', 'x'], note: 'scopes (?i:...) to its group' },
+  {
+    builtin: 'regex.replace',
+    args: ['aBc', '(?i:x)|[a-c]', '_'],
+    note: 'keeps classes after a (?i:...) group case-sensitive (works around a V8 bug)',
+  },
+  { builtin: 'regex.replace', args: ['xK\u212a', '(?i:x)\\w', '_'], note: 'keeps \\w ASCII after a (?i:...) group' },
   { builtin: 'regex.replace', args: ['aBc', 'a(?i)b(?-i)C', 'x'], note: 'switches flags mid-pattern' },
   { builtin: 'regex.replace', args: ['line1\nline2', '(?m)^line', 'L'], note: 'honours (?m) for ^' },
   { builtin: 'regex.replace', args: ['a\nb\n', 'b$', 'X'], note: 'anchors $ at the very end without (?m)' },

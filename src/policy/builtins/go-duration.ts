@@ -1,7 +1,9 @@
 /**
- * Go's `time.ParseDuration`, which OPA's time.parse_duration_ns calls: a signed sequence of
- * decimal numbers with optional fractions and units ("1h30m", "-1.5h", "300ms"), exact to the
- * nanosecond in int64, including Go's float64 rounding of fractional parts.
+ * time.parse_duration_ns's parser. OPA 1.22 uses Go's `time.ParseDuration` ("1h30m", "-1.5h",
+ * "300ms"), exact to the nanosecond in int64 including Go's float64 rounding of fractions, and,
+ * for strings containing d, w or y, its own grammar `[-+]?([0-9.]+(ms|us|µs|ns|[a-z]))+` that
+ * adds days (24h), weeks (7d) and years (365d). The extension's arithmetic was established
+ * against opa eval (test/policy/builtins-generated.test.ts), not read from OPA's source.
  */
 import { OperandError } from './builtin-error.ts';
 import { goQuote, leadingInt } from './go-time-parse.ts';
@@ -44,8 +46,69 @@ function leadingFraction(s: string): { value: bigint; scale: number; rest: strin
   return { value: x, scale, rest: s.slice(i) };
 }
 
-/** Nanoseconds in a Go duration string; throws Go's error text. */
+const KNOWN_UNITS = new Set([...Object.keys(UNITS), 'd', 'w', 'y']);
+const HOURS_PER_UNIT: Readonly<Record<string, number>> = { d: 24, w: 168, y: 8760 };
+const EXTENDED_SEGMENT = /^([0-9.]+)(ms|us|µs|ns|[a-z])/;
+
+/** Nanoseconds in a duration string as OPA's time.parse_duration_ns reads it; throws OPA's error text. */
 export function parseDuration(text: string): bigint {
+  return /[dwy]/.test(text) ? parseExtendedDuration(text) : parseGoDuration(text);
+}
+
+/**
+ * OPA's extension: each d/w/y amount is read as a float64, multiplied into hours, printed in
+ * Go's shortest form and the rewritten string parsed by Go's parser (so ".30d" is
+ * 25919999999999 ns, float artefacts included, exactly as OPA computes it).
+ */
+function parseExtendedDuration(text: string): bigint {
+  const invalid = (): never => {
+    throw new OperandError(`time: invalid duration ${goQuote(text)}`);
+  };
+  let s = text;
+  let rewritten = '';
+  if (s.startsWith('-') || s.startsWith('+')) {
+    rewritten = s[0] ?? '';
+    s = s.slice(1);
+  }
+  if (s === '') invalid();
+  while (s !== '') {
+    const m = EXTENDED_SEGMENT.exec(s);
+    if (m === null) return invalid();
+    const [segment, digits = '', unit = ''] = m;
+    if (!KNOWN_UNITS.has(unit))
+      throw new OperandError(`time: unknown unit ${goQuote(unit)} in duration ${goQuote(text)}`);
+    const hours = HOURS_PER_UNIT[unit];
+    if (hours === undefined) {
+      rewritten += segment;
+    } else {
+      const amount = Number(digits);
+      if (!Number.isFinite(amount)) invalid();
+      rewritten += `${shortestFixed(amount * hours)}h`;
+    }
+    s = s.slice(segment.length);
+  }
+  try {
+    return parseGoDuration(rewritten);
+  } catch {
+    return invalid();
+  }
+}
+
+/** Go's `strconv.FormatFloat(x, 'f', -1, 64)`: the shortest round-tripping digits, never an exponent. */
+function shortestFixed(x: number): string {
+  const text = String(x);
+  const m = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (m === null) return text;
+  const [, sign = '', whole = '', fraction = '', exponent = '0'] = m;
+  const digits = whole + fraction;
+  const point = whole.length + Number(exponent);
+  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/** Go's `time.ParseDuration`; throws Go's error text. */
+function parseGoDuration(text: string): bigint {
   const invalid = (): never => {
     throw new OperandError(`time: invalid duration ${goQuote(text)}`);
   };

@@ -7,6 +7,11 @@
  * `\A`, `\z`, `\Q...\E`; ASCII `\d \s \w`; POSIX `[[:alpha:]]`; `\pL`, `\p{Greek}`; octal and
  * `\x{...}` escapes; `.` not matching `\n` without `s`; `^`/`$` at text edges without `m`.
  * Everything RE2 rejects (backreferences, lookaround, bad escapes) is rejected.
+ *
+ * Known difference, inherent to JavaScript's matcher: in a repeated group, JavaScript resets the
+ * group's captures on every iteration and refuses an iteration that matches nothing, where RE2
+ * keeps the last capture and accepts it. `(?:(a)|b)+` on "ab" gives $1 = "" here and "a" in
+ * OPA; `(x*?)*`-style patterns can choose a different match.
  */
 import { OperandError } from './builtin-error.ts';
 
@@ -65,9 +70,12 @@ class Translator {
   private readonly chars: number[];
 
   private readonly pattern: string;
+  /** Whether the pattern switches case-insensitivity on anywhere (see wrapCase). */
+  private readonly mixedCase: boolean;
 
   constructor(pattern: string) {
     this.pattern = pattern;
+    this.mixedCase = /\(\?[a-zA-Z]*i/.test(pattern);
     this.chars = Array.from(pattern, (ch) => ch.codePointAt(0) ?? 0);
   }
 
@@ -97,11 +105,15 @@ class Translator {
     return out;
   }
 
-  /** Parses until an unmatched ')' or the end; `depth` > 0 inside a group. */
+  /**
+   * Parses until an unmatched ')' or the end; `depth` > 0 inside a group. As in Go's parser, a
+   * repetition applies to the last operand even across a flag group (`a(?i)*` is `a*`), and
+   * only directly consecutive repetitions are an error (`a**`).
+   */
   private alternation(flags: Flags, depth: number): string {
     const branches: string[] = [];
     let current = '';
-    let lastAtom: string | undefined;
+    let operand: string | undefined;
     let lastWasRepeat = false;
     const local: Flags = { ...flags };
     while (this.pos < this.chars.length) {
@@ -112,29 +124,28 @@ class Translator {
       }
       if (c === '|') {
         this.pos++;
-        branches.push(current + (lastAtom ?? ''));
+        branches.push(current + (operand ?? ''));
         current = '';
-        lastAtom = undefined;
+        operand = undefined;
         lastWasRepeat = false;
         continue;
       }
       const quantifier = this.quantifier(local);
       if (quantifier !== undefined) {
-        if (lastAtom === undefined) this.fail('missing argument to repetition operator');
+        if (operand === undefined) this.fail('missing argument to repetition operator');
         if (lastWasRepeat) this.fail('invalid nested repetition operator');
-        current += `(?:${lastAtom})${quantifier}`;
-        lastAtom = undefined;
+        operand = `(?:${operand})${quantifier}`;
         lastWasRepeat = true;
         continue;
       }
-      const atom = this.atom(local, depth);
-      // A flag group or an empty \Q\E adds no operand: a repetition after it applies to what came before.
-      if (atom === undefined) continue;
-      if (lastAtom !== undefined) current += lastAtom;
       lastWasRepeat = false;
-      lastAtom = atom;
+      // A flag group or an empty \Q\E yields no operand; \Qab\E yields one per character.
+      for (const atom of this.atom(local, depth)) {
+        if (operand !== undefined) current += operand;
+        operand = atom;
+      }
     }
-    branches.push(current + (lastAtom ?? ''));
+    branches.push(current + (operand ?? ''));
     return branches.join('|');
   }
 
@@ -170,27 +181,36 @@ class Translator {
     return offset;
   }
 
+  /**
+   * Case-insensitive atoms are wrapped in `(?i:...)`. When the pattern has any, case-sensitive
+   * atoms are wrapped in `(?-i:...)` too: V8 13.6 (Node 24) otherwise lets a `(?i:...)` group
+   * make later character classes case-insensitive in v mode (`(?i:x)|[a-c]` matches "B").
+   */
   private wrapCase(text: string, flags: Flags): string {
-    return flags.i ? `(?i:${text})` : text;
+    if (flags.i) return `(?i:${text})`;
+    return this.mixedCase ? `(?-i:${text})` : text;
   }
 
-  private atom(flags: Flags, depth: number): string | undefined {
+  /** The operands the next token yields: usually one; none for a flag group; one per \Q...\E character. */
+  private atom(flags: Flags, depth: number): string[] {
     const c = this.next();
     switch (String.fromCodePoint(c)) {
-      case '(':
-        return this.group(flags, depth);
+      case '(': {
+        const group = this.group(flags, depth);
+        return group === undefined ? [] : [group];
+      }
       case '[':
-        return this.wrapCase(`[${this.classBody()}]`, flags);
+        return [this.wrapCase(`[${this.classBody()}]`, flags)];
       case '.':
-        return flags.s ? `[${RANGE(0, 0x10ffff)}]` : `[^${cp(0x0a)}]`;
+        return [this.wrapCase(flags.s ? `[${RANGE(0, 0x10ffff)}]` : `[^${cp(0x0a)}]`, { ...flags, i: false })];
       case '^':
-        return flags.m ? `(?<![^${cp(0x0a)}])` : '^';
+        return [flags.m ? `(?<![^${cp(0x0a)}])` : '^'];
       case '$':
-        return flags.m ? `(?![^${cp(0x0a)}])` : '$';
+        return [flags.m ? `(?![^${cp(0x0a)}])` : '$'];
       case '\\':
         return this.escapeOutsideClass(flags);
       default:
-        return this.wrapCase(literal(c), flags);
+        return [this.wrapCase(literal(c), flags)];
     }
   }
 
@@ -239,35 +259,36 @@ class Translator {
     return body;
   }
 
-  private escapeOutsideClass(flags: Flags): string | undefined {
+  private escapeOutsideClass(flags: Flags): string[] {
     const c = this.peekChar();
     switch (c) {
       case 'A':
         this.pos++;
-        return '^';
+        return ['^'];
       case 'z':
         this.pos++;
-        return '$';
+        return ['$'];
       case 'b':
       case 'B':
         this.pos++;
-        return `\\${c}`;
+        // Go's word boundary is ASCII-only; keep it out of case-insensitive scope.
+        return [this.wrapCase(`\\${c}`, { ...flags, i: false })];
       case 'Q': {
         this.pos++;
-        let text = '';
+        const chars: string[] = [];
         while (this.pos < this.chars.length) {
           if (this.peekChar() === '\\' && this.peekChar(1) === 'E') {
             this.pos += 2;
             break;
           }
-          text += literal(this.next());
+          chars.push(this.wrapCase(literal(this.next()), flags));
         }
-        return text === '' ? undefined : this.wrapCase(`(?:${text})`, flags);
+        return chars;
       }
       default: {
         const cls = this.classEscape();
-        if (cls !== undefined) return this.wrapCase(`[${cls}]`, flags);
-        return this.wrapCase(literal(this.escapedChar()), flags);
+        if (cls !== undefined) return [this.wrapCase(`[${cls}]`, flags)];
+        return [this.wrapCase(literal(this.escapedChar()), flags)];
       }
     }
   }
