@@ -3,7 +3,8 @@
  * `$1` / `${name}` expanded, with Go's `ReplaceAllString` semantics (see go-regexp.ts).
  */
 import type { BuiltinContext, BuiltinDefinition } from './context.ts';
-import { compileGoRegExp, replaceAll } from './go-regexp.ts';
+import { compileGoRegExp } from './go-regexp.ts';
+import { replaceAll } from './go-regexp-replace.ts';
 import type { BuiltinValue } from './json-numbers.ts';
 import { stringOperand } from './operands.ts';
 
