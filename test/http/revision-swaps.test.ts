@@ -7,36 +7,18 @@
  * or naming one that was not serving at the time, is caught.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
-import { readBundle, type Bundle } from '../../src/policy/bundle/read-bundle.ts';
-import { buildCapabilities } from '../../src/policy/capabilities.ts';
-import { buildBundle } from '../../src/policy/toolchain/build-bundle.ts';
-import { REPO_ROOT, opaBinary } from '../../src/policy/toolchain/opa-cli.ts';
+import type { Bundle } from '../../src/policy/bundle/read-bundle.ts';
 import { EXAMPLES } from '../fixtures/examples.ts';
+import { buildVariant, type Verdict } from '../support/lifecycle-variants.ts';
 import { startRegent, type TestServer } from '../support/regent-server.ts';
 
 const SWAPS = 100;
 const CLIENTS = 3;
-
-type Verdict = 'allow' | 'deny';
-
-/** Builds the lifecycle fixture with its switch set to `verdict`. */
-async function buildVariant(
-  work: string,
-  verdict: Verdict,
-  capabilities: object,
-): Promise<{ file: string; bundle: Bundle }> {
-  const src = path.join(work, verdict);
-  await cp(path.join(REPO_ROOT, 'test/fixtures/policies/lifecycle'), src, { recursive: true });
-  await writeFile(path.join(src, 'regent/switch/switch.rego'), `package regent.switch\n\nverdict := "${verdict}"\n`);
-  const file = path.join(work, `${verdict}.tar.gz`);
-  await buildBundle({ sourceDir: src, outFile: file, capabilities, revision: `base-${verdict}` });
-  return { file, bundle: await readBundle(await readFile(file)) };
-}
 
 interface Answer {
   sent: number;
@@ -54,9 +36,8 @@ describe('one revision per decision under policy swaps', () => {
 
   before(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'regent-swaps-'));
-    const capabilities = await buildCapabilities(opaBinary());
-    const allow = await buildVariant(work, 'allow', capabilities);
-    const deny = await buildVariant(work, 'deny', capabilities);
+    const allow = await buildVariant('allow', work);
+    const deny = await buildVariant('deny', work);
     variants = { allow: allow.bundle, deny: deny.bundle };
     // Each swap starts a worker for the new revision while the load runs, on two shared cores:
     // a generous deadline keeps this test about revisions, not about overload (which
