@@ -231,7 +231,9 @@ describe('Policy API on a policy directory', () => {
     assert.equal(status.bundles.regent.active_revision, served.revision);
     assert.equal(status.policy_library.last_compile.ok, false);
     assert.deepEqual(await decision(server), served);
-    assert.equal((await server.get('/health/ready')).status, 200);
+    const ready = await server.get('/health/ready');
+    assert.equal(ready.status, 200);
+    assert.deepEqual([ready.body.revision, ready.body.last_load_ok], [served.revision, false]);
 
     await writeFile(file, switchModule('allow'));
     await eventually(async () => (await decision(server)).decision === 'allow', 5000, 'watcher picks up the fix');
@@ -249,6 +251,37 @@ describe('Policy API on a policy directory', () => {
     assert.equal(s.policy_library.watching, true);
     assert.equal(s.policy_library.compiles_pending, 0);
     assert.equal(s.shadow.enabled, false);
+  });
+});
+
+describe('a policy directory that does not compile at start', () => {
+  it('keeps regent not ready, says why in /v1/status, and becomes ready once the directory is fixed', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'regent-policy-broken-'));
+    const policyDir = path.join(dir, 'policies');
+    await cp(path.join(REPO_ROOT, 'test/fixtures/policies/lifecycle'), policyDir, { recursive: true });
+    const file = path.join(policyDir, 'regent/switch/switch.rego');
+    await writeFile(file, 'package regent.switch\n\nverdict := ]\n');
+    const server = await startRegent({ policyDir, policyOverlayDir: path.join(dir, 'overlay'), evalWorkers: 0 });
+    try {
+      assert.equal((await server.get('/health/ready')).status, 503);
+      const health = await server.get('/health?bundles');
+      assert.deepEqual([health.status, health.body], [500, { error: 'not all bundles have been activated' }]);
+      assert.equal((await server.post('/v1/decisions', EXAMPLES.allow)).status, 503);
+      const status = (await server.get('/v1/status')).body.result;
+      assert.equal(status.revision, null);
+      assert.equal(status.bundles.regent.last_load_attempt.ok, false);
+      assert.match(status.bundles.regent.last_load_attempt.error, /regent\/switch\/switch:3:\d+: rego_parse_error/);
+
+      await writeFile(file, switchModule('allow'));
+      await eventually(async () => (await server.get('/health/ready')).status === 200, 5000, 'ready after the fix');
+      assert.deepEqual(
+        [(await server.get('/health?bundles')).status, (await decision(server)).decision],
+        [200, 'allow'],
+      );
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,6 +2,9 @@
  * Health endpoints: `/health/live` (the process answers), `/health/ready` (503 until a policy
  * revision is active) and `/health` in OPA's style (200 `{}` when ready, 500 with an error when
  * not; `?bundles` asks whether bundles are activated, which for regent is the same question).
+ * A later load that fails (a bad bundle, a policy directory that stops compiling) leaves regent
+ * ready on the previous revision; readiness says so without the error, which only the
+ * authenticated `/v1/status` carries.
  */
 import { Router } from 'express';
 import type { PolicyStore } from '../../policy/policy-store.ts';
@@ -14,12 +17,22 @@ export function healthRoutes(policies: PolicyStore): Router {
   });
   router.get('/health/ready', (_req, res) => {
     const active = policies.current();
-    if (active === undefined) res.status(503).json({ status: 'not_ready', reason: 'no policy revision is loaded' });
-    else res.json({ status: 'ready', revision: active.revision });
+    if (active === undefined) {
+      res.status(503).json({ status: 'not_ready', reason: 'no policy revision is loaded' });
+      return;
+    }
+    res.json({
+      status: 'ready',
+      revision: active.revision,
+      activated_at: active.activatedAt.toISOString(),
+      last_load_ok: policies.lastLoad()?.ok ?? true,
+    });
   });
-  router.get('/health', (_req, res) => {
-    if (policies.current() === undefined) res.status(500).json({ error: 'no policy revision is loaded' });
-    else res.json({});
+  router.get('/health', (req, res) => {
+    if (policies.current() === undefined) {
+      const error = 'bundles' in req.query ? 'not all bundles have been activated' : 'no policy revision is loaded';
+      res.status(500).json({ error });
+    } else res.json({});
   });
   return router;
 }
