@@ -1,0 +1,47 @@
+/**
+ * Regenerates bench/corpus/corpus.json from cases.ts: each request, the policy input regent
+ * builds for it (what OPA is sent), and the outcome the pinned OPA gives for that input, so the
+ * committed corpus documents its allow/deny/redact mix and `make bench` can check both servers
+ * against it. Usage: node bench/corpus/generate.ts (needs .tools/bin/opa).
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { format, resolveConfig } from 'prettier';
+import { CASES } from './cases.ts';
+import { CORPUS_FILE, type CorpusEntry } from './corpus.ts';
+import { policyInputs } from './policy-input.ts';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const opa = process.env['OPA_BIN'] ?? path.join(root, '.tools', 'bin', 'opa');
+const inputs = policyInputs(CASES.map((c) => c.request));
+
+// One `opa eval` over every input at once: `with input as` per case keeps generation to a second.
+const query =
+  'x := [d | some c in input.cases; r := data.regent.decision with input as c; d := [r.decision, [x.code | some x in r.reasons]]]';
+const out = execFileSync(
+  opa,
+  ['eval', '-d', path.join(root, 'rego'), '--ignore', '*_test.rego', '--ignore', '*.md', '-f', 'json', '-I', query],
+  { input: JSON.stringify({ cases: inputs }), maxBuffer: 64 * 1024 * 1024 },
+);
+const results = (JSON.parse(out.toString('utf8')) as { result: { bindings: { x: [string, string[]][] } }[] }).result[0]!
+  .bindings.x;
+
+const corpus: CorpusEntry[] = CASES.map((c, i) => {
+  const [decision, codes] = results[i]!;
+  return {
+    note: c.note,
+    request: c.request,
+    input: inputs[i]!,
+    expected: decision as CorpusEntry['expected'],
+    reason_codes: codes,
+  };
+});
+
+// Written as prettier would, so `make lint` accepts the regenerated file as it is.
+const file = CORPUS_FILE;
+writeFileSync(file, await format(JSON.stringify(corpus), { ...(await resolveConfig(file)), filepath: file }));
+const mix = { allow: 0, deny: 0, redact: 0 };
+for (const e of corpus) mix[e.expected]++;
+console.log(`wrote ${path.relative(root, file)}: ${corpus.length} entries, ${JSON.stringify(mix)}`);
+for (const e of corpus) console.log(`  ${e.expected.padEnd(6)} ${e.note}  [${e.reason_codes.join(', ')}]`);
