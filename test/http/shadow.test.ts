@@ -129,6 +129,11 @@ describe('shadow mode', () => {
       redacted_paths: [],
     });
     assert.ok(!server.logs().includes(SECRET), 'a payload value reached the logs');
+    const decisions = server.records().filter((r) => r['message'] === 'decision');
+    assert.ok(
+      decisions.length > 0 && decisions.every((r) => !('input' in r)),
+      'inputs are logged only with REGENT_DECISION_LOG_INPUTS',
+    );
   });
 
   it('bounds its queue: a burst beyond it is dropped and counted, never waited for', async () => {
