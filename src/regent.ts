@@ -100,7 +100,13 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
           logger,
           watch: config.watchPolicies,
         });
-  const shadow = new ShadowRunner({ evaluator, queueSize: config.shadowQueueSize, capabilities: capabilitiesOnce, lifecycle, logger });
+  const shadow = new ShadowRunner({
+    evaluator,
+    queueSize: config.shadowQueueSize,
+    capabilities: capabilitiesOnce,
+    lifecycle,
+    logger,
+  });
   const dataApi = new DataApi({ policies, metrics, lifecycle, logger, decisionLog: config.decisionLog });
 
   // The stores open in start() (their rank table comes from the first bundle); until then these
@@ -206,7 +212,13 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
       trail: adminTrail,
     },
     dataApi,
-    lifecycle: { policies, library, shadow, shadowPolicyDir: config.shadowPolicyDir, maxPolicyBytes: config.maxPolicyBytes },
+    lifecycle: {
+      policies,
+      library,
+      shadow,
+      shadowPolicyDir: config.shadowPolicyDir,
+      maxPolicyBytes: config.maxPolicyBytes,
+    },
   });
 
   return {
