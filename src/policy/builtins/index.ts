@@ -15,6 +15,18 @@
  * string or plain object. Results that a double cannot hold (nanosecond timestamps) cross the
  * SDK as exact JSON digits; time builtins also receive such arguments exactly (see
  * exact-arguments.ts; disable with `exactIntegerArguments: false`).
+ *
+ * Known differences from OPA's evaluator (everything else is checked against `opa eval`):
+ * - regex.replace runs on V8's backtracking engine: in a repeated group JavaScript resets
+ *   captures per iteration and refuses empty iterations (RE2 does neither), and nested
+ *   quantifiers can take exponential time where RE2 is linear (bounded by the engine deadline).
+ * - units.parse / units.parse_bytes refuse decimal exponents beyond ±1000 (OPA expands up to
+ *   999999 digits' worth); semver.compare orders pre-release numbers beyond int64 exactly (OPA
+ *   1.22 hangs on them).
+ * - Zones with no zoneinfo file on the host fall back to ICU: same offsets, approximated `MST`
+ *   abbreviations, and no abbreviation lookup for "Local" in time.parse_ns.
+ * - The default clock has millisecond resolution; integer operands written as 1.0 are accepted
+ *   (the SDK hands over 1).
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { BuiltinError, OperandError } from './builtin-error.ts';
