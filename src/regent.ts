@@ -30,6 +30,7 @@ import { PolicyLibrary } from './policy/policy-library.ts';
 import { ShadowRunner } from './policy/shadow.ts';
 import { opaBinary } from './policy/toolchain/opa-cli.ts';
 import { PolicyStore, type ActivePolicy } from './policy/policy-store.ts';
+import { createBundleSource } from './policy/bundle/bundle-source.ts';
 import { Authenticator } from './security/authenticator.ts';
 
 /** A built regent: the app and the parts operators and tests reach into. */
@@ -100,6 +101,13 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
           logger,
           watch: config.watchPolicies,
         });
+  // The serving bundle's source when no policy directory is configured: a file, or a bundle
+  // server; both verified against REGENT_BUNDLE_VERIFICATION's keys when that is set.
+  const bundleSource = createBundleSource(config, {
+    policies,
+    logger,
+    onVerificationFailure: (reason) => metrics.bundleVerificationFailures.labels(reason).inc(),
+  });
   const shadow = new ShadowRunner({
     evaluator,
     queueSize: config.shadowQueueSize,
@@ -218,6 +226,7 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
       shadow,
       shadowPolicyDir: config.shadowPolicyDir,
       maxPolicyBytes: config.maxPolicyBytes,
+      remote: bundleSource,
     },
   });
 
@@ -246,7 +255,7 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
           policies.recordFailure(config.policyDir, err);
         });
       } else {
-        await policies.loadFile(config.bundlePath).catch(() => undefined);
+        await bundleSource.start();
       }
       if (config.shadowPolicyDir !== '') await shadow.loadDirectory(config.shadowPolicyDir).catch(() => undefined);
       const active = policies.current();
@@ -263,6 +272,7 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
       activity = activityPort(flow.activity);
     },
     async close() {
+      await bundleSource.stop();
       await library?.close();
       await shadow.close();
       await policies.close();

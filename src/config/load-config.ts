@@ -12,6 +12,11 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly bundlePath: string;
+  readonly bundleUrl: string;
+  readonly bundleTokenFile: string;
+  readonly bundlePollMinSeconds: number;
+  readonly bundlePollMaxSeconds: number;
+  readonly bundleVerificationFile: string;
   readonly policyDir: string;
   readonly policyOverlayDir: string;
   readonly watchPolicies: boolean;

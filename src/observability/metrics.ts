@@ -48,6 +48,7 @@ export interface Metrics {
   evaluationDuration: Histogram;
   evaluationErrors: Counter<'code'>;
   bundleLoads: Counter<'result'>;
+  bundleVerificationFailures: Counter<'reason'>;
   revisionInfo: Gauge<'revision'>;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   detections: Counter<'type'>;
@@ -103,6 +104,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'regent_bundle_loads_total',
       help: 'Bundle load attempts, by result.',
       labelNames: ['result'],
+      registers,
+    }),
+    bundleVerificationFailures: new Counter({
+      name: 'regent_bundle_verification_failures_total',
+      help: 'Bundles rejected by signature verification, by the rule they broke (a closed set).',
+      labelNames: ['reason'],
       registers,
     }),
     revisionInfo: new Gauge({

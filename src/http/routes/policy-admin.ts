@@ -8,6 +8,7 @@ import type { PolicyLibrary } from '../../policy/policy-library.ts';
 import type { PolicyStore } from '../../policy/policy-store.ts';
 import type { ShadowRunner } from '../../policy/shadow.ts';
 import type { AdminTrail } from '../admin-audit.ts';
+import type { BundleSourceStatus } from '../../policy/bundle/bundle-poller.ts';
 import { policyRoutes } from './policies.ts';
 import { shadowRoutes } from './shadow.ts';
 import { statusRoutes } from './status.ts';
@@ -21,6 +22,8 @@ export interface PolicyAdminDeps {
   shadowPolicyDir: string;
   maxPolicyBytes: number;
   trail: AdminTrail;
+  /** The bundle server source, for /v1/status. */
+  remote?: { status(): BundleSourceStatus | undefined };
 }
 
 /** Routes for `/v1/policies`, `/v1/shadow` and `/v1/status`. */

@@ -8,6 +8,7 @@ import { ACTIVE_BUNDLE_NAME } from '../../policy/data-api.ts';
 import type { PolicyLibrary } from '../../policy/policy-library.ts';
 import type { PolicyStore } from '../../policy/policy-store.ts';
 import type { ShadowRunner } from '../../policy/shadow.ts';
+import type { BundleSourceStatus } from '../../policy/bundle/bundle-poller.ts';
 import { sendJson } from '../opa-params.ts';
 
 /** What the status route reports on. */
@@ -16,6 +17,8 @@ export interface StatusDeps {
   /** Undefined when regent serves a bundle file. */
   library: PolicyLibrary | undefined;
   shadow: ShadowRunner;
+  /** The bundle server source, when regent polls one (`REGENT_BUNDLE_URL`). */
+  remote?: { status(): BundleSourceStatus | undefined };
 }
 
 /** The status document (also used by tests and operators' scripts). */
@@ -32,6 +35,7 @@ export function statusDocument(deps: StatusDeps): Record<string, unknown> {
         active_revision: active?.revision ?? null,
         last_successful_activation: active?.activatedAt.toISOString() ?? null,
         entrypoints: active === undefined ? [] : [...active.engine.entrypoints].sort(),
+        remote: deps.remote?.status() ?? null,
         last_load_attempt:
           last === undefined
             ? null
