@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { CorpusEntry } from '../corpus/corpus.ts';
-import { cpuSeconds, waitIdle } from './proc.ts';
+import { cpuSeconds, selfAndChildrenSeconds, waitIdle } from './proc.ts';
 import type { Measured, ServerMax } from './report.ts';
 import type { RunningServer } from './servers.ts';
 import type { BenchSettings } from './settings.ts';
@@ -38,6 +38,7 @@ export class Measurer {
       );
     }
     const before = cpuSeconds(server.pid);
+    const loadgenBefore = selfAndChildrenSeconds();
     const stats = await attack({
       vegeta: this.#s.vegetaBin,
       cpus: this.#s.loadgenCpus,
@@ -50,9 +51,11 @@ export class Measurer {
       seconds,
     });
     const cpu = cpuSeconds(server.pid) - before;
+    // vegeta (and its encode pass) are waited-for children: their CPU lands in cutime/cstime.
+    const loadgenCores = (selfAndChildrenSeconds() - loadgenBefore) / seconds;
     // Whatever queued up during an overloaded step must drain before the next one starts.
     await waitIdle(server.pid);
-    const m = { stats, cpuPer1k: stats.ok === 0 ? NaN : (cpu / stats.ok) * 1000 };
+    const m = { stats, cpuPer1k: stats.ok === 0 ? NaN : (cpu / stats.ok) * 1000, loadgenCores };
     const paceText = pace.kind === 'open' ? `${Math.round(pace.rate)}/s` : `closed x${pace.connections}`;
     const error = stats.firstError === undefined ? '' : ` (${stats.firstError})`;
     this.#log(
@@ -95,11 +98,18 @@ export class Measurer {
   async #step(server: RunningServer, max: ServerMax, fraction: number): Promise<boolean> {
     const rate = fraction * max.closed.stats.throughput;
     const label = `${server.name}-sweep-${fraction.toFixed(3)}`;
-    const result = await this.measure(server, { kind: 'open', rate }, this.#s.stepSeconds, label);
-    const { pass, why } = this.judge(result, rate);
-    max.steps.push({ rate, result, pass, why });
+    let result = await this.measure(server, { kind: 'open', rate }, this.#s.stepSeconds, label);
+    let verdict = this.judge(result, rate);
+    // A step that kept up but missed only on p99 is run once more: on a shared machine one
+    // preemption of the server core can push a short step's p99 past the bound on its own.
+    if (!verdict.pass && verdict.why.startsWith('p99')) {
+      max.steps.push({ rate, result, pass: false, why: `${verdict.why}, retried` });
+      result = await this.measure(server, { kind: 'open', rate }, this.#s.stepSeconds, `${label}-retry`);
+      verdict = this.judge(result, rate);
+    }
+    max.steps.push({ rate, result, ...verdict });
     this.credit(max, result, rate);
-    return pass;
+    return verdict.pass;
   }
 
   /**

@@ -25,6 +25,8 @@ export interface Measured {
   stats: AttackStats;
   /** CPU seconds of the server per 1,000 successful decisions. */
   cpuPer1k: number;
+  /** Cores the load generator used (vegeta attack and encode, and this harness), to show its headroom. */
+  loadgenCores: number;
 }
 
 /** A server's sweep outcome. */
@@ -172,14 +174,14 @@ export function renderReport(r: BenchResults): string {
 
   out.push('## Maximum throughput', '');
   out.push(
-    `Closed loop: ${b.connections} connections, one step. Sweep: open-loop steps at rising fractions of each server's closed-loop maximum; a run is sustained when at most ${(b.maxErrorRate * 100).toFixed(1)}% of requests fail, at least 97% of the offered rate is answered, and p99 <= ${b.p99BoundMs} ms. "Max sustained" is the best sustained run's answered rate; "p99 < ${b.goalP99Ms} ms" also counts the fixed-rate runs below.`,
+    `Closed loop: ${b.connections} connections, one step. Sweep: open-loop steps at rising fractions of each server's closed-loop maximum; a run is sustained when at most ${(b.maxErrorRate * 100).toFixed(1)}% of requests fail, at least 97% of the offered rate is answered, and p99 <= ${b.p99BoundMs} ms. "Max sustained" is the best sustained run's answered rate; "p99 < ${b.goalP99Ms} ms" also counts the fixed-rate runs below. "Load generator cores" is vegeta's CPU use: close to its CPU count would mean the generator, not the server, set the maximum.`,
     '',
-    `| Server | Closed-loop max /s | p99 there (ms) | Max sustained /s | Max with p99 < ${b.goalP99Ms} ms /s | CPU s per 1k at saturation | Peak RSS (MiB) |`,
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| Server | Closed-loop max /s | p99 there (ms) | Load generator cores there | Max sustained /s | Max with p99 < ${b.goalP99Ms} ms /s | CPU s per 1k at saturation | Peak RSS (MiB) |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const s of [r.opa, r.regent]) {
     out.push(
-      `| ${s.name} | ${f0(s.closed.stats.throughput)} | ${ms(s.closed.stats.p99)} | ${f0(s.sustained)} | ${s.atGoal > 0 ? f0(s.atGoal) : 'none'} | ${f2(s.closed.cpuPer1k)} | ${f0(s.peakRssMiB)} |`,
+      `| ${s.name} | ${f0(s.closed.stats.throughput)} | ${ms(s.closed.stats.p99)} | ${f2(s.closed.loadgenCores)} | ${f0(s.sustained)} | ${s.atGoal > 0 ? f0(s.atGoal) : 'none'} | ${f2(s.closed.cpuPer1k)} | ${f0(s.peakRssMiB)} |`,
     );
   }
   out.push(

@@ -17,7 +17,10 @@ export interface BenchSettings {
   warmupSeconds: number;
   /** Connections of the closed-loop runs (BENCH_CONNECTIONS). */
   connections: number;
-  /** A sweep step fails when its p99 passes this (BENCH_P99_BOUND_MS). */
+  /**
+   * A sweep step fails when its p99 passes this (BENCH_P99_BOUND_MS). It detects saturation (a
+   * queue that grows for the whole step), not a latency target: the goal's bound is separate.
+   */
   p99BoundMs: number;
   /** The goal's latency bound (BENCH_GOAL_P99_MS). */
   goalP99Ms: number;
@@ -93,7 +96,7 @@ export function readSettings(): BenchSettings {
     stepSeconds: num('BENCH_STEP_SECONDS', 5),
     warmupSeconds: num('BENCH_WARMUP_SECONDS', 3),
     connections: Math.round(num('BENCH_CONNECTIONS', 32)),
-    p99BoundMs: num('BENCH_P99_BOUND_MS', 50),
+    p99BoundMs: num('BENCH_P99_BOUND_MS', 100),
     goalP99Ms: num('BENCH_GOAL_P99_MS', 5),
     maxErrorRate: num('BENCH_MAX_ERROR_RATE', 0.001),
     sweep: list('BENCH_SWEEP', [0.5, 0.65, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5]),
