@@ -21,16 +21,25 @@ import { buildBundle } from '../src/policy/toolchain/build-bundle.ts';
 import { REPO_ROOT, opaBinary } from '../src/policy/toolchain/opa-cli.ts';
 import { EXAMPLES } from '../test/fixtures/examples.ts';
 
-const { values } = parseArgs({ options: { decisions: { type: 'string', default: '1000000' }, checkpoint: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({
+  options: { decisions: { type: 'string', default: '1000000' }, checkpoint: { type: 'string', default: '100000' } },
+});
 const total = Number(values.decisions);
 const checkpoint = Number(values.checkpoint);
 
 const dir = await mkdtemp(path.join(tmpdir(), 'regent-soak-'));
 const bundlePath = path.join(dir, 'regent.tar.gz');
-await buildBundle({ sourceDir: path.join(REPO_ROOT, 'rego'), outFile: bundlePath, capabilities: await buildCapabilities(opaBinary()) });
+await buildBundle({
+  sourceDir: path.join(REPO_ROOT, 'rego'),
+  outFile: bundlePath,
+  capabilities: await buildCapabilities(opaBinary()),
+});
 const sink = new Writable({ write: (_c, _e, cb) => cb() });
 const logger = createLogger({ level: 'info', stream: sink });
-const regent = await createRegent(defaultConfig({ bundlePath, auditPath: '', port: 0 }), { logger, defaultMetrics: true });
+const regent = createRegent(defaultConfig({ bundlePath, auditPath: '', port: 0 }), {
+  logger,
+  defaultMetrics: true,
+});
 await regent.start();
 
 const bodies = [EXAMPLES.allowInternal, EXAMPLES.deny, EXAMPLES.redact] as unknown as DecisionRequest[];
@@ -53,7 +62,9 @@ await Promise.all(
       if (i + 1 === checkpoint) {
         global.gc?.();
         atCheckpoint = { rss: process.memoryUsage().rss, wasm: regent.policies.current()!.evaluator.memoryBytes() };
-        console.log(`after ${checkpoint} decisions: rss ${mib(atCheckpoint.rss)} MiB, wasm ${mib(atCheckpoint.wasm)} MiB`);
+        console.log(
+          `after ${checkpoint} decisions: rss ${mib(atCheckpoint.rss)} MiB, wasm ${mib(atCheckpoint.wasm)} MiB`,
+        );
       }
     }
   }),
@@ -61,7 +72,9 @@ await Promise.all(
 global.gc?.();
 const end = { rss: process.memoryUsage().rss, wasm: regent.policies.current()!.evaluator.memoryBytes() };
 const seconds = (Date.now() - started) / 1000;
-console.log(`after ${total} decisions: rss ${mib(end.rss)} MiB, wasm ${mib(end.wasm)} MiB (${(total / seconds).toFixed(0)} decisions/s in-process, ${regent.policies.current()!.evaluator.recycled()} instances recycled)`);
+console.log(
+  `after ${total} decisions: rss ${mib(end.rss)} MiB, wasm ${mib(end.wasm)} MiB (${(total / seconds).toFixed(0)} decisions/s in-process, ${regent.policies.current()!.evaluator.recycled()} instances recycled)`,
+);
 await regent.close();
 if (atCheckpoint === undefined) throw new Error('checkpoint not reached');
 const rssGrowth = end.rss / atCheckpoint.rss - 1;

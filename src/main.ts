@@ -33,7 +33,7 @@ if (!binding.ok) {
 
 const logger = createLogger({ level: config.logLevel });
 for (const warning of binding.warnings) logger.warn(warning);
-const regent = await createRegent(config, { logger });
+const regent = createRegent(config, { logger });
 try {
   await regent.start();
 } catch (err) {

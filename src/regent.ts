@@ -63,7 +63,7 @@ export interface RegentOptions {
 }
 
 /** Builds regent from configuration; call `start()` before serving. */
-export async function createRegent(config: Config, options: RegentOptions): Promise<Regent> {
+export function createRegent(config: Config, options: RegentOptions): Regent {
   const { logger } = options;
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const evaluator = {
@@ -141,14 +141,19 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
   const auditEnabled = config.auditPath !== '' || config.auditDatabaseUrl !== '';
   async function openAudit(): Promise<void> {
     try {
-      auditStore = await openAuditStore(config, { onError: (err) => logger.error('audit trail error', { error: describeThrown(err) }) });
+      auditStore = await openAuditStore(config, {
+        onError: (err) => logger.error('audit trail error', { error: describeThrown(err) }),
+      });
     } catch (err) {
       logger.error('audit trail cannot be opened; decisions are denied until it can', { error: describeThrown(err) });
     }
   }
   /** The open trail, opened on first use (and retried after a failed open); AuditUnavailableError otherwise. */
   async function auditTrail(): Promise<AuditStore> {
-    if (!auditEnabled) throw new AuditUnavailableError('the audit trail is disabled (REGENT_AUDIT_PATH and REGENT_AUDIT_DATABASE_URL are empty)');
+    if (!auditEnabled)
+      throw new AuditUnavailableError(
+        'the audit trail is disabled (REGENT_AUDIT_PATH and REGENT_AUDIT_DATABASE_URL are empty)',
+      );
     if (auditStore === null) {
       auditOpening ??= openAudit().finally(() => (auditOpening = undefined));
       await auditOpening;
@@ -184,7 +189,10 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
     const done = adminTrail
       .append(entry)
       .catch((err: unknown) => {
-        logger.error('bundle activation could not be recorded in the audit trail', { revision: policy.revision, error: describeThrown(err) });
+        logger.error('bundle activation could not be recorded in the audit trail', {
+          revision: policy.revision,
+          error: describeThrown(err),
+        });
       })
       .finally(() => pendingAdmin.delete(done));
     pendingAdmin.add(done);
@@ -209,7 +217,11 @@ export async function createRegent(config: Config, options: RegentOptions): Prom
     decisions,
     metrics,
     logger,
-    limits: { maxBodyBytes: config.maxBodyBytes, maxBatch: config.maxBatch, maxBatchBodyBytes: config.maxBatchBodyBytes },
+    limits: {
+      maxBodyBytes: config.maxBodyBytes,
+      maxBatch: config.maxBatch,
+      maxBatchBodyBytes: config.maxBatchBodyBytes,
+    },
     auth: new Authenticator(config.security),
     admin: {
       sessions: () => {

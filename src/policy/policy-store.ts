@@ -134,12 +134,33 @@ export class PolicyStore {
       maxMemoryPages: this.options.maxMemoryPages,
       ...(this.options.createBuiltins === undefined ? {} : { builtins: this.options.createBuiltins() }),
     });
-    const options = this.options.evaluator ?? { maxMemoryPages: this.options.maxMemoryPages, recycleAboveBytes: Infinity, timeoutMs: Infinity, workers: 0, maxQueue: Infinity };
+    const options = this.options.evaluator ?? {
+      maxMemoryPages: this.options.maxMemoryPages,
+      recycleAboveBytes: Infinity,
+      timeoutMs: Infinity,
+      workers: 0,
+      maxQueue: Infinity,
+    };
     const evaluator =
       options.workers === 0
         ? await InlineEvaluator.start(bundle, options)
-        : await WorkerPoolEvaluator.start({ wasm: bundle.wasm, data: bundle.data, revision: bundle.manifest.revision, maxMemoryPages: options.maxMemoryPages }, options);
-    const policy: ActivePolicy = { revision: bundle.manifest.revision, evaluator, engine, bundle, activatedAt: new Date(), source };
+        : await WorkerPoolEvaluator.start(
+            {
+              wasm: bundle.wasm,
+              data: bundle.data,
+              revision: bundle.manifest.revision,
+              maxMemoryPages: options.maxMemoryPages,
+            },
+            options,
+          );
+    const policy: ActivePolicy = {
+      revision: bundle.manifest.revision,
+      evaluator,
+      engine,
+      bundle,
+      activatedAt: new Date(),
+      source,
+    };
     const previous = this.active;
     this.active = policy;
     if (previous !== undefined && (this.users.get(previous) ?? 0) === 0) {
@@ -149,7 +170,11 @@ export class PolicyStore {
     this.lastAttempt = { source, at: policy.activatedAt, ok: true, revision: policy.revision };
     this.options.metrics.bundleLoads.labels('success').inc();
     setActiveRevision(this.options.metrics, policy.revision);
-    this.options.logger.info('policy revision activated', { revision: policy.revision, source, entrypoints: [...engine.entrypoints] });
+    this.options.logger.info('policy revision activated', {
+      revision: policy.revision,
+      source,
+      entrypoints: [...engine.entrypoints],
+    });
     for (const listener of this.listeners) listener(policy);
     return policy;
   }

@@ -37,7 +37,7 @@ export async function startRegent(overrides: Partial<Config> = {}): Promise<Test
   let text = '';
   stream.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
   const logger = createLogger({ level: config.logLevel, stream });
-  const regent = await createRegent(config, { logger, defaultMetrics: false });
+  const regent = createRegent(config, { logger, defaultMetrics: false });
   await regent.start();
   const server: Server = await new Promise((resolve) => {
     const s = regent.app.listen(0, '127.0.0.1', () => resolve(s));

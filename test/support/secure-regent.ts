@@ -104,7 +104,7 @@ export async function startSecureRegent(options: SecureOptions = {}): Promise<Se
   const stream = new PassThrough();
   let text = '';
   stream.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-  const regent = await createRegent(config, {
+  const regent = createRegent(config, {
     logger: createLogger({ level: config.logLevel, stream }),
     defaultMetrics: false,
   });

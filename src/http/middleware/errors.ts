@@ -9,16 +9,28 @@ import type { Logger } from '../../observability/logger.ts';
 
 /** Answers unknown routes with a JSON 404. */
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new NotFoundError(`no route for ${req.method} ${req.path.length > 200 ? req.path.slice(0, 200) + '…' : req.path}`));
+  next(
+    new NotFoundError(`no route for ${req.method} ${req.path.length > 200 ? req.path.slice(0, 200) + '…' : req.path}`),
+  );
 };
 
 /** Maps any error to regent's error body. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     // The router throws URIError for a path parameter that is not valid percent-encoding: the caller's fault.
-    const error = err instanceof RegentError ? err : err instanceof URIError ? new InvalidParameterError('request path is not valid percent-encoding') : new InternalError(err);
+    const error =
+      err instanceof RegentError
+        ? err
+        : err instanceof URIError
+          ? new InvalidParameterError('request path is not valid percent-encoding')
+          : new InternalError(err);
     const log = (res.locals['log'] as Logger | undefined) ?? logger;
-    if (error.status >= 500) log.error('request failed', { code: error.code, error: describeThrown(error.cause ?? error), method: req.method });
+    if (error.status >= 500)
+      log.error('request failed', {
+        code: error.code,
+        error: describeThrown(error.cause ?? error),
+        method: req.method,
+      });
     else log.debug('request rejected', { code: error.code, status: error.status });
     if (res.headersSent) return;
     const body: Record<string, unknown> = { code: error.code, message: error.message };
