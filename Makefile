@@ -44,7 +44,7 @@ fmt-rego: tools
 
 test-rego: tools fmt-rego ## opa check --strict and opa test on rego/
 	$(OPA_BIN) check --strict rego/
-	$(OPA_BIN) test -v --count 1 rego/ | tail -n 3
+	$(OPA_BIN) test --timeout 120s -v --count 1 rego/ | tail -n 3
 
 test-ts: bundles
 	npm test
