@@ -10,7 +10,22 @@ import { cpuSeconds, selfAndChildrenSeconds, waitIdle } from './proc.ts';
 import type { Measured, ServerMax } from './report.ts';
 import type { RunningServer } from './servers.ts';
 import type { BenchSettings } from './settings.ts';
-import { attack, writeTargets, type Pace } from './vegeta.ts';
+import { attack, writeTargets, type AttackStats, type Pace } from './vegeta.ts';
+
+/**
+ * A fail-closed deny (say, an evaluation past its deadline) is a 200 to the load generator but
+ * not a policy answer, and far cheaper than one: it counts as an error, never as throughput.
+ */
+function discount(stats: AttackStats, failed: number): AttackStats {
+  const ok = Math.max(0, stats.ok - failed);
+  return {
+    ...stats,
+    ok,
+    errorRate: stats.requests === 0 ? 1 : (stats.requests - ok) / stats.requests,
+    throughput: stats.ok === 0 ? 0 : (stats.throughput * ok) / stats.ok,
+    firstError: `${failed} fail-closed denials (regent_fail_closed_total)`,
+  };
+}
 
 /** Runs attacks against servers with one corpus, logging each result. */
 export class Measurer {
@@ -37,9 +52,10 @@ export class Measurer {
         this.#corpus.map((e) => ({ url: server.decisionUrl, body: server.body(e) })),
       );
     }
+    const failedBefore = await server.failClosed();
     const before = cpuSeconds(server.pid);
     const loadgenBefore = selfAndChildrenSeconds();
-    const stats = await attack({
+    const raw = await attack({
       vegeta: this.#s.vegetaBin,
       cpus: this.#s.loadgenCpus,
       targetsFile,
@@ -53,6 +69,9 @@ export class Measurer {
     const cpu = cpuSeconds(server.pid) - before;
     // vegeta (and its encode pass) are waited-for children: their CPU lands in cutime/cstime.
     const loadgenCores = (selfAndChildrenSeconds() - loadgenBefore) / seconds;
+    const failedAfter = await server.failClosed();
+    const failed = failedBefore === undefined || failedAfter === undefined ? 0 : failedAfter - failedBefore;
+    const stats = failed > 0 ? discount(raw, failed) : raw;
     // Whatever queued up during an overloaded step must drain before the next one starts.
     await waitIdle(server.pid);
     const m = { stats, cpuPer1k: stats.ok === 0 ? NaN : (cpu / stats.ok) * 1000, loadgenCores };

@@ -190,7 +190,12 @@ export function renderReport(r: BenchResults): string {
     '',
   );
 
-  out.push(`## Latency at fixed open-loop rates (${r.fixedBase})`, '');
+  out.push(
+    `## Latency at fixed open-loop rates (${r.fixedBase})`,
+    '',
+    "Errors include regent's fail-closed denials (counted from its regent_fail_closed_total around each run): a 200 to the load generator, but not a policy answer. Throughputs everywhere leave them out.",
+    '',
+  );
   out.push(
     '| Server @ share of OPA max | Offered /s | Answered /s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | Errors | CPU s per 1k |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -204,7 +209,7 @@ export function renderReport(r: BenchResults): string {
   out.push('## What each regent feature costs', '');
   out.push(
     `Each variant starts fresh, is warmed up, runs closed loop (${b.connections} connections) for one step, then open loop at ${f0(r.variantRate)}/s (half of OPA's maximum, the p99 goal's rate) for one step. Costs are relative to the default: "CPU" is the share of the default's CPU seconds per decision the feature takes (on a dedicated core, the throughput it takes), "throughput" the share of answered decisions per second lost (noisy on a busy machine; the only measure for waits that use no CPU, such as the audit trail's fdatasync). ` +
-      'regent has no switch for metrics: the "no metrics" variants preload bench/lib/no-metrics.ts, which swaps prom-client for no-op metrics. Decision records go to stdout, which is /dev/null here (a pipe to a log shipper costs more).',
+      'regent has no switch for metrics: the "no metrics" variants preload bench/lib/no-metrics.ts, which swaps prom-client for no-op metrics (so their fail-closed denials cannot be counted). Decision records go to stdout, which is /dev/null here (a pipe to a log shipper costs more).',
     '',
     `| Variant | Max /s | CPU s per 1k | Cost: CPU | Cost: throughput | p50 ms @ ${f0(r.variantRate)}/s | p99 ms @ ${f0(r.variantRate)}/s |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',

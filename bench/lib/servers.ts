@@ -20,6 +20,8 @@ export interface RunningServer {
   body(entry: { request: unknown; input: unknown }): string;
   /** Extracts the outcome and reason codes from a decision response. */
   outcome(response: unknown): { decision: string; codes: string[] };
+  /** Decisions answered by failing closed so far, or undefined when the server cannot say. */
+  failClosed(): Promise<number | undefined>;
   stop(): Promise<void>;
   /** The server's stderr so far (start-up failures). */
   stderr(): string;
@@ -141,9 +143,22 @@ export async function startRegent(s: BenchSettings, variant: RegentVariant): Pro
       const body = r as { decision?: string; reasons?: { code: string }[] };
       return { decision: body.decision ?? '(none)', codes: (body.reasons ?? []).map((x) => x.code).sort() };
     },
+    failClosed: () => failClosedCount(url),
     stop: stopper(child),
     stderr,
   };
+}
+
+/** Sum of regent_fail_closed_total from /metrics; undefined when metrics are off (the no-metrics variants). */
+async function failClosedCount(url: string): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const series = [...text.matchAll(/^regent_fail_closed_total(?:\{[^}]*\})? (\S+)$/gm)];
+    if (series.length === 0) return text.includes('regent_decisions_total') ? 0 : undefined;
+    return series.reduce((sum, m) => sum + Number(m[1]), 0);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts `opa run --server` on the rego bundle, with GOMAXPROCS matching the server CPUs. */
@@ -166,6 +181,8 @@ export async function startOpa(s: BenchSettings, variant: OpaVariant, bundle: st
       const result = (r as { result?: { decision?: string; reasons?: { code: string }[] } }).result;
       return { decision: result?.decision ?? '(undefined)', codes: (result?.reasons ?? []).map((x) => x.code).sort() };
     },
+    // OPA has no fail-closed answers: its failures are HTTP errors, which vegeta counts.
+    failClosed: () => Promise.resolve(0),
     stop: stopper(child),
     stderr,
   };
