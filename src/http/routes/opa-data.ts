@@ -7,7 +7,9 @@
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import pkg from '../../../package.json' with { type: 'json' };
-import { InvalidParameterError, NotFoundError } from '../../errors/regent-error.ts';
+import { createHash } from 'node:crypto';
+import { InvalidParameterError, NotFoundError, RegentError } from '../../errors/regent-error.ts';
+import { recordAdmin } from '../admin-audit.ts';
 import type { Logger } from '../../observability/logger.ts';
 import {
   ACTIVE_BUNDLE_NAME,
@@ -97,6 +99,39 @@ function timed<T>(fn: () => T): { value: T; ns: number } {
   return { value, ns: Number(process.hrtime.bigint() - t0) };
 }
 
+/**
+ * Records one Data API evaluation in the audit trail before it is answered, as decisions are:
+ * who asked, which entrypoint, which revision, and a digest of the input (never its values).
+ */
+async function recordQuery(
+  req: Request,
+  entrypoint: string,
+  inputJson: string | undefined,
+  work: () => Promise<DataResult>,
+): Promise<DataResult> {
+  const digest = createHash('sha256')
+    .update(inputJson ?? '')
+    .digest('hex');
+  let out: DataResult;
+  try {
+    out = await work();
+  } catch (err) {
+    const code = err instanceof RegentError ? err.code : 'internal_error';
+    await recordAdmin(req, 'data.query', { kind: 'entrypoint', id: entrypoint }, 'failure', {
+      input_digest: digest,
+      error: code,
+    });
+    throw err;
+  }
+  await recordAdmin(req, 'data.query', { kind: 'entrypoint', id: entrypoint }, 'success', {
+    decision_id: out.decisionId,
+    revision: out.revision,
+    defined: String(out.defined),
+    input_digest: digest,
+  });
+  return out;
+}
+
 /** Routes for OPA's Data API. */
 export function opaDataRoutes(api: DataApi, maxBodyBytes: number): Router {
   const router = Router();
@@ -105,7 +140,8 @@ export function opaDataRoutes(api: DataApi, maxBodyBytes: number): Router {
   router.get(`${DATA_PREFIX}{/*path}`, resolvePath, async (req, res) => {
     const started = process.hrtime.bigint();
     const input = timed(() => queryInput(req));
-    const out = await api.evaluate(res.locals['entrypoint'] as string, input.value, log(res));
+    const entrypoint = res.locals['entrypoint'] as string;
+    const out = await recordQuery(req, entrypoint, input.value, () => api.evaluate(entrypoint, input.value, log(res)));
     sendJson(req, res, dataBody(req, out, started, input.ns));
   });
 
@@ -117,7 +153,8 @@ export function opaDataRoutes(api: DataApi, maxBodyBytes: number): Router {
     }
     const hasInput = body !== undefined && Object.hasOwn(body, 'input');
     const input = timed(() => (hasInput ? JSON.stringify((body as { input: unknown }).input) : undefined));
-    const out = await api.evaluate(res.locals['entrypoint'] as string, input.value, log(res));
+    const entrypoint = res.locals['entrypoint'] as string;
+    const out = await recordQuery(req, entrypoint, input.value, () => api.evaluate(entrypoint, input.value, log(res)));
     sendJson(req, res, dataBody(req, out, started, input.ns, hasInput ? undefined : INPUT_KEY_MISSING));
   });
 
@@ -126,7 +163,9 @@ export function opaDataRoutes(api: DataApi, maxBodyBytes: number): Router {
     const missing = () => new NotFoundError('document missing: data.system.main', 'undefined_document');
     // OPA evaluates an empty body as a null input.
     const json = req.body === undefined ? 'null' : JSON.stringify(req.body);
-    const out = await api.evaluate(DEFAULT_DECISION_ENTRYPOINT, json, log(res), missing);
+    const out = await recordQuery(req, DEFAULT_DECISION_ENTRYPOINT, json, () =>
+      api.evaluate(DEFAULT_DECISION_ENTRYPOINT, json, log(res), missing),
+    );
     if (!out.defined) throw missing();
     sendJson(req, res, out.result);
   });
