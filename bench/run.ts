@@ -18,12 +18,20 @@ import { machineFacts } from './lib/context.ts';
 import { Measurer } from './lib/measure.ts';
 import { DEFAULT_REGENT, evaluationCost, profileRegent, variantCosts } from './lib/phases.ts';
 import { cpuSeconds, machineBusySeconds, peakRssMiB, selfAndChildrenSeconds } from './lib/proc.ts';
-import { renderReport, type FixedRow, type ServerMax, type VariantRow } from './lib/report.ts';
+import { renderReport, type BenchResults, type FixedRow, type ServerMax, type VariantRow } from './lib/report.ts';
 import { startOpa, startRegent, type RunningServer } from './lib/servers.ts';
 import { readSettings } from './lib/settings.ts';
 import { verifyAgreement } from './lib/verify.ts';
 
 const s = readSettings();
+
+// `node bench/run.ts --render` rewrites RESULTS.md from the last run's results.json, without load.
+if (process.argv.includes('--render')) {
+  const last = JSON.parse(readFileSync(path.join(s.outDir, 'results.json'), 'utf8')) as BenchResults;
+  writeFileSync(s.resultsFile, renderReport(last));
+  console.error(`rewrote ${path.relative(s.root, s.resultsFile)} from ${path.relative(s.root, s.outDir)}/results.json`);
+  process.exit(0);
+}
 const startedAt = new Date();
 const log = (msg: string) => {
   console.error(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)}s] ${msg}`);
@@ -156,7 +164,7 @@ const variantRate = 0.5 * head.fixedRate;
 const variants: VariantRow[] = s.variants ? await variantCosts(s, measurer, opaBundle, variantRate, log) : [];
 const profile = s.profile ? await profileRegent(s, measurer, log) : undefined;
 
-const results = {
+const results: BenchResults = {
   context: {
     ...machineFacts(s),
     date: startedAt.toISOString(),

@@ -155,6 +155,12 @@ export function renderReport(r: BenchResults): string {
   const cpuRatio = ratio(r.opa.closed.cpuPer1k, r.regent.closed.cpuPer1k);
   const p99Ratio = half?.opa === undefined ? NaN : ratio(half.regent.stats.p99, half.opa.stats.p99);
   const evalRatio = ratio(regentEval, opaEval);
+  // An absolute latency bound cannot be judged while other processes preempt the server core.
+  const quarter = r.fixed.find((x) => x.fraction === 0.25)?.opa;
+  const busy =
+    r.context.backgroundCores > 0.2 && maxRatio < 1
+      ? ` (busy machine: ${r.context.backgroundCores.toFixed(2)} cores of other load; OPA's own p99 at 25% of its max was ${quarter === undefined ? 'n/a' : ms(quarter.stats.p99)} ms)`
+      : '';
   const aim =
     Number.isFinite(maxRatio) && maxRatio >= 1 && maxRatio < 1.5
       ? `; aim 1.5x missed by ${(((1.5 - maxRatio) / 1.5) * 100).toFixed(0)}%`
@@ -164,7 +170,7 @@ export function renderReport(r: BenchResults): string {
   out.push('## Goals (ratios regent/OPA, measured side by side in this run)', '');
   out.push('| Goal | Measured | Target | Status |', '| --- | ---: | ---: | --- |');
   out.push(
-    `| Max sustained rate at which regent's p99 < ${b.goalP99Ms} ms, over OPA's max sustained rate | ${f2(maxRatio)}x (${f0(r.regent.atGoal)} vs ${f0(r.opa.sustained)}/s) | >= 1.0x, aim 1.5x | ${status(maxRatio, 1, true)}${aim} |`,
+    `| Max sustained rate at which regent's p99 < ${b.goalP99Ms} ms, over OPA's max sustained rate | ${f2(maxRatio)}x (${f0(r.regent.atGoal)} vs ${f0(r.opa.sustained)}/s) | >= 1.0x, aim 1.5x | ${status(maxRatio, 1, true)}${aim}${busy} |`,
     `| Decisions per CPU-second at saturation (the same, robust to background load) | ${f2(cpuRatio)}x (${f0(1000 / r.regent.closed.cpuPer1k)} vs ${f0(1000 / r.opa.closed.cpuPer1k)}) | >= 1.0x, aim 1.5x | ${status(cpuRatio, 1, true)} |`,
     `| p99 at 50% of OPA's max (${half === undefined ? 'n/a' : f0(half.rate) + '/s'}), regent over OPA | ${f2(p99Ratio)}x (${half?.opa === undefined ? 'n/a' : ms(half.regent.stats.p99) + ' vs ' + ms(half.opa.stats.p99) + ' ms'}) | <= 1.0x | ${status(p99Ratio, 1, false)} |`,
     `| In-process evaluation per decision over \`opa bench\` (corpus mean) | ${f2(evalRatio)}x (${f1(regentEval)} vs ${f1(opaEval)} µs) | <= 1.0x | ${status(evalRatio, 1, false)} |`,
