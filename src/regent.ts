@@ -271,7 +271,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
       }
       if (config.shadowPolicyDir !== '') await shadow.loadDirectory(config.shadowPolicyDir).catch(() => undefined);
       const active = policies.current();
-      flow = createFlowStores({
+      flow = await createFlowStores({
         ranks: active === undefined ? DEFAULT_RANKS : classificationRanks(active.bundle.data),
         sessionTtlSeconds: config.sessionTtlSeconds,
         maxSessions: config.maxSessions,

@@ -5,9 +5,7 @@
 import type { ActivityStore } from './activity.ts';
 import { MemoryActivityStore } from './memory-activity-store.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
-import { RedisActivityStore } from './redis-activity-store.ts';
-import { RedisConnection, type FlowLogger } from './redis-connection.ts';
-import { RedisSessionStore } from './redis-session-store.ts';
+import type { FlowLogger, RedisConnection } from './redis-connection.ts';
 import type { ClassificationRanks } from './session-state.ts';
 import type { SessionStore, StoreHealth } from './session-store.ts';
 
@@ -45,8 +43,11 @@ export interface FlowStores {
   close(): Promise<void>;
 }
 
-/** Creates the stores the configuration asks for; Redis stores share one connection. */
-export function createFlowStores(config: FlowConfig): FlowStores {
+/**
+ * Creates the stores the configuration asks for; Redis stores share one connection. The Redis
+ * modules load only when Redis is configured (the client alone costs ~150 ms of start-up).
+ */
+export async function createFlowStores(config: FlowConfig): Promise<FlowStores> {
   const window = {
     windowSeconds: config.activityWindowSeconds,
     ...(config.activityBuckets === undefined ? {} : { buckets: config.activityBuckets }),
@@ -68,7 +69,12 @@ export function createFlowStores(config: FlowConfig): FlowStores {
       },
     };
   }
-  const connection = new RedisConnection({
+  const [{ RedisConnection: Connection }, { RedisSessionStore }, { RedisActivityStore }] = await Promise.all([
+    import('./redis-connection.ts'),
+    import('./redis-session-store.ts'),
+    import('./redis-activity-store.ts'),
+  ]);
+  const connection = new Connection({
     url: config.redisUrl,
     ...(config.redisCommandTimeoutMs === undefined ? {} : { commandTimeoutMs: config.redisCommandTimeoutMs }),
     ...(config.logger === undefined ? {} : { logger: config.logger }),

@@ -45,7 +45,7 @@ describe('regent killed with SIGKILL under load', () => {
       REGENT_BUNDLE: bundle.file,
       REGENT_AUDIT_PATH: trail,
       REGENT_DECISION_LOG: 'false',
-      REGENT_EVAL_WORKERS: '1',
+      REGENT_EVAL_WORKERS: '0',
     };
     const answered: string[] = [];
     let seed = 7;

@@ -38,7 +38,7 @@ describe('createFlowStores', () => {
   ];
   for (const c of backends) {
     it(c.note, async () => {
-      const flow = createFlowStores(c.config());
+      const flow = await createFlowStores(c.config());
       await flow.connection?.waitUntilReady(2_000);
       assert.equal(flow.backend, c.backend);
       assert.deepEqual(await flow.health(), { ok: true, backend: c.backend });
@@ -77,9 +77,9 @@ describe('createFlowStores', () => {
 });
 
 describe('RedisConnection', () => {
-  it('refuses a malformed URL without repeating it (it may hold a password)', () => {
-    assert.throws(
-      () => createFlowStores({ ...config, redisUrl: 'redis://:hunter2@[::1' }),
+  it('refuses a malformed URL without repeating it (it may hold a password)', async () => {
+    await assert.rejects(
+      createFlowStores({ ...config, redisUrl: 'redis://:hunter2@[::1' }),
       (err: Error) => err instanceof RangeError && !err.message.includes('hunter2') && err.cause === undefined,
     );
   });
