@@ -74,3 +74,36 @@ export function highestClassification(
   }
   return best;
 }
+
+/**
+ * Whether an action is a read at or above the classification the policy's burst rule watches
+ * (`activity.restricted_read_burst.classification`, else the top of the lattice), judged the way
+ * the policy judges it: declared classifications, the classifications of the labels involved, and
+ * the resource system's default. Unknown names count as restricted (the safe direction).
+ */
+export function isRestrictedRead(request: DecisionRequest, data: Record<string, unknown>): boolean {
+  if (request.action.kind !== 'read') return false;
+  const config = ((data['regent'] as Record<string, unknown> | undefined)?.['config'] ?? {}) as {
+    activity?: { restricted_read_burst?: { classification?: unknown } };
+    labels?: Record<string, { classification?: unknown } | undefined>;
+    systems?: Record<string, { classification?: unknown } | undefined>;
+  };
+  const ranks = classificationRanks(data);
+  const watched = config.activity?.restricted_read_burst?.classification;
+  const top = Math.max(...Object.values(ranks));
+  const threshold = typeof watched === 'string' && Object.hasOwn(ranks, watched) ? (ranks[watched] as number) : top;
+  const resource = request.action.resource;
+  const sources = request.data_flow?.sources ?? [];
+  const labels = [...(resource?.labels ?? []), ...sources.flatMap((s) => s.labels ?? [])];
+  const lookup = (table: Record<string, { classification?: unknown } | undefined> | undefined, key: string) => {
+    const c = table !== undefined && Object.hasOwn(table, key) ? table[key]?.classification : undefined;
+    return typeof c === 'string' ? c : undefined;
+  };
+  const names = [
+    resource?.classification,
+    ...sources.map((s) => s.classification),
+    ...labels.map((l) => lookup(config.labels, l) ?? l),
+    resource?.system === undefined ? undefined : lookup(config.systems, resource.system),
+  ];
+  return names.some((n) => n !== undefined && (Object.hasOwn(ranks, n) ? (ranks[n] as number) : Infinity) >= threshold);
+}

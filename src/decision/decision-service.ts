@@ -10,7 +10,13 @@ import { NotReadyError } from '../errors/regent-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import { reasonClass, type Metrics } from '../observability/metrics.ts';
 import type { ActivePolicy, PolicyStore } from '../policy/policy-store.ts';
-import { buildInput, classificationRanks, highestClassification, type DetectedItem } from './build-input.ts';
+import {
+  buildInput,
+  classificationRanks,
+  highestClassification,
+  isRestrictedRead,
+  type DetectedItem,
+} from './build-input.ts';
 import type { DecisionRequest } from './decision-request.ts';
 import { toPolicyDecision, type PolicyDecision, type Reason, type Redaction } from './policy-result.ts';
 import type { ActivityPort, AuditPort, DecisionAuditRecord, SessionPort, SessionUpdate, SessionView } from './ports.ts';
@@ -196,7 +202,7 @@ export class DecisionService {
         );
       }
     }
-    await this.recordActivity(request, sessionId, response, log);
+    await this.recordActivity(request, sessionId, response, log, active);
     this.observe(response, failure, started, log, request, outcome, latencyMs);
     if (this.deps.shadow !== undefined && failure === undefined && outcome.json !== undefined) {
       this.deps.shadow.offer({
@@ -304,17 +310,14 @@ export class DecisionService {
     sessionId: string | null,
     response: DecisionResponse,
     log: Logger,
+    active: ActivePolicy,
   ): Promise<void> {
     if (this.deps.activity === undefined) return;
     const kind = request.action.kind;
-    const classifications = [
-      request.action.resource?.classification,
-      ...(request.data_flow?.sources ?? []).map((s) => s.classification),
-    ];
     try {
       await this.deps.activity.record(request.agent.id, sessionId, {
         decision: response.decision,
-        restrictedRead: kind === 'read' && classifications.includes('restricted'),
+        restrictedRead: isRestrictedRead(request, active.bundle.data),
         system: request.action.resource?.system ?? request.data_flow?.destination?.system ?? null,
         bytesOut:
           (kind === 'send' || kind === 'write') && response.decision !== 'deny'
