@@ -10,8 +10,7 @@ import { describeThrown } from '../errors/policy-errors.ts';
 import { readBundle, type Bundle } from './bundle/read-bundle.ts';
 import { WasmEngine, type HostBuiltins } from './wasm-engine.ts';
 import type { Evaluator, EvaluatorOptions } from './evaluator/evaluator.ts';
-import { InlineEvaluator } from './evaluator/inline-evaluator.ts';
-import { WorkerPoolEvaluator } from './evaluator/worker-pool.ts';
+import { createEvaluator } from './evaluator/create-evaluator.ts';
 
 /** A revision ready to decide with. */
 export interface ActivePolicy {
@@ -141,18 +140,7 @@ export class PolicyStore {
       workers: 0,
       maxQueue: Infinity,
     };
-    const evaluator =
-      options.workers === 0
-        ? await InlineEvaluator.start(bundle, options)
-        : await WorkerPoolEvaluator.start(
-            {
-              wasm: bundle.wasm,
-              data: bundle.data,
-              revision: bundle.manifest.revision,
-              maxMemoryPages: options.maxMemoryPages,
-            },
-            options,
-          );
+    const evaluator = await createEvaluator(bundle, options);
     const policy: ActivePolicy = {
       revision: bundle.manifest.revision,
       evaluator,

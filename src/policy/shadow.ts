@@ -17,8 +17,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { DecisionOutcome } from '../observability/metrics.ts';
 import { readBundle } from './bundle/read-bundle.ts';
 import type { Evaluator, EvaluatorOptions } from './evaluator/evaluator.ts';
-import { InlineEvaluator } from './evaluator/inline-evaluator.ts';
-import { WorkerPoolEvaluator } from './evaluator/worker-pool.ts';
+import { createEvaluator } from './evaluator/create-evaluator.ts';
 import { PolicyCompileFailedError } from './policy-library.ts';
 import { buildBundle, PolicyCompileError } from './toolchain/build-bundle.ts';
 
@@ -102,18 +101,8 @@ export class ShadowRunner implements ShadowPort {
         throw new BundleError(`the candidate does not compile the ${DECISION_ENTRYPOINT} entrypoint`);
       }
       const o = this.options.evaluator;
-      const evaluator =
-        o.workers === 0
-          ? await InlineEvaluator.start(bundle, o)
-          : await WorkerPoolEvaluator.start(
-              {
-                wasm: bundle.wasm,
-                data: bundle.data,
-                revision: bundle.manifest.revision,
-                maxMemoryPages: o.maxMemoryPages,
-              },
-              { ...o, workers: 1 },
-            );
+      // One worker: shadow evaluations must not take cores from live traffic.
+      const evaluator = await createEvaluator(bundle, { ...o, workers: o.workers === 0 ? 0 : 1 });
       this.retire();
       this.candidate = { revision: bundle.manifest.revision, source, loadedAt: new Date(), evaluator, retired: false };
       this.lastLoad = { at: new Date().toISOString(), source, ok: true, revision: bundle.manifest.revision };
