@@ -1,11 +1,12 @@
 /**
- * The benchmark's decision requests: the three examples of rego/README.md (mirrored by EXAMPLES
- * in test/http/decisions.test.ts) plus variations an agent deployment sends all day: other
+ * The benchmark's decision requests: the README's three examples (EXAMPLES in
+ * test/fixtures/examples.ts) plus variations an agent deployment sends all day: other
  * agents and tools, audiences and recipients, detector findings, payloads from a few bytes to
  * tens of kilobytes. Sessions are left out on purpose: a session's state changes with every
  * decision, so a looped corpus would make regent evaluate inputs OPA never sees.
  */
 import type { DecisionRequest } from '../../src/decision/decision-request.ts';
+import { EXAMPLES } from '../../test/fixtures/examples.ts';
 
 /** One benchmark request with a note saying what it stands for. */
 export interface BenchCase {
@@ -39,47 +40,19 @@ const privateKey = [
   '-----END RSA PRIVATE KEY-----',
 ].join('\n');
 
-/** The README's examples, verbatim. */
+/** The README's examples: the same bodies the tests and the README use. */
 const README: BenchCase[] = [
   {
     note: 'README allow: HR assistant reads a restricted record for a cleared user (restricted read)',
-    request: {
-      agent: { id: 'hr-assistant', on_behalf_of: alice },
-      action: {
-        tool: 'workday.read_employee',
-        kind: 'read',
-        resource: { system: 'workday', id: 'emp-42', labels: ['pii', 'compensation'], classification: 'restricted' },
-      },
-    },
+    request: EXAMPLES.allow as DecisionRequest,
   },
   {
     note: 'README deny: restricted compensation posted to a company-wide channel',
-    request: {
-      agent: { id: 'hr-assistant' },
-      action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
-      data_flow: {
-        sources: [{ system: 'workday', labels: ['pii', 'compensation'], classification: 'restricted' }],
-        destination: { system: 'slack', audience: 'all_employees' },
-      },
-      payload: { text: "Bob's salary is 180000" },
-    },
+    request: EXAMPLES.deny as DecisionRequest,
   },
   {
     note: 'README redact: staff list to all employees without salaries and home addresses',
-    request: {
-      agent: { id: 'hr-assistant' },
-      action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
-      data_flow: {
-        sources: [{ system: 'workday', labels: ['pii', 'compensation'], classification: 'internal' }],
-        destination: { system: 'slack', audience: 'all_employees' },
-      },
-      payload: {
-        employees: [
-          { name: 'Bob', title: 'Engineer', salary: 180000 },
-          { name: 'Eve', title: 'Designer', salary: 170000, home_address: '1 Main St' },
-        ],
-      },
-    },
+    request: EXAMPLES.redact as DecisionRequest,
   },
 ];
 
