@@ -41,8 +41,23 @@ export const DEFAULT_RANKS: Readonly<Record<string, number>> = {
   restricted: 3,
 };
 
-/** Reads the classification ranks the policy data defines, so regent and the policy agree on the lattice. */
-export function classificationRanks(data: Record<string, unknown>): Record<string, number> {
+/** Rank tables by bundle data object: a revision's data never changes, so each is derived once. */
+const ranksByData = new WeakMap<object, Readonly<Record<string, number>>>();
+
+/**
+ * The classification ranks the policy data defines, so regent and the policy agree on the
+ * lattice. Derived once per revision (the data object), not on every decision.
+ */
+export function classificationRanks(data: Record<string, unknown>): Readonly<Record<string, number>> {
+  let ranks = ranksByData.get(data);
+  if (ranks === undefined) {
+    ranks = Object.freeze(readRanks(data));
+    ranksByData.set(data, ranks);
+  }
+  return ranks;
+}
+
+function readRanks(data: Record<string, unknown>): Record<string, number> {
   const regent = data['regent'] as Record<string, unknown> | undefined;
   const config = regent?.['config'] as Record<string, unknown> | undefined;
   const raw = config?.['classifications'];
