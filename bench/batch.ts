@@ -4,7 +4,11 @@
  * defaults. Reports regent's CPU seconds per 1,000 decisions for each (from /proc, so a busy
  * machine barely moves it) and decisions per CPU-second, and the ratio.
  *
- *   node bench/batch.ts [--decisions 20000] [--batch 100] [--concurrency 16]
+ *   node bench/batch.ts [--decisions 20000] [--batch 100] [--concurrency 16] [--profile DIR]
+ *
+ * With --profile, regent runs under `node --cpu-prof` (a profile per thread in DIR, written when it
+ * stops) and only the batch mode is measured; `node bench/profile-summary.ts DIR/*.cpuprofile`
+ * shows where a batched decision's time goes.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -22,6 +26,7 @@ const { values } = parseArgs({
     decisions: { type: 'string', default: '20000' },
     batch: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '16' },
+    profile: { type: 'string' },
   },
 });
 const total = Number(values.decisions);
@@ -47,8 +52,17 @@ const regent = await startRegentProcess({
   REGENT_AUDIT_PATH: path.join(dir, 'trail.jsonl'),
   REGENT_MAX_BATCH: String(batchSize),
   REGENT_DECISION_LOG: 'false',
+  ...(values.profile === undefined
+    ? {}
+    : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(values.profile)}` }),
 });
 const pid = regent.child.pid!;
+
+/** Sum of regent_fail_closed_total: decisions denied by a failure (timeout, full queue), not by policy. */
+async function failClosed(): Promise<number> {
+  const text = await (await fetch(`${regent.url}/metrics`)).text();
+  return [...text.matchAll(/^regent_fail_closed_total(?:\{[^}]*\})? (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}
 
 async function run(label: string, requests: number, body: (i: number) => string, url: string, perRequest: number) {
   let next = 0;
@@ -62,12 +76,17 @@ async function run(label: string, requests: number, body: (i: number) => string,
   };
   await Promise.all(Array.from({ length: 4 }, post)); // warm-up share
   next = 0;
+  const failed0 = await failClosed();
   const cpu0 = cpuSeconds(pid);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, post));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(pid) - cpu0;
   const decisions = requests * perRequest;
+  // A fail-closed deny is an answer but not a decision: counting it would flatter the mode.
+  const failed = (await failClosed()) - failed0;
+  if (failed > 0)
+    throw new Error(`${label}: ${failed} of ${decisions} decisions failed closed; not a valid measurement`);
   return {
     label,
     decisions,
@@ -80,13 +99,10 @@ async function run(label: string, requests: number, body: (i: number) => string,
 }
 
 try {
-  const single = await run(
-    'single',
-    total,
-    (i) => JSON.stringify(corpus[i % corpus.length]),
-    `${regent.url}/v1/decisions`,
-    1,
-  );
+  const profiling = values.profile !== undefined;
+  const single = profiling
+    ? undefined
+    : await run('single', total, (i) => JSON.stringify(corpus[i % corpus.length]), `${regent.url}/v1/decisions`, 1);
   const batchBody = JSON.stringify({
     decisions: Array.from({ length: batchSize }, (_, i) => corpus[i % corpus.length]),
   });
@@ -101,14 +117,15 @@ try {
     `| Mode | Decisions | regent CPU s per 1k | Decisions per regent CPU-second | Decisions/s (wall, ${concurrency} clients) |`,
   );
   console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const r of [single, batch]) {
+  for (const r of single === undefined ? [batch] : [single, batch]) {
     console.log(
       `| ${r.label} | ${r.decisions} | ${r.cpuPer1k.toFixed(3)} | ${r.perCpuSecond.toFixed(0)} | ${r.perSecond.toFixed(0)} |`,
     );
   }
-  console.log(
-    `\nbatch / single, decisions per CPU-second: ${(batch.perCpuSecond / single.perCpuSecond).toFixed(2)}x (goal: 10x)`,
-  );
+  if (single !== undefined)
+    console.log(
+      `\nbatch / single, decisions per CPU-second: ${(batch.perCpuSecond / single.perCpuSecond).toFixed(2)}x (goal: 10x)`,
+    );
 } finally {
   await regent.stop();
   await rm(dir, { recursive: true, force: true });
