@@ -2,8 +2,15 @@
  * Worker-thread entry: loads one revision's wasm and data, then answers evaluation messages.
  * Runs apart from the HTTP thread so a pathological evaluation can be cut off by terminating
  * this thread, while /health/live and other requests keep flowing.
+ *
+ * Evaluations arrive in chunks (one message carries the jobs the pool had queued for this worker)
+ * and each answer goes back as soon as it is ready: a thread hand-off costs more than a typical
+ * evaluation, so sharing it is what makes batches cheap. The worker claims each job of a chunk
+ * through a shared counter (see {@link ChunkClaims}), so the pool can take back jobs the worker has
+ * not started and give them to another worker when one evaluation runs long; before each job it
+ * publishes when that job started, so the pool can tell a stuck evaluation from a busy thread.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { PolicyEvaluationError, describeThrown } from '../../errors/policy-errors.ts';
 import { createBuiltins } from '../builtins/index.ts';
 import { WasmEngine, jsonToInputBuffer } from '../wasm-engine.ts';
@@ -16,6 +23,14 @@ export interface WorkerInit {
   maxMemoryPages: number;
 }
 
+/** The per-worker parts of the start message: where replies go and where progress is published. */
+export interface WorkerChannel {
+  /** Replies go here, so the pool can also read them synchronously (receiveMessageOnPort). */
+  replies: MessagePort;
+  /** A {@link ChunkClaims} view over this SharedArrayBuffer. */
+  claims: SharedArrayBuffer;
+}
+
 /** One evaluation request. */
 export interface EvalRequest {
   id: number;
@@ -23,14 +38,71 @@ export interface EvalRequest {
   json: string;
 }
 
+/** A chunk of evaluations: one {@link EvalReply} per job the worker claims, then one {@link ChunkDone}. */
+export interface EvalChunk {
+  chunk: number;
+  jobs: EvalRequest[];
+}
+
 /** One evaluation answer; errors carry the reason code across the thread boundary. */
 export type EvalReply =
-  | { id: number; ok: true; value: unknown; memoryBytes: number }
-  | { id: number; ok: false; reasonCode: PolicyEvaluationError['reasonCode']; message: string; memoryBytes: number };
+  | { chunk: number; id: number; ok: true; value: unknown }
+  | { chunk: number; id: number; ok: false; reasonCode: PolicyEvaluationError['reasonCode']; message: string };
+
+/** Sent after the last job of a chunk the worker claimed: it is idle again. */
+export interface ChunkDone {
+  chunk: number;
+  done: true;
+  memoryBytes: number;
+}
+
+/** Bytes of the shared buffer behind {@link ChunkClaims}. */
+export const CLAIMS_BYTES = 16;
+
+/**
+ * The shared state of the chunk a worker holds: the next unclaimed index (Int32 [0]), the index
+ * being evaluated (Int32 [1]) and when it started (Float64 at byte 8, in ms since
+ * performance.timeOrigin's epoch, comparable across threads). The worker claims jobs; the pool
+ * resets the counter before handing over a chunk and may take back the unclaimed rest.
+ */
+export class ChunkClaims {
+  readonly #ints: Int32Array;
+  readonly #times: Float64Array;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.#ints = new Int32Array(buffer, 0, 2);
+    this.#times = new Float64Array(buffer, 8, 1);
+  }
+
+  /** Pool side, worker idle: a new chunk starts unclaimed. */
+  reset(): void {
+    Atomics.store(this.#ints, 0, 0);
+    Atomics.store(this.#ints, 1, -1);
+  }
+
+  /** Worker side: claims the next job of a chunk of `length`; -1 when none is left. */
+  claim(length: number): number {
+    // Stamp first, then publish the index: a reader never sees a job older than its stamp.
+    this.#times[0] = performance.timeOrigin + performance.now();
+    const index = Atomics.add(this.#ints, 0, 1);
+    if (index >= length) return -1;
+    Atomics.store(this.#ints, 1, index);
+    return index;
+  }
+
+  /** Pool side: takes back every unclaimed job; returns the first index taken (length if none). */
+  takeRest(length: number): number {
+    return Math.min(length, Atomics.exchange(this.#ints, 0, length));
+  }
+
+  /** Pool side: the job being evaluated (-1 before the first claim) and when it started. */
+  current(): { index: number; startedAt: number } {
+    return { index: Atomics.load(this.#ints, 1), startedAt: this.#times[0] ?? 0 };
+  }
+}
 
 if (parentPort !== null) {
-  const port = parentPort;
-  const init = workerData as WorkerInit;
+  const { init, channel } = workerData as { init: WorkerInit; channel: WorkerChannel };
   const engine = await WasmEngine.load(
     {
       manifest: { revision: init.revision, roots: [''], wasm: [] },
@@ -40,16 +112,26 @@ if (parentPort !== null) {
     },
     { maxMemoryPages: init.maxMemoryPages, builtins: createBuiltins() },
   );
-  port.on('message', (req: EvalRequest) => {
-    let reply: EvalReply;
-    try {
-      const value = engine.evaluate(req.entrypoint, jsonToInputBuffer(req.json));
-      reply = { id: req.id, ok: true, value, memoryBytes: engine.memoryBytes };
-    } catch (err) {
-      const reasonCode = err instanceof PolicyEvaluationError ? err.reasonCode : 'policy.evaluation_error';
-      reply = { id: req.id, ok: false, reasonCode, message: describeThrown(err), memoryBytes: engine.memoryBytes };
+  const claims = new ChunkClaims(channel.claims);
+  parentPort.on('message', (message: EvalChunk) => {
+    for (let index = claims.claim(message.jobs.length); index >= 0; index = claims.claim(message.jobs.length)) {
+      const req = message.jobs[index] as EvalRequest;
+      let reply: EvalReply;
+      try {
+        reply = {
+          chunk: message.chunk,
+          id: req.id,
+          ok: true,
+          value: engine.evaluate(req.entrypoint, jsonToInputBuffer(req.json)),
+        };
+      } catch (err) {
+        const reasonCode = err instanceof PolicyEvaluationError ? err.reasonCode : 'policy.evaluation_error';
+        reply = { chunk: message.chunk, id: req.id, ok: false, reasonCode, message: describeThrown(err) };
+      }
+      channel.replies.postMessage(reply);
     }
-    port.postMessage(reply);
+    const done: ChunkDone = { chunk: message.chunk, done: true, memoryBytes: engine.memoryBytes };
+    channel.replies.postMessage(done);
   });
-  port.postMessage({ ready: true, entrypoints: [...engine.entrypoints] });
+  parentPort.postMessage({ ready: true, entrypoints: [...engine.entrypoints] });
 }

@@ -1,16 +1,41 @@
 /**
- * Evaluates a revision in a pool of worker threads. Each evaluation has a deadline (counted from
- * when it was asked, so queueing counts too); past it the evaluation is denied with
- * `policy.evaluation_timeout`, its worker is terminated and replaced, and other evaluations keep
- * flowing. A worker whose wasm memory grew past the recycle threshold is replaced after its answer,
- * so memory stays flat over millions of decisions.
+ * Evaluates a revision in a pool of worker threads, with two bounds:
+ *
+ * - **Answer deadline.** Each evaluation is answered within `timeoutMs` of being asked (queueing
+ *   counts): past it the decision is denied with `policy.evaluation_timeout`. Before giving up,
+ *   the pool reads any answer already waiting on the reply port, so an evaluation that finished
+ *   while the HTTP thread was busy is never mistaken for a slow one.
+ * - **Run limit.** A worker is terminated and replaced only when one evaluation has itself been
+ *   running for `timeoutMs` (from the start time the worker publishes), so a thread that is merely
+ *   busy under load is never killed for the queue's sake.
+ *
+ * Jobs go to idle workers in chunks: everything queued, shared evenly, up to {@link MAX_CHUNK} per
+ * message, so under load one thread hand-off serves many evaluations (when idle, a chunk is one
+ * job). Answers come back one by one as they are ready. When one evaluation runs longer than
+ * {@link STEAL_AFTER_MS}, the jobs of its chunk the worker has not started are taken back and
+ * queued for other workers, so a pathological input delays only itself. A worker whose wasm memory
+ * grew past the recycle threshold is replaced after its chunk, keeping memory flat.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { PolicyEvaluationError } from '../../errors/policy-errors.ts';
-import type { EvalReply, EvalRequest, WorkerInit } from './eval-worker.ts';
+import {
+  CLAIMS_BYTES,
+  ChunkClaims,
+  type ChunkDone,
+  type EvalChunk,
+  type EvalReply,
+  type WorkerChannel,
+  type WorkerInit,
+} from './eval-worker.ts';
 import type { Evaluator, EvaluatorOptions } from './evaluator.ts';
 
 const WORKER_URL = new URL('./eval-worker.ts', import.meta.url);
+
+/** Most evaluations handed to a worker in one message. */
+export const MAX_CHUNK = 32;
+
+/** An evaluation running this long (ms) has the unstarted rest of its chunk moved elsewhere. */
+export const STEAL_AFTER_MS = 10;
 
 interface Job {
   id: number;
@@ -24,10 +49,17 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  replies: MessagePort;
+  claims: ChunkClaims;
   /** Settles once the worker has loaded the revision. */
   ready: Promise<void>;
   loaded: boolean;
-  busy: Job | undefined;
+  /** The chunk in flight, if any. */
+  chunk: { id: number; jobs: Job[] } | undefined;
+  /** Looks at the running evaluation: steal the chunk's rest, or cut it off. */
+  watchdog: NodeJS.Timeout | undefined;
+  /** When the chunk in flight was handed over (performance.timeOrigin-based ms). */
+  handedAt: number;
   memoryBytes: number;
 }
 
@@ -36,8 +68,10 @@ export class WorkerPoolEvaluator implements Evaluator {
   private readonly init: WorkerInit;
   private readonly options: EvaluatorOptions;
   private readonly slots: Slot[] = [];
-  private readonly queue: Job[] = [];
+  private queue: Job[] = [];
+  private dispatchQueued = false;
   private nextId = 0;
+  private nextChunk = 1;
   private recycledCount = 0;
   private closed = false;
 
@@ -77,7 +111,14 @@ export class WorkerPoolEvaluator implements Evaluator {
       };
       job.timer = setTimeout(() => this.expire(job), this.options.timeoutMs);
       this.queue.push(job);
-      this.dispatch();
+      // Evaluations asked for in the same tick (a batch) leave together, in one chunk per worker.
+      if (!this.dispatchQueued) {
+        this.dispatchQueued = true;
+        queueMicrotask(() => {
+          this.dispatchQueued = false;
+          this.dispatch();
+        });
+      }
     });
   }
 
@@ -93,23 +134,47 @@ export class WorkerPoolEvaluator implements Evaluator {
     this.closed = true;
     for (const job of this.queue.splice(0))
       this.finish(job, new PolicyEvaluationError('policy.not_loaded', 'this revision is no longer active'));
+    // In-flight evaluations finish (each within its deadline) before their workers go.
+    while (this.slots.some((s) => s.chunk?.jobs.some((j) => !j.done) === true)) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
     await Promise.all(
       this.slots.map(async (slot) => {
-        if (slot.busy !== undefined) await new Promise<void>((r) => slot.worker.once('message', () => r()));
+        clearTimeout(slot.watchdog);
+        slot.replies.close();
         await slot.worker.terminate();
       }),
     );
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_URL, { workerData: this.init, stdout: false, stderr: false });
+    const { port1, port2 } = new MessageChannel();
+    const claims = new SharedArrayBuffer(CLAIMS_BYTES);
+    const channel: WorkerChannel = { replies: port2, claims };
+    const worker = new Worker(WORKER_URL, {
+      workerData: { init: this.init, channel },
+      transferList: [port2],
+      stdout: false,
+      stderr: false,
+    });
     worker.unref();
-    const slot: Slot = { worker, ready: Promise.resolve(), loaded: false, busy: undefined, memoryBytes: 0 };
+    port1.unref();
+    const slot: Slot = {
+      worker,
+      replies: port1,
+      claims: new ChunkClaims(claims),
+      ready: Promise.resolve(),
+      loaded: false,
+      chunk: undefined,
+      watchdog: undefined,
+      handedAt: 0,
+      memoryBytes: 0,
+    };
     slot.ready = new Promise((resolve, reject) => {
       const onReady = (m: unknown) => {
         if (m !== null && typeof m === 'object' && 'ready' in m) {
           worker.off('error', onError);
-          worker.on('message', (reply: EvalReply) => this.onReply(slot, reply));
+          port1.on('message', (reply: EvalReply | ChunkDone) => this.onReply(slot, reply));
           worker.on('error', (err) => this.onCrash(slot, err));
           worker.on('exit', () => this.onCrash(slot, new Error('evaluation worker exited')));
           slot.loaded = true;
@@ -126,49 +191,112 @@ export class WorkerPoolEvaluator implements Evaluator {
     return slot;
   }
 
+  /** Hands queued jobs to idle workers, shared evenly, at most MAX_CHUNK each. */
   private dispatch(): void {
-    for (const slot of this.slots) {
+    if (this.closed || this.queue.length === 0) return;
+    const idle = this.slots.filter((s) => s.loaded && s.chunk === undefined);
+    for (const [n, slot] of idle.entries()) {
       if (this.queue.length === 0) return;
-      if (slot.busy !== undefined || !slot.loaded) continue;
-      const job = this.queue.shift() as Job;
-      slot.busy = job;
-      const request: EvalRequest = { id: job.id, entrypoint: job.entrypoint, json: job.json };
-      slot.worker.postMessage(request);
+      const jobs = this.queue.splice(0, Math.min(MAX_CHUNK, Math.ceil(this.queue.length / (idle.length - n))));
+      const chunk = { id: this.nextChunk++, jobs };
+      slot.chunk = chunk;
+      slot.claims.reset();
+      slot.handedAt = performance.timeOrigin + performance.now();
+      const message: EvalChunk = {
+        chunk: chunk.id,
+        jobs: jobs.map((j) => ({ id: j.id, entrypoint: j.entrypoint, json: j.json })),
+      };
+      slot.worker.postMessage(message);
+      this.armWatchdog(slot, jobs.length > 1 ? STEAL_AFTER_MS : this.options.timeoutMs);
     }
   }
 
-  private onReply(slot: Slot, reply: EvalReply): void {
-    const job = slot.busy;
-    slot.busy = undefined;
-    slot.memoryBytes = reply.memoryBytes;
-    if (job !== undefined && job.id === reply.id) {
+  private armWatchdog(slot: Slot, ms: number): void {
+    clearTimeout(slot.watchdog);
+    slot.watchdog = setTimeout(() => this.watch(slot), Math.max(1, ms));
+  }
+
+  /** Reads every answer already waiting on the workers' reply ports. */
+  private drainReplies(): void {
+    for (const slot of [...this.slots]) {
+      if (!slot.loaded) continue;
+      for (let m = receiveMessageOnPort(slot.replies); m !== undefined; m = receiveMessageOnPort(slot.replies)) {
+        this.onReply(slot, m.message as EvalReply | ChunkDone);
+      }
+    }
+  }
+
+  private onReply(slot: Slot, reply: EvalReply | ChunkDone): void {
+    const chunk = slot.chunk;
+    if (chunk === undefined || chunk.id !== reply.chunk) return;
+    if (!('done' in reply)) {
+      const job = chunk.jobs.find((j) => j.id === reply.id);
+      if (job === undefined) return;
       if (reply.ok) this.finish(job, undefined, reply.value);
       else this.finish(job, new PolicyEvaluationError(reply.reasonCode, reply.message));
+      return;
     }
+    slot.chunk = undefined;
+    clearTimeout(slot.watchdog);
+    slot.memoryBytes = reply.memoryBytes;
     if (!this.closed && reply.memoryBytes > this.options.recycleAboveBytes) this.replace(slot);
     this.dispatch();
   }
 
+  /** The answer deadline: deny unless the answer is already waiting. */
   private expire(job: Job): void {
+    if (job.done) return;
+    this.drainReplies();
     if (job.done) return;
     const queued = this.queue.indexOf(job);
     if (queued >= 0) this.queue.splice(queued, 1);
-    this.finish(
-      job,
-      new PolicyEvaluationError(
-        'policy.evaluation_timeout',
-        `policy evaluation exceeded its ${this.options.timeoutMs} ms deadline`,
-      ),
+    this.finish(job, this.timeout());
+  }
+
+  /**
+   * Looks at a worker's running evaluation: past STEAL_AFTER_MS the unstarted rest of its chunk
+   * goes back to the queue; past timeoutMs the worker is replaced and that evaluation denied.
+   */
+  private watch(slot: Slot): void {
+    this.drainReplies();
+    const chunk = slot.chunk;
+    if (chunk === undefined || !this.slots.includes(slot)) return;
+    const now = performance.timeOrigin + performance.now();
+    const { index, startedAt } = slot.claims.current();
+    const ranFor = index < 0 ? 0 : now - startedAt;
+    // How long the chunk's queue has been held up: by the running job, or before the first claim.
+    const heldFor = index < 0 ? now - slot.handedAt : ranFor;
+    if (heldFor >= STEAL_AFTER_MS) {
+      const first = slot.claims.takeRest(chunk.jobs.length);
+      const rest = chunk.jobs.splice(first).filter((j) => !j.done);
+      if (rest.length > 0) {
+        this.queue = [...rest, ...this.queue];
+        this.dispatch();
+      }
+    }
+    if (index >= 0 && ranFor >= this.options.timeoutMs) {
+      slot.chunk = undefined;
+      for (const job of chunk.jobs) this.finish(job, this.timeout());
+      this.replace(slot);
+      this.dispatch();
+      return;
+    }
+    const untilSteal = heldFor < STEAL_AFTER_MS ? STEAL_AFTER_MS - heldFor : Infinity;
+    this.armWatchdog(slot, Math.min(untilSteal, this.options.timeoutMs - ranFor));
+  }
+
+  private timeout(): PolicyEvaluationError {
+    return new PolicyEvaluationError(
+      'policy.evaluation_timeout',
+      `policy evaluation exceeded its ${this.options.timeoutMs} ms deadline`,
     );
-    const slot = this.slots.find((s) => s.busy === job);
-    if (slot !== undefined) this.replace(slot);
   }
 
   private onCrash(slot: Slot, err: unknown): void {
     if (!this.slots.includes(slot)) return;
-    const job = slot.busy;
-    slot.busy = undefined;
-    if (job !== undefined)
+    const chunk = slot.chunk;
+    slot.chunk = undefined;
+    for (const job of chunk?.jobs ?? [])
       this.finish(job, new PolicyEvaluationError('policy.evaluation_error', 'evaluation worker crashed', err));
     if (!this.closed) this.replace(slot);
   }
@@ -178,7 +306,10 @@ export class WorkerPoolEvaluator implements Evaluator {
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
     this.recycledCount++;
+    clearTimeout(slot.watchdog);
     slot.worker.removeAllListeners();
+    slot.replies.removeAllListeners();
+    slot.replies.close();
     void slot.worker.terminate();
     this.slots[index] = this.spawn();
   }
