@@ -35,24 +35,56 @@ export function recordHash(record: Omit<AuditRecord, 'hash'> | AuditRecord): str
   return createHash('sha256').update(RECORD_DOMAIN).update(rest.prev_hash).update(canonicalJson(rest)).digest('hex');
 }
 
-/** Puts a body on the chain after `head`: assigns seq, prev_hash and hash. */
+/** Keys the chain header writes; a body's own values for them never reach the record. */
+const HEADER_KEYS: ReadonlySet<string> = new Set(['v', 'seq', 'time', 'origin', 'prev_hash', 'hash']);
+
+/** One top-level member of a record as canonical JSON text: [key, `"key":value`]. */
+export type Member = readonly [key: string, text: string];
+
+const member = (key: string, value: unknown): Member => [key, `${JSON.stringify(key)}:${canonicalJson(value)}`];
+const byKey = (a: Member, b: Member): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/**
+ * A body's members as canonical JSON, sorted, without the keys the header writes: the costly part
+ * of sealing, done once per entry (when it is queued) and reused for its hash and its line.
+ * Throws on values canonical JSON cannot carry.
+ */
+export function bodyMembers(body: object): Member[] {
+  const members: Member[] = [];
+  for (const [key, value] of Object.entries(body)) {
+    if (value !== undefined && !HEADER_KEYS.has(key)) members.push(member(key, value));
+  }
+  return members.sort(byKey);
+}
+
+/** A record on the chain and the one line it is stored as (canonical JSON, no newline). */
+export interface SealedRecord {
+  record: AuditRecord;
+  line: string;
+}
+
+/**
+ * Puts a body on the chain after `head`: assigns seq, prev_hash and hash. The hash and the line
+ * are the same bytes {@link recordHash} and {@link recordLine} would give, built from `members`
+ * (the body's, unless given) without serialising the body again.
+ */
 export function sealRecord(
   head: ChainHead,
   body: AuditEntry | CheckpointEntry,
   time: string,
   origin: string,
-): AuditRecord {
+  members: readonly Member[] = bodyMembers(body),
+): SealedRecord {
+  const header = { v: AUDIT_RECORD_VERSION, seq: head.seq + 1, time, origin, prev_hash: head.hash };
+  const all = [...members, ...Object.entries(header).map(([key, value]) => member(key, value))].sort(byKey);
+  const unsealed = `{${all.map((m) => m[1]).join(',')}}`;
+  const hash = createHash('sha256').update(RECORD_DOMAIN).update(head.hash).update(unsealed).digest('hex');
+  const at = all.findIndex((m) => m[0] > 'hash');
+  all.splice(at < 0 ? all.length : at, 0, member('hash', hash));
   // The body's own time (if any) was already normalized into `time` by the caller.
   const { time: _bodyTime, ...rest } = body;
-  const unsealed = {
-    ...rest,
-    v: AUDIT_RECORD_VERSION,
-    seq: head.seq + 1,
-    time,
-    origin,
-    prev_hash: head.hash,
-  } as unknown as Omit<AuditRecord, 'hash'>;
-  return { ...unsealed, hash: recordHash(unsealed) } as AuditRecord;
+  const record = { ...rest, ...header, hash } as unknown as AuditRecord;
+  return { record, line: `{${all.map((m) => m[1]).join(',')}}` };
 }
 
 /** The one line a record is stored as (canonical JSON, no newline). */

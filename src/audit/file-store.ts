@@ -6,7 +6,7 @@
  * "unavailable" (and denied) never shows up in the trail afterwards.
  */
 import { dirname } from 'node:path';
-import { recordLine, type ChainHead } from './chain.ts';
+import type { ChainHead } from './chain.ts';
 import { AuditUnavailableError } from './errors.ts';
 import { forEachLine, INDEX_EVERY, parseLine, scanTrail, seekOffset, type SeqOffset } from './file-scan.ts';
 import { nodeAuditFs, writeAll, type AuditFile, type AuditFs } from './fs-layer.ts';
@@ -14,8 +14,8 @@ import { openOrCreate, restoreRemoved, setAside } from './file-repair.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { acquireLock, releaseLock } from './file-lock.ts';
 import { inSession, matchesQuery, normalizeQuery, toPage, type SearchPage, type SearchQuery } from './query.ts';
-import { entryBytes, type AuditEntry, type AuditReceipt, type AuditRecord, type CheckpointRecord } from './record.ts';
-import { sealBatch, type ChainState, type QueuedItem } from './sealer.ts';
+import { type AuditEntry, type AuditReceipt, type AuditRecord, type CheckpointRecord } from './record.ts';
+import { prepareEntry, sealBatch, type ChainState, type QueuedItem } from './sealer.ts';
 import type { AuditStore, StoreOptions } from './store.ts';
 
 /** Options of the file store. */
@@ -105,8 +105,8 @@ export class FileAuditStore implements AuditStore {
   /** See AuditStore.append. */
   async append(entry: AuditEntry): Promise<AuditReceipt> {
     if (this.#closed) throw new AuditUnavailableError('audit trail is closed');
-    const bytes = entryBytes(entry, this.#options.maxRecordBytes);
-    return (await this.#committer.submit(entry, bytes)) as AuditReceipt;
+    const prepared = prepareEntry(entry, this.#options.maxRecordBytes);
+    return (await this.#committer.submit(prepared, prepared.bytes)) as AuditReceipt;
   }
 
   /** See AuditStore.head. */
@@ -186,14 +186,12 @@ export class FileAuditStore implements AuditStore {
     if (sealed.records.length === 0) return sealed.results;
     const offsets: number[] = [];
     let length = 0;
-    const lines = sealed.records.map((record) => {
-      const line = `${recordLine(record)}\n`;
+    for (const line of sealed.lines) {
       offsets.push(this.#size + length);
-      length += Buffer.byteLength(line, 'utf8');
-      return line;
-    });
+      length += Buffer.byteLength(line, 'utf8') + 1;
+    }
     try {
-      await writeAll(this.#file, Buffer.from(lines.join(''), 'utf8'), this.#size);
+      await writeAll(this.#file, Buffer.from(`${sealed.lines.join('\n')}\n`, 'utf8'), this.#size);
       await this.#file.sync();
       // Writes to a removed file succeed and vanish on close: treat removal as a failure.
       if ((await this.#file.stat()).nlink === 0) throw new Error('audit trail file was removed');

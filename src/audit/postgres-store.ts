@@ -6,13 +6,13 @@
  */
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import { GENESIS_HASH, recordLine, type ChainHead } from './chain.ts';
+import { GENESIS_HASH, type ChainHead } from './chain.ts';
 import { AuditUnavailableError } from './errors.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { schemaSql } from './postgres-schema.ts';
 import { normalizeQuery, toPage, type SearchPage, type SearchQuery } from './query.ts';
-import { entryBytes, type AuditEntry, type AuditReceipt, type AuditRecord, type CheckpointRecord } from './record.ts';
-import { sealBatch, type ChainState, type QueuedItem } from './sealer.ts';
+import { type AuditEntry, type AuditReceipt, type AuditRecord, type CheckpointRecord } from './record.ts';
+import { prepareEntry, sealBatch, type ChainState, type QueuedItem } from './sealer.ts';
 import type { AuditStore, StoreOptions } from './store.ts';
 
 /** Options of the PostgreSQL store. */
@@ -90,8 +90,8 @@ export class PostgresAuditStore implements AuditStore {
   /** See AuditStore.append. */
   async append(entry: AuditEntry): Promise<AuditReceipt> {
     if (this.#closed) throw new AuditUnavailableError('audit trail is closed');
-    const bytes = entryBytes(entry, this.#options.maxRecordBytes);
-    return (await this.#committer.submit(entry, bytes)) as AuditReceipt;
+    const prepared = prepareEntry(entry, this.#options.maxRecordBytes);
+    return (await this.#committer.submit(prepared, prepared.bytes)) as AuditReceipt;
   }
 
   /** See AuditStore.head. */
@@ -200,7 +200,7 @@ export class PostgresAuditStore implements AuditStore {
           `INSERT INTO ${this.#t.records} (seq, type, time, origin, agent_id, session_id, decision, hash, prev_hash, record)
            SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
                                 $7::text[], $8::text[], $9::text[], $10::text[])`,
-          columns(sealed.records),
+          columns(sealed.records, sealed.lines),
         );
         await client.query(
           `UPDATE ${this.#t.head} SET seq = $1, hash = $2, since_checkpoint = $3, last_checkpoint_ms = $4 WHERE id`,
@@ -251,9 +251,9 @@ export class PostgresAuditStore implements AuditStore {
 }
 
 /** The INSERT ... unnest parameters: one array per column. */
-function columns(records: readonly AuditRecord[]): unknown[][] {
+function columns(records: readonly AuditRecord[], lines: readonly string[]): unknown[][] {
   const out: unknown[][] = Array.from({ length: 10 }, () => []);
-  for (const record of records) {
+  for (const [i, record] of records.entries()) {
     const decision = record.type === 'decision' ? record : null;
     const values = [
       record.seq,
@@ -265,7 +265,7 @@ function columns(records: readonly AuditRecord[]): unknown[][] {
       decision?.decision ?? null,
       record.hash,
       record.prev_hash,
-      recordLine(record),
+      lines[i],
     ];
     values.forEach((value, i) => (out[i] as unknown[]).push(value));
   }

@@ -230,20 +230,6 @@ export function validateEntry(entry: AuditEntry): void {
   }
 }
 
-/** Validates `entry` and returns its approximate stored size; throws AuditRecordError if invalid or too big. */
-export function entryBytes(entry: AuditEntry, maxRecordBytes: number): number {
-  validateEntry(entry);
-  let bytes: number;
-  try {
-    // The header (seq, hashes, origin, time) adds well under 512 bytes.
-    bytes = Buffer.byteLength(canonicalJson(entry), 'utf8') + 512;
-  } catch (error) {
-    throw new AuditRecordError(`audit entry cannot be encoded: ${String(error)}`);
-  }
-  if (bytes > maxRecordBytes) throw new AuditRecordError(`audit entry is larger than ${maxRecordBytes} bytes`);
-  return bytes;
-}
-
 function isId(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= 1024;
 }
