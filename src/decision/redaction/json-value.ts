@@ -33,7 +33,11 @@ export function childOf(container: unknown, key: string): { found: boolean; valu
 
 /** Stores `value` under `key` as an own data property, even when the key is `__proto__`. */
 export function defineOwn(target: JsonObject, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  // Assignment is much cheaper and stores data for every key Object.prototype does not have;
+  // keys it has (`__proto__`, `constructor`, and any a polluted prototype gained) are defined.
+  if (key in Object.prototype) {
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  } else target[key] = value;
 }
 
 /** A deep copy of a JSON value, iterative (deep payloads cannot overflow the stack) and `__proto__`-safe. */

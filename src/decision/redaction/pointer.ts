@@ -39,7 +39,10 @@ export function parseConcretePath(path: unknown, root: string = PAYLOAD_ROOT): r
 
 /** Escapes one key or index for a pointer (`~` -> `~0`, `/` -> `~1`). */
 export function escapeSegment(segment: string | number): string {
-  return String(segment).replaceAll('~', '~0').replaceAll('/', '~1');
+  if (typeof segment === 'number') return String(segment);
+  // Most keys need no escaping; scanning a payload escapes every key it walks.
+  if (!segment.includes('~') && !segment.includes('/')) return segment;
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 /** Builds a concrete pointer from segments below `root`. */
