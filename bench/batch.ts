@@ -59,9 +59,14 @@ const regent = await startRegentProcess({
 const pid = regent.child.pid!;
 
 /** Sum of regent_fail_closed_total: decisions denied by a failure (timeout, full queue), not by policy. */
-async function failClosed(): Promise<number> {
+async function failClosed(): Promise<Map<string, number>> {
   const text = await (await fetch(`${regent.url}/metrics`)).text();
-  return [...text.matchAll(/^regent_fail_closed_total(?:\{[^}]*\})? (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  return new Map(
+    [...text.matchAll(/^regent_fail_closed_total\{code="([^"]*)"\} (\S+)$/gm)].map((m): [string, number] => [
+      m[1]!,
+      Number(m[2]),
+    ]),
+  );
 }
 
 async function run(label: string, requests: number, body: (i: number) => string, url: string, perRequest: number) {
@@ -84,9 +89,13 @@ async function run(label: string, requests: number, body: (i: number) => string,
   const cpu = cpuSeconds(pid) - cpu0;
   const decisions = requests * perRequest;
   // A fail-closed deny is an answer but not a decision: counting it would flatter the mode.
-  const failed = (await failClosed()) - failed0;
-  if (failed > 0)
-    throw new Error(`${label}: ${failed} of ${decisions} decisions failed closed; not a valid measurement`);
+  const failed = [...(await failClosed())]
+    .map(([code, n]): [string, number] => [code, n - (failed0.get(code) ?? 0)])
+    .filter(([, n]) => n > 0);
+  if (failed.length > 0) {
+    const what = failed.map(([code, n]) => `${n} ${code}`).join(', ');
+    throw new Error(`${label}: of ${decisions} decisions, ${what} failed closed; not a valid measurement`);
+  }
   return {
     label,
     decisions,
