@@ -106,11 +106,15 @@ export class Measurer {
     return { pass: true, why: '' };
   }
 
-  /** Records an open-loop run in `max`: the sustained maximum, and the maximum within the goal's p99. */
-  credit(max: ServerMax, result: Measured, rate: number): boolean {
+  /**
+   * Records an open-loop run in `max`: the sustained maximum and, when `goal` (runs whose p99 is
+   * the median of repeats, not one lucky run), the maximum within the goal's p99.
+   */
+  credit(max: ServerMax, result: Measured, rate: number, goal = true): boolean {
     const { pass } = this.judge(result, rate);
     if (pass) max.sustained = Math.max(max.sustained, result.stats.throughput);
-    if (this.judge(result, rate, this.#s.goalP99Ms).pass) max.atGoal = Math.max(max.atGoal, result.stats.throughput);
+    if (goal && this.judge(result, rate, this.#s.goalP99Ms).pass)
+      max.atGoal = Math.max(max.atGoal, result.stats.throughput);
     return pass;
   }
 
@@ -127,7 +131,8 @@ export class Measurer {
       verdict = this.judge(result, rate);
     }
     max.steps.push({ rate, result, ...verdict });
-    this.credit(max, result, rate);
+    // A sweep step is one run: it counts for the maximum, but only repeated fixed runs for the p99 goal.
+    this.credit(max, result, rate, false);
     return verdict.pass;
   }
 

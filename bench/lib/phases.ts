@@ -1,7 +1,7 @@
 /**
  * The parts of a run that stand apart from the head-to-head HTTP comparison: in-process
- * evaluation cost against `opa bench`, the regent variants with one feature off at a time, and
- * the CPU profile of regent under load.
+ * evaluation cost against `opa bench`, the regent variants with one feature off at a time, the
+ * CPU profile of regent under load, and batch against single decisions.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { CorpusEntry } from '../corpus/corpus.ts';
 import type { EvalCost } from '../eval-cost.ts';
 import { summarise, toMarkdown, type CpuProfile } from '../profile-summary.ts';
+import { compareBatch, type BatchComparison } from './batch.ts';
 import type { Measurer } from './measure.ts';
 import type { EvalRow, VariantRow } from './report.ts';
 import { startOpa, startRegent, type OpaVariant, type RegentVariant, type RunningServer } from './servers.ts';
@@ -157,4 +158,34 @@ export async function profileRegent(
     `Profiles: \`${path.relative(s.root, dir)}/\`; \`node bench/profile-summary.ts <files>\` prints a summary of them.\n\n` +
     toMarkdown(summary)
   );
+}
+
+/**
+ * Batch vs single on regent as shipped (defaults, decision log and audit on), pinned like every
+ * other regent run: the corpus's request bodies one per request, then 100 per batch request.
+ */
+export async function batchPhase(
+  s: BenchSettings,
+  m: Measurer,
+  corpus: readonly CorpusEntry[],
+  log: (m: string) => void,
+): Promise<BatchComparison> {
+  const server = await startRegent(s, { ...DEFAULT_REGENT, name: 'batch' });
+  try {
+    await m.warmUp(server);
+    const result = await compareBatch({
+      url: server.url,
+      pid: server.pid,
+      bodies: corpus.map((e) => JSON.stringify(e.request)),
+      total: s.batchDecisions,
+      batchSize: 100,
+      concurrency: { single: 16, batch: 4 },
+    });
+    log(
+      `batch: ${result.batch.perCpuSecond.toFixed(0)} vs single ${result.single?.perCpuSecond.toFixed(0) ?? '?'} decisions per CPU-second`,
+    );
+    return result;
+  } finally {
+    await server.stop();
+  }
 }

@@ -3,6 +3,7 @@
  * regent/OPA from this run, then the tables behind them, the cost of each regent feature, the
  * in-process evaluation comparison, and where regent's CPU time goes.
  */
+import type { BatchComparison } from './batch.ts';
 import type { MachineFacts } from './context.ts';
 import type { AttackStats } from './vegeta.ts';
 
@@ -45,8 +46,18 @@ export interface ServerMax {
 export interface FixedRow {
   fraction: number;
   rate: number;
+  /** The repeat with the median p99 (see BENCH_REPEATS). */
   opa: Measured | undefined;
   regent: Measured;
+  /** p99 (ms) of every repeat, in the order run. */
+  opaP99s?: number[];
+  regentP99s?: number[];
+}
+
+/** The run with the median p99 of `runs` (the upper median of an even count). */
+export function medianByP99(runs: readonly Measured[]): Measured | undefined {
+  const sorted = [...runs].sort((a, b) => a.stats.p99 - b.stats.p99);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** One variant: its closed-loop maximum and its latency at a fixed open-loop rate. */
@@ -79,6 +90,8 @@ export interface BenchResults {
   evaluation: EvalRow[];
   regentCounters: string;
   profile: string | undefined;
+  /** Batch vs single decisions (absent when BENCH_BATCH_DECISIONS=0). */
+  batch?: BatchComparison | undefined;
   settings: { connections: number; p99BoundMs: number; goalP99Ms: number; maxErrorRate: number };
 }
 
@@ -98,10 +111,49 @@ function status(value: number, target: number, higherIsBetter: boolean): string 
   return `**missed by ${(gap * 100).toFixed(0)}%**`;
 }
 
-function latencyRow(label: string, m: Measured | undefined, rate: number): string {
-  if (m === undefined) return `| ${label} | ${f0(rate)} | (not run: above its maximum) | | | | | | | |`;
+function latencyRow(label: string, m: Measured | undefined, rate: number, p99s: readonly number[] = []): string {
+  if (m === undefined) return `| ${label} | ${f0(rate)} | (not run: above its maximum) | | | | | | | | |`;
   const s = m.stats;
-  return `| ${label} | ${f0(rate)} | ${f0(s.throughput)} | ${ms(s.p50)} | ${ms(s.p90)} | ${ms(s.p99)} | ${ms(s.p999)} | ${ms(s.max)} | ${(s.errorRate * 100).toFixed(2)}% | ${f2(m.cpuPer1k)} |`;
+  const each = p99s.length > 1 ? p99s.map(ms).join(', ') : '';
+  return `| ${label} | ${f0(rate)} | ${f0(s.throughput)} | ${ms(s.p50)} | ${ms(s.p90)} | ${ms(s.p99)} | ${each} | ${ms(s.p999)} | ${ms(s.max)} | ${(s.errorRate * 100).toFixed(2)}% | ${f2(m.cpuPer1k)} |`;
+}
+
+/** Batch decisions per CPU-second over single, and the most batching could give. */
+function batchFigures(r: BenchResults, evalUs: number) {
+  const single = r.batch?.single;
+  const batch = r.batch?.batch;
+  if (single === undefined || batch === undefined) return undefined;
+  // Batching shares the request, not the decision: the policy evaluation (and more) stays per
+  // decision, so single CPU per decision over evaluation alone bounds any batch speed-up.
+  const ceiling = (single.cpuPer1k * 1000) / evalUs;
+  return { single, batch, x: batch.perCpuSecond / single.perCpuSecond, ceiling };
+}
+
+function batchGoalRow(r: BenchResults, evalUs: number): string {
+  const f = batchFigures(r, evalUs);
+  if (f === undefined)
+    return '| Batch decisions per CPU-second over single requests | not measured | >= 10x | not measured |';
+  return `| Batch decisions per CPU-second over single requests (batches of ${r.batch?.batchSize ?? '?'}) | ${f2(f.x)}x (${f0(f.batch.perCpuSecond)} vs ${f0(f.single.perCpuSecond)}) | >= 10x | ${status(f.x, 10, true)} (ceiling with everything but policy evaluation free: ${f1(f.ceiling)}x) |`;
+}
+
+function batchSection(r: BenchResults, evalUs: number): string[] {
+  const f = batchFigures(r, evalUs);
+  if (f === undefined || r.batch === undefined) return [];
+  const rows = [f.single, f.batch].map(
+    (m) => `| ${m.label} | ${m.decisions} | ${f2(m.cpuPer1k)} | ${f0(m.perCpuSecond)} | ${f0(m.perSecond)} |`,
+  );
+  return [
+    '## Batch vs single decisions',
+    '',
+    `regent as shipped (audit, metrics, decision log on), pinned like the other runs; the corpus's requests one per \`POST /v1/decisions\`, by ${r.batch.concurrency.single} clients, then ${r.batch.batchSize} per \`POST /v1/decisions/batch\` by ${r.batch.concurrency.batch} clients (${r.batch.concurrency.batch * r.batch.batchSize} decisions in flight: more than one core can finish within the 250 ms evaluation deadline would fail closed, by design; bench/lib/batch.ts). A run in which any decision failed closed is refused. Decisions per CPU-second is decisions per core.`,
+    '',
+    `| Mode | Decisions | regent CPU s per 1k | Decisions per regent CPU-second | Decisions/s (wall) |`,
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    `Batch over single: **${f2(f.x)}x** per CPU-second. A batch shares the HTTP request, parsing, the thread hand-off (chunks of evaluations) and audit commits, but every decision still pays its own policy evaluation (${f1(evalUs)} µs corpus mean, in-process), input building, secret scan, audit record and decision record. Even if all of that but evaluation cost nothing, batching could give at most ${f2(f.single.cpuPer1k)} ms / ${f1(evalUs)} µs = **${f1(f.ceiling)}x**: the 10x goal assumes per-request overhead dominates, which it does not in regent (it does in OPA server, whose single decision costs ${f2(r.opa.closed.cpuPer1k)} ms of CPU).`,
+    '',
+  ];
 }
 
 function header(r: BenchResults): string[] {
@@ -175,12 +227,13 @@ export function renderReport(r: BenchResults): string {
     `| p99 at 50% of OPA's max (${half === undefined ? 'n/a' : f0(half.rate) + '/s'}), regent over OPA | ${f2(p99Ratio)}x (${half?.opa === undefined ? 'n/a' : ms(half.regent.stats.p99) + ' vs ' + ms(half.opa.stats.p99) + ' ms'}) | <= 1.0x | ${status(p99Ratio, 1, false)} |`,
     `| In-process evaluation per decision over \`opa bench\` (corpus mean) | ${f2(evalRatio)}x (${f1(regentEval)} vs ${f1(opaEval)} µs) | <= 1.0x | ${status(evalRatio, 1, false)} |`,
     `| Metrics + decision logging, share of regent's CPU per decision (throughput lost: ${pct(tputCost(lean))}) | ${pct(cpuCost(lean))} | <= 10% | ${status(cpuCost(lean), 0.1, false)} |`,
+    batchGoalRow(r, regentEval),
     '',
   );
 
   out.push('## Maximum throughput', '');
   out.push(
-    `Closed loop: ${b.connections} connections, one step. Sweep: open-loop steps at rising fractions of each server's closed-loop maximum; a run is sustained when at most ${(b.maxErrorRate * 100).toFixed(1)}% of requests fail, at least 97% of the offered rate is answered, and p99 <= ${b.p99BoundMs} ms. "Max sustained" is the best sustained run's answered rate; "p99 < ${b.goalP99Ms} ms" also counts the fixed-rate runs below. "Load generator cores" is vegeta's CPU use: close to its CPU count would mean the generator, not the server, set the maximum.`,
+    `Closed loop: ${b.connections} connections, one step. Sweep: open-loop steps at rising fractions of each server's closed-loop maximum; a run is sustained when at most ${(b.maxErrorRate * 100).toFixed(1)}% of requests fail, at least 97% of the offered rate is answered, and p99 <= ${b.p99BoundMs} ms. "Max sustained" is the best sustained run's answered rate (sweep or fixed rate); "max with p99 < ${b.goalP99Ms} ms" is the highest fixed rate below whose median-p99 run was sustained with p99 under ${b.goalP99Ms} ms (a single sweep step does not count: one lucky run is not a p99). "Load generator cores" is vegeta's CPU use: close to its CPU count would mean the generator, not the server, set the maximum.`,
     '',
     `| Server | Closed-loop max /s | p99 there (ms) | Load generator cores there | Max sustained /s | Max with p99 < ${b.goalP99Ms} ms /s | CPU s per 1k at saturation | Peak RSS (MiB) |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -199,16 +252,16 @@ export function renderReport(r: BenchResults): string {
   out.push(
     `## Latency at fixed open-loop rates (${r.fixedBase})`,
     '',
-    "Errors include regent's fail-closed denials (counted from its regent_fail_closed_total around each run): a 200 to the load generator, but not a policy answer. Throughputs everywhere leave them out.",
+    `Each rate runs ${r.fixed[0]?.regentP99s?.length ?? 1} time(s) per server, OPA and regent alternating; each row is the run with the median p99, and "p99 of each run" lists them all in the order run (on a shared machine one preempted run can set a p99 on its own). Errors include regent's fail-closed denials (counted from its regent_fail_closed_total around each run): a 200 to the load generator, but not a policy answer. Throughputs everywhere leave them out.`,
     '',
   );
   out.push(
-    '| Server @ share of OPA max | Offered /s | Answered /s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | Errors | CPU s per 1k |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| Server @ share of OPA max | Offered /s | Answered /s | p50 ms | p90 ms | p99 ms | p99 of each run | p99.9 ms | max ms | Errors | CPU s per 1k |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const row of r.fixed) {
-    out.push(latencyRow(`OPA @ ${f0(row.fraction * 100)}%`, row.opa, row.rate));
-    out.push(latencyRow(`regent @ ${f0(row.fraction * 100)}%`, row.regent, row.rate));
+    out.push(latencyRow(`OPA @ ${f0(row.fraction * 100)}%`, row.opa, row.rate, row.opaP99s));
+    out.push(latencyRow(`regent @ ${f0(row.fraction * 100)}%`, row.regent, row.rate, row.regentP99s));
   }
   out.push('', `regent's counters after these runs: ${r.regentCounters}`, '');
 
@@ -253,6 +306,7 @@ export function renderReport(r: BenchResults): string {
     '',
   );
 
+  out.push(...batchSection(r, regentEval));
   out.push("## Where regent's CPU time goes", '', r.profile ?? 'No profile taken (BENCH_PROFILE=0, or it failed).', '');
 
   out.push('## Sweep steps', '');

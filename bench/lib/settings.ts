@@ -34,6 +34,13 @@ export interface BenchSettings {
    * faster, within the goal's p99", and would only pile up a queue in OPA.
    */
   fixed: number[];
+  /**
+   * Runs of each fixed rate per server, alternating servers (BENCH_REPEATS). The tables show the
+   * run with the median p99: on a shared machine one preempted run can set a p99 on its own.
+   */
+  repeats: number;
+  /** Decisions per mode in the batch-vs-single comparison (BENCH_BATCH_DECISIONS; 0 skips it). */
+  batchDecisions: number;
   /** CPUs the servers may use, a taskset list, or '' when not pinned (BENCH_SERVER_CPUS). */
   serverCpus: string;
   /** CPUs of the load generator (BENCH_LOADGEN_CPUS). */
@@ -100,7 +107,9 @@ export function readSettings(): BenchSettings {
     goalP99Ms: num('BENCH_GOAL_P99_MS', 5),
     maxErrorRate: num('BENCH_MAX_ERROR_RATE', 0.001),
     sweep: list('BENCH_SWEEP', [0.5, 0.65, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5]),
-    fixed: list('BENCH_FIXED', [0.25, 0.5, 0.8, 1.0, 1.5]),
+    fixed: list('BENCH_FIXED', [0.25, 0.5, 0.8, 1.0, 1.5, 2.0]),
+    repeats: Math.max(1, Math.round(num('BENCH_REPEATS', 3))),
+    batchDecisions: Math.round(num('BENCH_BATCH_DECISIONS', 20_000)),
     serverCpus: process.env['BENCH_SERVER_CPUS'] ?? (pin ? String(cpus - 1) : ''),
     loadgenCpus: process.env['BENCH_LOADGEN_CPUS'] ?? (pin ? (cpus === 2 ? '0' : `0-${cpus - 2}`) : ''),
     variants: process.env['BENCH_VARIANTS'] !== '0',
