@@ -143,6 +143,15 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
     try {
       auditStore = await openAuditStore(config, {
         onError: (err) => logger.error('audit trail error', { error: describeThrown(err) }),
+        // Each signed checkpoint also goes to the log, which is shipped off the host: one of these
+        // lines is an anchor for `audit-verify --anchor`, so a trail cut back to before a
+        // checkpoint, or rewritten and re-signed with a stolen key, is caught (docs/decisions/004).
+        onCheckpoint: (record) =>
+          logger.info('audit checkpoint', {
+            checkpoint: record.checkpoint,
+            key_id: record.key_id,
+            signature: record.signature,
+          }),
       });
     } catch (err) {
       logger.error('audit trail cannot be opened; decisions are denied until it can', { error: describeThrown(err) });
