@@ -27,7 +27,7 @@ import {
   type ServerMax,
   type VariantRow,
 } from './lib/report.ts';
-import { startOpa, startRegent, type RunningServer } from './lib/servers.ts';
+import { failClosedByCode, startOpa, startRegent, type RunningServer } from './lib/servers.ts';
 import { readSettings } from './lib/settings.ts';
 import { verifyAgreement } from './lib/verify.ts';
 
@@ -240,9 +240,7 @@ function regentCounters(text: string): string {
   const outcomes = ['allow', 'deny', 'redact'].map(
     (d) => `${d} ${sum(new RegExp(`^regent_decisions_total\\{decision="${d}"\\} (\\S+)`, 'gm'))}`,
   );
-  const failed = [...text.matchAll(/^regent_fail_closed_total\{code="([^"]+)"[^}]*\} (\S+)/gm)]
-    .filter((m) => Number(m[2]) > 0)
-    .map((m) => `${m[1]} ${m[2]}`);
+  const failed = [...failClosedByCode(text)].filter(([, n]) => n > 0).map(([code, n]) => `${code} ${n}`);
   if (failed.length === 0) return `${outcomes.join(', ')}; no fail-closed denials.`;
   return `${outcomes.join(', ')}; fail-closed denials **${failed.join(', ')}**: those decisions were failures, not policy answers.`;
 }

@@ -6,6 +6,7 @@
  * refused: a deny from a timeout is an answer, not a decision, and would flatter the mode.
  */
 import { cpuSeconds } from './proc.ts';
+import { failClosedByCode } from './servers.ts';
 
 /** One mode's figures. */
 export interface BatchModeResult {
@@ -49,9 +50,7 @@ export interface BatchOptions {
 
 /** regent_fail_closed_total by code. */
 async function failClosed(url: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const series = [...text.matchAll(/^regent_fail_closed_total\{code="([^"]*)"\} (\S+)$/gm)];
-  return new Map(series.map((m): [string, number] => [m[1]!, Number(m[2])]));
+  return failClosedByCode(await (await fetch(`${url}/metrics`)).text());
 }
 
 async function measure(

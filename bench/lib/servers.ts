@@ -149,13 +149,19 @@ export async function startRegent(s: BenchSettings, variant: RegentVariant): Pro
   };
 }
 
+/** regent_fail_closed_total by reason code, from the text of regent's /metrics. */
+export function failClosedByCode(metricsText: string): Map<string, number> {
+  const series = [...metricsText.matchAll(/^regent_fail_closed_total\{code="([^"]*)"[^}]*\} (\S+)$/gm)];
+  return new Map(series.map((m): [string, number] => [m[1]!, Number(m[2])]));
+}
+
 /** Sum of regent_fail_closed_total from /metrics; undefined when metrics are off (the no-metrics variants). */
 async function failClosedCount(url: string): Promise<number | undefined> {
   try {
     const text = await (await fetch(`${url}/metrics`)).text();
-    const series = [...text.matchAll(/^regent_fail_closed_total(?:\{[^}]*\})? (\S+)$/gm)];
-    if (series.length === 0) return text.includes('regent_decisions_total') ? 0 : undefined;
-    return series.reduce((sum, m) => sum + Number(m[1]), 0);
+    const byCode = failClosedByCode(text);
+    if (byCode.size === 0) return text.includes('regent_decisions_total') ? 0 : undefined;
+    return [...byCode.values()].reduce((sum, n) => sum + n, 0);
   } catch {
     return undefined;
   }
