@@ -1,7 +1,8 @@
 /**
  * The worker pool's two bounds, on real workers running a real OPA-built wasm bundle: an answer
  * already computed is never turned into a timeout because the HTTP thread was busy, a burst is
- * answered in full without recycling anyone, and a stuck evaluation costs only itself.
+ * answered in full without recycling anyone, and a stuck evaluation costs only itself, even to
+ * the jobs before it whose answers its worker still holds.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -75,5 +76,22 @@ describe('worker pool', () => {
     for (let i = 0; i < 100 && pool.recycled() === before; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(pool.recycled(), before + 1, 'the stuck worker, and only it, was replaced');
     assert.equal(await outcome(pool.evaluate(ENTRY, FAST)), 'allow');
+  });
+
+  it('answers a job finished just before a stuck one, though the stuck worker still holds its answer', async () => {
+    const before = pool.recycled();
+    // The first worker's chunk is FAST, SLOW, FAST: it finishes the first FAST within
+    // HOLD_REPLIES_MS, so it still holds that answer when SLOW starts and never sends it.
+    const jobs = [FAST, SLOW, FAST, FAST, FAST, FAST].map((json) => outcome(pool.evaluate(ENTRY, json)));
+    assert.deepEqual(await Promise.all(jobs), [
+      'allow',
+      'policy.evaluation_timeout',
+      'allow',
+      'allow',
+      'allow',
+      'allow',
+    ]);
+    for (let i = 0; i < 100 && pool.recycled() === before; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(pool.recycled(), before + 1);
   });
 });

@@ -4,11 +4,15 @@
  * this thread, while /health/live and other requests keep flowing.
  *
  * Evaluations arrive in chunks (one message carries the jobs the pool had queued for this worker)
- * and each answer goes back as soon as it is ready: a thread hand-off costs more than a typical
- * evaluation, so sharing it is what makes batches cheap. The worker claims each job of a chunk
+ * and answers go back in groups: a thread hand-off (a message, and on a busy core a context switch
+ * to read it) costs more than a typical evaluation, so sharing it is what makes batches cheap. An
+ * answer is held at most {@link HOLD_REPLIES_MS} or until {@link MAX_HELD_REPLIES} are ready, and
+ * the chunk's last answers travel with its end. The worker claims each job of a chunk
  * through a shared counter (see {@link ChunkClaims}), so the pool can take back jobs the worker has
  * not started and give them to another worker when one evaluation runs long; before each job it
- * publishes when that job started, so the pool can tell a stuck evaluation from a busy thread.
+ * publishes when that job started, so the pool can tell a stuck evaluation from a busy thread, and
+ * which jobs before it were answered (their answers may still be held here: the pool has them
+ * evaluated again elsewhere rather than wait for this one).
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { PolicyEvaluationError, describeThrown } from '../../errors/policy-errors.ts';
@@ -38,7 +42,7 @@ export interface EvalRequest {
   json: string;
 }
 
-/** A chunk of evaluations: one {@link EvalReply} per job the worker claims, then one {@link ChunkDone}. */
+/** A chunk of evaluations: answered by {@link ChunkReplies} messages, the last one marked done. */
 export interface EvalChunk {
   chunk: number;
   jobs: EvalRequest[];
@@ -46,15 +50,22 @@ export interface EvalChunk {
 
 /** One evaluation answer; errors carry the reason code across the thread boundary. */
 export type EvalReply =
-  | { chunk: number; id: number; ok: true; value: unknown }
-  | { chunk: number; id: number; ok: false; reasonCode: PolicyEvaluationError['reasonCode']; message: string };
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; reasonCode: PolicyEvaluationError['reasonCode']; message: string };
 
-/** Sent after the last job of a chunk the worker claimed: it is idle again. */
-export interface ChunkDone {
+/** Answers of one chunk; the chunk's last message also says the worker is idle again. */
+export interface ChunkReplies {
   chunk: number;
-  done: true;
-  memoryBytes: number;
+  replies: EvalReply[];
+  /** On the last message of a chunk: the instance's wasm memory size, for recycling. */
+  done?: { memoryBytes: number };
 }
+
+/** Longest an answer is held back (ms) to share a message with the next ones. */
+export const HOLD_REPLIES_MS = 1;
+
+/** Most answers held back before a message goes. */
+export const MAX_HELD_REPLIES = 16;
 
 /** Bytes of the shared buffer behind {@link ChunkClaims}. */
 export const CLAIMS_BYTES = 16;
@@ -114,24 +125,31 @@ if (parentPort !== null) {
   );
   const claims = new ChunkClaims(channel.claims);
   parentPort.on('message', (message: EvalChunk) => {
-    for (let index = claims.claim(message.jobs.length); index >= 0; index = claims.claim(message.jobs.length)) {
-      const req = message.jobs[index] as EvalRequest;
+    const { chunk, jobs } = message;
+    let held: EvalReply[] = [];
+    let heldSince = 0;
+    for (let index = claims.claim(jobs.length); index >= 0; index = claims.claim(jobs.length)) {
+      const req = jobs[index] as EvalRequest;
       let reply: EvalReply;
       try {
-        reply = {
-          chunk: message.chunk,
-          id: req.id,
-          ok: true,
-          value: engine.evaluate(req.entrypoint, jsonToInputBuffer(req.json)),
-        };
+        reply = { id: req.id, ok: true, value: engine.evaluate(req.entrypoint, jsonToInputBuffer(req.json)) };
       } catch (err) {
         const reasonCode = err instanceof PolicyEvaluationError ? err.reasonCode : 'policy.evaluation_error';
-        reply = { chunk: message.chunk, id: req.id, ok: false, reasonCode, message: describeThrown(err) };
+        reply = { id: req.id, ok: false, reasonCode, message: describeThrown(err) };
       }
-      channel.replies.postMessage(reply);
+      const now = performance.now();
+      if (held.length === 0) heldSince = now;
+      held.push(reply);
+      if (held.length >= MAX_HELD_REPLIES || now - heldSince >= HOLD_REPLIES_MS) {
+        channel.replies.postMessage({ chunk, replies: held } satisfies ChunkReplies);
+        held = [];
+      }
     }
-    const done: ChunkDone = { chunk: message.chunk, done: true, memoryBytes: engine.memoryBytes };
-    channel.replies.postMessage(done);
+    channel.replies.postMessage({
+      chunk,
+      replies: held,
+      done: { memoryBytes: engine.memoryBytes },
+    } satisfies ChunkReplies);
   });
   parentPort.postMessage({ ready: true, entrypoints: [...engine.entrypoints] });
 }

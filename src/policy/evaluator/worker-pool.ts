@@ -11,9 +11,11 @@
  *
  * Jobs go to idle workers in chunks: everything queued, shared evenly, up to {@link MAX_CHUNK} per
  * message, so under load one thread hand-off serves many evaluations (when idle, a chunk is one
- * job). Answers come back one by one as they are ready. When one evaluation runs longer than
- * {@link STEAL_AFTER_MS}, the jobs of its chunk the worker has not started are taken back and
- * queued for other workers, so a pathological input delays only itself. A worker whose wasm memory
+ * job). Answers come back in small groups (held at most HOLD_REPLIES_MS in the worker), so a busy
+ * core switches threads once per group rather than once per answer. When one evaluation runs
+ * longer than {@link STEAL_AFTER_MS}, the jobs of its chunk the worker has not started are taken
+ * back and queued for other workers, and so are the ones it finished whose answers it may still
+ * hold: a pathological input delays only itself. A worker whose wasm memory
  * grew past the recycle threshold is replaced after its chunk, keeping memory flat.
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
@@ -21,9 +23,8 @@ import { PolicyEvaluationError } from '../../errors/policy-errors.ts';
 import {
   CLAIMS_BYTES,
   ChunkClaims,
-  type ChunkDone,
+  type ChunkReplies,
   type EvalChunk,
-  type EvalReply,
   type WorkerChannel,
   type WorkerInit,
 } from './eval-worker.ts';
@@ -47,6 +48,13 @@ interface Job {
   done: boolean;
 }
 
+/** The jobs a worker holds, in claim order; `handedBack` were queued again and also kept here. */
+interface Chunk {
+  id: number;
+  jobs: Job[];
+  handedBack: Set<Job>;
+}
+
 interface Slot {
   worker: Worker;
   replies: MessagePort;
@@ -55,7 +63,7 @@ interface Slot {
   ready: Promise<void>;
   loaded: boolean;
   /** The chunk in flight, if any. */
-  chunk: { id: number; jobs: Job[] } | undefined;
+  chunk: Chunk | undefined;
   /** Looks at the running evaluation: steal the chunk's rest, or cut it off. */
   watchdog: NodeJS.Timeout | undefined;
   /** When the chunk in flight was handed over (performance.timeOrigin-based ms). */
@@ -174,7 +182,7 @@ export class WorkerPoolEvaluator implements Evaluator {
       const onReady = (m: unknown) => {
         if (m !== null && typeof m === 'object' && 'ready' in m) {
           worker.off('error', onError);
-          port1.on('message', (reply: EvalReply | ChunkDone) => this.onReply(slot, reply));
+          port1.on('message', (replies: ChunkReplies) => this.onReplies(slot, replies));
           worker.on('error', (err) => this.onCrash(slot, err));
           worker.on('exit', () => this.onCrash(slot, new Error('evaluation worker exited')));
           slot.loaded = true;
@@ -198,7 +206,7 @@ export class WorkerPoolEvaluator implements Evaluator {
     for (const [n, slot] of idle.entries()) {
       if (this.queue.length === 0) return;
       const jobs = this.queue.splice(0, Math.min(MAX_CHUNK, Math.ceil(this.queue.length / (idle.length - n))));
-      const chunk = { id: this.nextChunk++, jobs };
+      const chunk: Chunk = { id: this.nextChunk++, jobs, handedBack: new Set() };
       slot.chunk = chunk;
       slot.claims.reset();
       slot.handedAt = performance.timeOrigin + performance.now();
@@ -221,25 +229,25 @@ export class WorkerPoolEvaluator implements Evaluator {
     for (const slot of [...this.slots]) {
       if (!slot.loaded) continue;
       for (let m = receiveMessageOnPort(slot.replies); m !== undefined; m = receiveMessageOnPort(slot.replies)) {
-        this.onReply(slot, m.message as EvalReply | ChunkDone);
+        this.onReplies(slot, m.message as ChunkReplies);
       }
     }
   }
 
-  private onReply(slot: Slot, reply: EvalReply | ChunkDone): void {
+  private onReplies(slot: Slot, message: ChunkReplies): void {
     const chunk = slot.chunk;
-    if (chunk === undefined || chunk.id !== reply.chunk) return;
-    if (!('done' in reply)) {
+    if (chunk === undefined || chunk.id !== message.chunk) return;
+    for (const reply of message.replies) {
       const job = chunk.jobs.find((j) => j.id === reply.id);
-      if (job === undefined) return;
+      if (job === undefined) continue;
       if (reply.ok) this.finish(job, undefined, reply.value);
       else this.finish(job, new PolicyEvaluationError(reply.reasonCode, reply.message));
-      return;
     }
+    if (message.done === undefined) return;
     slot.chunk = undefined;
     clearTimeout(slot.watchdog);
-    slot.memoryBytes = reply.memoryBytes;
-    if (!this.closed && reply.memoryBytes > this.options.recycleAboveBytes) this.replace(slot);
+    slot.memoryBytes = message.done.memoryBytes;
+    if (!this.closed && message.done.memoryBytes > this.options.recycleAboveBytes) this.replace(slot);
     this.dispatch();
   }
 
@@ -255,7 +263,10 @@ export class WorkerPoolEvaluator implements Evaluator {
 
   /**
    * Looks at a worker's running evaluation: past STEAL_AFTER_MS the unstarted rest of its chunk
-   * goes back to the queue; past timeoutMs the worker is replaced and that evaluation denied.
+   * goes back to the queue, and so do the jobs it finished before this one but has not answered
+   * (it may hold their answers until the running one ends; evaluation is pure, so whichever copy
+   * answers first is the answer). Past timeoutMs the worker is replaced and only the running
+   * evaluation is denied.
    */
   private watch(slot: Slot): void {
     this.drainReplies();
@@ -268,21 +279,32 @@ export class WorkerPoolEvaluator implements Evaluator {
     const heldFor = index < 0 ? now - slot.handedAt : ranFor;
     if (heldFor >= STEAL_AFTER_MS) {
       const first = slot.claims.takeRest(chunk.jobs.length);
-      const rest = chunk.jobs.splice(first).filter((j) => !j.done);
-      if (rest.length > 0) {
-        this.queue = [...rest, ...this.queue];
-        this.dispatch();
-      }
+      const unstarted = chunk.jobs.splice(first);
+      this.handBack(chunk, chunk.jobs.slice(0, Math.max(0, index)), unstarted);
     }
     if (index >= 0 && ranFor >= this.options.timeoutMs) {
       slot.chunk = undefined;
-      for (const job of chunk.jobs) this.finish(job, this.timeout());
+      const running = chunk.jobs[index];
+      if (running !== undefined) this.finish(running, this.timeout());
+      this.handBack(chunk, chunk.jobs, []);
       this.replace(slot);
       this.dispatch();
       return;
     }
     const untilSteal = heldFor < STEAL_AFTER_MS ? STEAL_AFTER_MS - heldFor : Infinity;
     this.armWatchdog(slot, Math.min(untilSteal, this.options.timeoutMs - ranFor));
+  }
+
+  /**
+   * Queues a held-up chunk's unanswered jobs again, ahead of the rest: `kept` stay in the chunk
+   * too (the worker may yet answer them) and are queued once per chunk; `removed` left it.
+   */
+  private handBack(chunk: Chunk, kept: readonly Job[], removed: readonly Job[]): void {
+    const again = [...kept.filter((j) => !j.done && !chunk.handedBack.has(j)), ...removed.filter((j) => !j.done)];
+    if (again.length === 0) return;
+    for (const job of again) chunk.handedBack.add(job);
+    this.queue = [...again, ...this.queue];
+    this.dispatch();
   }
 
   private timeout(): PolicyEvaluationError {
