@@ -62,11 +62,14 @@ try {
     concurrency: { single: concurrency, batch: Number(values['batch-concurrency']) },
     batchOnly: values.profile !== undefined,
   });
-  console.log(`| Mode | Decisions | regent CPU s per 1k | Decisions per regent CPU-second | Decisions/s (wall) |`);
-  console.log('| --- | ---: | ---: | ---: | ---: |');
+  console.log(
+    `| Mode | Decisions | regent CPU s per 1k | of which HTTP thread | Decisions per regent CPU-second | Decisions/s (wall) | HTTP-thread bound /s |`,
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of single === undefined ? [batch] : [single, batch]) {
+    const http = r.httpThreadPer1k ?? NaN;
     console.log(
-      `| ${r.label} | ${r.decisions} | ${r.cpuPer1k.toFixed(3)} | ${r.perCpuSecond.toFixed(0)} | ${r.perSecond.toFixed(0)} |`,
+      `| ${r.label} | ${r.decisions} | ${r.cpuPer1k.toFixed(3)} | ${http.toFixed(3)} | ${r.perCpuSecond.toFixed(0)} | ${r.perSecond.toFixed(0)} | ${(1000 / http).toFixed(0)} |`,
     );
   }
   if (single !== undefined)

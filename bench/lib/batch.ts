@@ -5,7 +5,7 @@
  * machine barely moves it), i.e. decisions per core. A run in which any decision failed closed is
  * refused: a deny from a timeout is an answer, not a decision, and would flatter the mode.
  */
-import { cpuSeconds } from './proc.ts';
+import { cpuSeconds, mainThreadCpuSeconds } from './proc.ts';
 import { failClosedByCode } from './servers.ts';
 
 /** One mode's figures. */
@@ -20,6 +20,12 @@ export interface BatchModeResult {
   perCpuSecond: number;
   /** Decisions per wall-clock second. */
   perSecond: number;
+  /**
+   * CPU seconds per 1,000 decisions on regent's HTTP thread alone (the rest is evaluation workers,
+   * GC and libuv threads). One thread does this part, so 1000 / this bounds decisions/s on any
+   * number of cores. Absent in results written before 2026-11-24.
+   */
+  httpThreadPer1k?: number;
 }
 
 /** What {@link compareBatch} measured. */
@@ -79,10 +85,12 @@ async function measure(
   next = 0;
   const failed0 = await failClosed(o.url);
   const cpu0 = cpuSeconds(o.pid);
+  const main0 = mainThreadCpuSeconds(o.pid);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: clients }, post));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(o.pid) - cpu0;
+  const mainCpu = mainThreadCpuSeconds(o.pid) - main0;
   const decisions = requests * perRequest;
   const failed = [...(await failClosed(o.url))]
     .map(([code, n]): [string, number] => [code, n - (failed0.get(code) ?? 0)])
@@ -98,6 +106,7 @@ async function measure(
     cpuPer1k: (cpu / decisions) * 1000,
     perCpuSecond: decisions / cpu,
     perSecond: decisions / seconds,
+    httpThreadPer1k: (mainCpu / decisions) * 1000,
   };
 }
 

@@ -65,6 +65,20 @@ export function cpuSeconds(pid: number): number {
   return ticks / clockTicks();
 }
 
+/**
+ * CPU seconds used so far by the main thread of `pid` alone (its thread id is the pid): for regent,
+ * the HTTP thread, which parses, decides (all but policy evaluation), audits and answers.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+  } catch {
+    return 0;
+  }
+}
+
 /** Peak resident set (VmHWM) in MiB, summed over the tree (an upper bound when processes share pages). */
 export function peakRssMiB(pid: number): number {
   let kib = 0;

@@ -140,17 +140,25 @@ function batchSection(r: BenchResults, evalUs: number): string[] {
   const f = batchFigures(r, evalUs);
   if (f === undefined || r.batch === undefined) return [];
   const rows = [f.single, f.batch].map(
-    (m) => `| ${m.label} | ${m.decisions} | ${f2(m.cpuPer1k)} | ${f0(m.perCpuSecond)} | ${f0(m.perSecond)} |`,
+    (m) =>
+      `| ${m.label} | ${m.decisions} | ${f2(m.cpuPer1k)} | ${m.httpThreadPer1k === undefined ? 'n/a' : f2(m.httpThreadPer1k)} | ${f0(m.perCpuSecond)} | ${f0(m.perSecond)} |`,
   );
+  const http = f.single.httpThreadPer1k;
   return [
     '## Batch vs single decisions',
     '',
     `regent as shipped (audit, metrics, decision log on), pinned like the other runs; the corpus's requests one per \`POST /v1/decisions\`, by ${r.batch.concurrency.single} clients, then ${r.batch.batchSize} per \`POST /v1/decisions/batch\` by ${r.batch.concurrency.batch} clients (${r.batch.concurrency.batch * r.batch.batchSize} decisions in flight: more than one core can finish within the 250 ms evaluation deadline would fail closed, by design; bench/lib/batch.ts). A run in which any decision failed closed is refused. Decisions per CPU-second is decisions per core.`,
     '',
-    `| Mode | Decisions | regent CPU s per 1k | Decisions per regent CPU-second | Decisions/s (wall) |`,
-    '| --- | ---: | ---: | ---: | ---: |',
+    `| Mode | Decisions | regent CPU s per 1k | of which HTTP thread | Decisions per regent CPU-second | Decisions/s (wall) |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
+    ...(http === undefined
+      ? []
+      : [
+          `**Cores.** Policy evaluation runs in one worker thread per core; everything else a decision does (HTTP, validation, session state, detectors, redaction, audit, metrics, log) runs on one HTTP thread, ${f2(http)} ms of its CPU per single decision here. That bounds one regent process at about ${f0(1000 / http)} single decisions/s however many cores it has (${f0(1000 / (f.batch.httpThreadPer1k ?? NaN))}/s in batches); beyond that, run replicas sharing Redis and PostgreSQL (README, "Sessions and replicas").`,
+          '',
+        ]),
     `Batch over single: **${f2(f.x)}x** per CPU-second. A batch shares the HTTP request, parsing, the thread hand-off (chunks of evaluations) and audit commits, but every decision still pays its own policy evaluation (${f1(evalUs)} µs corpus mean, in-process), input building, secret scan, audit record and decision record. Even if all of that but evaluation cost nothing, batching could give at most ${f2(f.single.cpuPer1k)} ms / ${f1(evalUs)} µs = **${f1(f.ceiling)}x**: the 10x goal assumes per-request overhead dominates, which it does not in regent (it does in OPA server, whose single decision costs ${f2(r.opa.closed.cpuPer1k)} ms of CPU).`,
     '',
   ];
