@@ -31,6 +31,57 @@ export function jsonToInputBuffer(json: string): ArrayBuffer {
 /** The part of WebAssembly.Memory regent reads (the SDK's typings leave it unresolved). */
 interface LinearMemory {
   readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/**
+ * The SDK's own fields its ABI 1.2 fast path uses (opa.js `LoadedPolicy.evaluate`, pinned
+ * @open-policy-agent/opa-wasm 1.10.0): regent runs the same steps so the result comes back as the
+ * JSON text the wasm wrote, which crosses a thread boundary far cheaper than a parsed object.
+ */
+interface SdkInternals {
+  minorVersion: number;
+  mem: LinearMemory;
+  dataAddr: number;
+  dataHeapPtr: number;
+  entrypoints: Record<string, number>;
+  wasmInstance: {
+    exports: {
+      opa_eval(
+        reserved: number,
+        entrypoint: number,
+        data: number,
+        input: number,
+        len: number,
+        heap: number,
+        format: number,
+      ): number;
+    };
+  };
+}
+
+const PAGE_BYTES = 64 * 1024;
+const decoder = new TextDecoder();
+
+/**
+ * The rule's value from the result-set JSON text {@link WasmEngine.evaluateText} returns; an
+ * undefined or malformed result throws {@link PolicyEvaluationError}.
+ */
+export function resultFromText(entrypoint: string, text: string): unknown {
+  let resultSet: unknown;
+  try {
+    resultSet = JSON.parse(text);
+  } catch (thrown) {
+    throw new PolicyEvaluationError('policy.invalid_result', `${entrypoint} returned unreadable JSON`, thrown);
+  }
+  if (!Array.isArray(resultSet) || resultSet.length === 0) {
+    throw new PolicyEvaluationError('policy.undefined_result', `${entrypoint} is undefined for this input`);
+  }
+  const first: unknown = resultSet[0];
+  if (first === null || typeof first !== 'object' || !('result' in first)) {
+    throw new PolicyEvaluationError('policy.invalid_result', `${entrypoint} returned a malformed result set`);
+  }
+  return first.result;
 }
 
 /** A loaded, ready-to-evaluate policy revision. */
@@ -38,6 +89,7 @@ export class WasmEngine {
   readonly revision: string;
   readonly entrypoints: ReadonlySet<string>;
   private readonly policy: LoadedPolicy;
+  private readonly sdk: SdkInternals;
   private readonly memory: LinearMemory;
   private readonly builtins: HostBuiltins | undefined;
 
@@ -49,6 +101,7 @@ export class WasmEngine {
   ) {
     this.revision = revision;
     this.policy = policy;
+    this.sdk = policy;
     this.memory = memory;
     this.builtins = builtins;
     this.entrypoints = new Set(Object.keys(policy.entrypoints as Record<string, number>));
@@ -78,27 +131,42 @@ export class WasmEngine {
    * rule's value. Undefined results and every failure throw {@link PolicyEvaluationError}.
    */
   evaluate(entrypoint: string, input: ArrayBuffer): unknown {
-    if (!this.entrypoints.has(entrypoint)) {
+    return resultFromText(entrypoint, this.evaluateText(entrypoint, input));
+  }
+
+  /**
+   * Evaluates `entrypoint` and returns the result set as the JSON text the wasm wrote, unparsed
+   * (read it with {@link resultFromText}). Every failure throws {@link PolicyEvaluationError}.
+   */
+  evaluateText(entrypoint: string, input: ArrayBuffer): string {
+    const id = this.entrypoints.has(entrypoint) ? this.sdk.entrypoints[entrypoint] : undefined;
+    if (id === undefined) {
       throw new PolicyEvaluationError(
         'policy.evaluation_error',
         `entrypoint ${entrypoint} is not compiled into revision ${this.revision}`,
       );
     }
-    let resultSet: unknown;
     try {
       this.builtins?.beginEvaluation();
-      resultSet = this.policy.evaluate(input, entrypoint);
+      if (this.sdk.minorVersion < 2) return JSON.stringify(this.policy.evaluate(input, entrypoint));
+      return this.fastEvaluate(id, new Uint8Array(input));
     } catch (thrown) {
       throw toPolicyError(thrown);
     }
-    if (!Array.isArray(resultSet) || resultSet.length === 0) {
-      throw new PolicyEvaluationError('policy.undefined_result', `${entrypoint} is undefined for this input`);
-    }
-    const first: unknown = resultSet[0];
-    if (first === null || typeof first !== 'object' || !('result' in first)) {
-      throw new PolicyEvaluationError('policy.invalid_result', `${entrypoint} returned a malformed result set`);
-    }
-    return first.result;
+  }
+
+  /** The SDK's ABI 1.2 fast path: input at the heap start, one opa_eval call, NUL-terminated JSON out. */
+  private fastEvaluate(entrypoint: number, input: Uint8Array): string {
+    const { sdk } = this;
+    const inputAddr = sdk.dataHeapPtr;
+    const missing = inputAddr + input.byteLength - sdk.mem.buffer.byteLength;
+    if (missing > 0) sdk.mem.grow(Math.ceil(missing / PAGE_BYTES));
+    new Uint8Array(sdk.mem.buffer).set(input, inputAddr);
+    const heapPtr = inputAddr + input.byteLength;
+    const out = sdk.wasmInstance.exports.opa_eval(0, entrypoint, sdk.dataAddr, inputAddr, input.byteLength, heapPtr, 0);
+    const bytes = new Uint8Array(sdk.mem.buffer);
+    const end = bytes.indexOf(0, out);
+    return decoder.decode(bytes.subarray(out, end < 0 ? bytes.length : end));
   }
 }
 

@@ -48,9 +48,12 @@ export interface EvalChunk {
   jobs: EvalRequest[];
 }
 
-/** One evaluation answer; errors carry the reason code across the thread boundary. */
+/**
+ * One evaluation answer: the result set as the JSON text the wasm wrote (a string crosses threads
+ * several times cheaper than the parsed object; the pool parses it), or the error's reason code.
+ */
 export type EvalReply =
-  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: true; text: string }
   | { id: number; ok: false; reasonCode: PolicyEvaluationError['reasonCode']; message: string };
 
 /** Answers of one chunk; the chunk's last message also says the worker is idle again. */
@@ -132,7 +135,7 @@ if (parentPort !== null) {
       const req = jobs[index] as EvalRequest;
       let reply: EvalReply;
       try {
-        reply = { id: req.id, ok: true, value: engine.evaluate(req.entrypoint, jsonToInputBuffer(req.json)) };
+        reply = { id: req.id, ok: true, text: engine.evaluateText(req.entrypoint, jsonToInputBuffer(req.json)) };
       } catch (err) {
         const reasonCode = err instanceof PolicyEvaluationError ? err.reasonCode : 'policy.evaluation_error';
         reply = { id: req.id, ok: false, reasonCode, message: describeThrown(err) };

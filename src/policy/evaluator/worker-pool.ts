@@ -28,6 +28,7 @@ import {
   type WorkerChannel,
   type WorkerInit,
 } from './eval-worker.ts';
+import { resultFromText } from '../wasm-engine.ts';
 import type { Evaluator, EvaluatorOptions } from './evaluator.ts';
 
 const WORKER_URL = new URL('./eval-worker.ts', import.meta.url);
@@ -240,8 +241,15 @@ export class WorkerPoolEvaluator implements Evaluator {
     for (const reply of message.replies) {
       const job = chunk.jobs.find((j) => j.id === reply.id);
       if (job === undefined) continue;
-      if (reply.ok) this.finish(job, undefined, reply.value);
-      else this.finish(job, new PolicyEvaluationError(reply.reasonCode, reply.message));
+      if (!reply.ok) {
+        this.finish(job, new PolicyEvaluationError(reply.reasonCode, reply.message));
+        continue;
+      }
+      try {
+        this.finish(job, undefined, resultFromText(job.entrypoint, reply.text));
+      } catch (err) {
+        this.finish(job, err);
+      }
     }
     if (message.done === undefined) return;
     slot.chunk = undefined;
