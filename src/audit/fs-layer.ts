@@ -2,7 +2,7 @@
  * The few file operations the file store needs, behind an interface so tests can count fsyncs
  * (to prove group commit batches) and inject ENOSPC/EIO without filling a real disk.
  */
-import { constants } from 'node:fs';
+import { constants, fstatSync } from 'node:fs';
 import { link, mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 
 /** An open file, positioned writes only (the store tracks its own end offset). */
@@ -55,8 +55,14 @@ class NodeAuditFile implements AuditFile {
     return this.#handle.truncate(length);
   }
 
+  /**
+   * fstat of the open descriptor, run synchronously: it reads the in-memory inode of a file this
+   * process holds open and never waits on the disk (about 0.5 µs), while a thread-pool round trip
+   * costs 13-22 µs of CPU and a thread switch, once per group commit (measured 2026-11-24).
+   */
+  // eslint-disable-next-line @typescript-eslint/require-await -- async only so a throw rejects
   async stat(): Promise<{ size: number; nlink: number }> {
-    const stats = await this.#handle.stat();
+    const stats = fstatSync(this.#handle.fd);
     return { size: stats.size, nlink: stats.nlink };
   }
 
