@@ -5,9 +5,10 @@
  *
  * Evaluations arrive in chunks (one message carries the jobs the pool had queued for this worker)
  * and answers go back in groups: a thread hand-off (a message, and on a busy core a context switch
- * to read it) costs more than a typical evaluation, so sharing it is what makes batches cheap. An
- * answer is held at most {@link HOLD_REPLIES_MS} or until {@link MAX_HELD_REPLIES} are ready, and
- * the chunk's last answers travel with its end. The worker claims each job of a chunk
+ * to read it) costs more than a typical evaluation, so sharing it is what makes batches cheap.
+ * Held answers go as soon as an evaluation ends {@link HOLD_REPLIES_MS} or more after the oldest
+ * of them, or {@link MAX_HELD_REPLIES} are held, and the chunk's last answers travel with its end
+ * (an evaluation that runs long keeps them only until the pool evaluates them again elsewhere). The worker claims each job of a chunk
  * through a shared counter (see {@link ChunkClaims}), so the pool can take back jobs the worker has
  * not started and give them to another worker when one evaluation runs long; before each job it
  * publishes when that job started, so the pool can tell a stuck evaluation from a busy thread, and
@@ -64,7 +65,7 @@ export interface ChunkReplies {
   done?: { memoryBytes: number };
 }
 
-/** Longest an answer is held back (ms) to share a message with the next ones. */
+/** Held answers go once an evaluation ends this long (ms) after the oldest of them. */
 export const HOLD_REPLIES_MS = 1;
 
 /** Most answers held back before a message goes. */

@@ -11,7 +11,7 @@
  *
  * Jobs go to idle workers in chunks: everything queued, shared evenly, up to {@link MAX_CHUNK} per
  * message, so under load one thread hand-off serves many evaluations (when idle, a chunk is one
- * job). Answers come back in small groups (held at most HOLD_REPLIES_MS in the worker), so a busy
+ * job). Answers come back in small groups (see HOLD_REPLIES_MS in the worker), so a busy
  * core switches threads once per group rather than once per answer. When one evaluation runs
  * longer than {@link STEAL_AFTER_MS}, the jobs of its chunk the worker has not started are taken
  * back and queued for other workers, and so are the ones it finished whose answers it may still
