@@ -29,7 +29,7 @@ async function countedFile(): Promise<{
   const file = path.join(dir, 'log.jsonl');
   const stream = createWriteStream(file);
   // Writes made before the file is open queue up and leave together anyway: measure an open stream.
-  await new Promise((resolve) => stream.once('ready', resolve));
+  await new Promise<void>((resolve) => stream.once('ready', () => resolve()));
   let writes = 0;
   const write = stream._write.bind(stream);
   const writev = stream._writev!.bind(stream);
