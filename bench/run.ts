@@ -160,6 +160,7 @@ try {
       regent: regentRun,
       opaP99s: opaRuns.map((m) => m.stats.p99),
       regentP99s: regentRuns.map((m) => m.stats.p99),
+      regentAtGoal: measurer.judge(regentRun, rate, s.goalP99Ms).pass,
     });
   }
   opaMax.peakRssMiB = peakRssMiB(opa.pid);

@@ -52,6 +52,11 @@ export interface FixedRow {
   /** p99 (ms) of every repeat, in the order run. */
   opaP99s?: number[];
   regentP99s?: number[];
+  /**
+   * regent's median run kept up with this rate (the sweep's sustain rule) with p99 under the
+   * goal's bound. Absent in results written before 2026-11-24.
+   */
+  regentAtGoal?: boolean;
 }
 
 /** The run with the median p99 of `runs` (the upper median of an even count). */
@@ -211,7 +216,12 @@ export function renderReport(r: BenchResults): string {
   const tputCost = (v: Measured | undefined) =>
     base === undefined || v === undefined ? NaN : 1 - base.stats.throughput / v.stats.throughput;
 
-  const maxRatio = ratio(r.regent.atGoal, r.opa.sustained);
+  // A fixed rate is exactly `fraction` times OPA's maximum, but an answered rate always lands a
+  // hair below the offered one (the last requests' latency ends the run), so the ratio of answered
+  // rates alone would read 1.4997x for a run that kept up with 1.5x. The fraction regent kept up
+  // with at the goal's p99 counts too.
+  const goalFraction = Math.max(0, ...r.fixed.filter((x) => x.regentAtGoal === true).map((x) => x.fraction));
+  const maxRatio = Math.max(ratio(r.regent.atGoal, r.opa.sustained), goalFraction);
   const cpuRatio = ratio(r.opa.closed.cpuPer1k, r.regent.closed.cpuPer1k);
   const p99Ratio = half?.opa === undefined ? NaN : ratio(half.regent.stats.p99, half.opa.stats.p99);
   const evalRatio = ratio(regentEval, opaEval);
@@ -222,9 +232,11 @@ export function renderReport(r: BenchResults): string {
       ? ` (busy machine: ${r.context.backgroundCores.toFixed(2)} cores of other load; OPA's own p99 at 25% of its max was ${quarter === undefined ? 'n/a' : ms(quarter.stats.p99)} ms)`
       : '';
   const aim =
-    Number.isFinite(maxRatio) && maxRatio >= 1 && maxRatio < 1.5
-      ? `; aim 1.5x missed by ${(((1.5 - maxRatio) / 1.5) * 100).toFixed(0)}%`
-      : '';
+    !Number.isFinite(maxRatio) || maxRatio < 1
+      ? ''
+      : maxRatio < 1.5
+        ? `; aim 1.5x missed by ${(((1.5 - maxRatio) / 1.5) * 100).toFixed(0)}%`
+        : '; aim 1.5x met';
 
   const out = header(r);
   out.push('## Goals (ratios regent/OPA, measured side by side in this run)', '');
