@@ -2,8 +2,9 @@
  * Batch vs single decisions, per core: the same inputs sent as single `POST /v1/decisions`
  * requests and as `POST /v1/decisions/batch` requests, against one real regent process with its
  * defaults except the decision log (off unless REGENT_DECISION_LOG=true; `make bench` measures
- * regent fully as shipped, pinned to one core, on the 22-entry corpus). Reports regent's CPU seconds per 1,000 decisions for each (from /proc, so a busy
- * machine barely moves it) and decisions per CPU-second, and the ratio.
+ * regent fully as shipped, pinned to one core, on the 22-entry corpus). Reports regent's CPU
+ * seconds per 1,000 decisions for each (from /proc, so a busy machine barely moves it), the HTTP
+ * thread's share of them, decisions per CPU-second, and the ratio.
  *
  *   node bench/batch.ts [--decisions 20000] [--batch 100] [--concurrency 16] [--batch-concurrency 4] [--profile DIR]
  *

@@ -26,9 +26,10 @@ interface StatLine {
   ticks: number;
 }
 
-function readStat(pid: number): StatLine | undefined {
+/** A /proc stat file (`/proc/<pid>/stat` or `/proc/<pid>/task/<tid>/stat`), or undefined once gone. */
+function readStat(pid: number, file = `/proc/${pid}/stat`): StatLine | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(file, 'utf8');
     // The command name may contain spaces and parentheses: fields start after the last ')'.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
@@ -70,13 +71,7 @@ export function cpuSeconds(pid: number): number {
  * the HTTP thread, which parses, decides (all but policy evaluation), audits and answers.
  */
 export function mainThreadCpuSeconds(pid: number): number {
-  try {
-    const text = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks();
-  } catch {
-    return 0;
-  }
+  return (readStat(pid, `/proc/${pid}/task/${pid}/stat`)?.ticks ?? 0) / clockTicks();
 }
 
 /** Peak resident set (VmHWM) in MiB, summed over the tree (an upper bound when processes share pages). */

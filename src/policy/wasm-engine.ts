@@ -90,19 +90,12 @@ export class WasmEngine {
   readonly entrypoints: ReadonlySet<string>;
   private readonly policy: LoadedPolicy;
   private readonly sdk: SdkInternals;
-  private readonly memory: LinearMemory;
   private readonly builtins: HostBuiltins | undefined;
 
-  private constructor(
-    revision: string,
-    policy: LoadedPolicy,
-    memory: LinearMemory,
-    builtins: HostBuiltins | undefined,
-  ) {
+  private constructor(revision: string, policy: LoadedPolicy, builtins: HostBuiltins | undefined) {
     this.revision = revision;
     this.policy = policy;
     this.sdk = policy;
-    this.memory = memory;
     this.builtins = builtins;
     this.entrypoints = new Set(Object.keys(policy.entrypoints as Record<string, number>));
   }
@@ -117,13 +110,12 @@ export class WasmEngine {
     } catch (thrown) {
       throw new BundleError(`cannot load the bundle's wasm: ${describeThrown(thrown)}`, thrown);
     }
-    const memory = (policy as unknown as { mem: LinearMemory }).mem;
-    return new WasmEngine(bundle.manifest.revision, policy, memory, options.builtins);
+    return new WasmEngine(bundle.manifest.revision, policy, options.builtins);
   }
 
   /** Current size of the instance's linear memory in bytes (it grows, never shrinks). */
   get memoryBytes(): number {
-    return this.memory.buffer.byteLength;
+    return this.sdk.mem.buffer.byteLength;
   }
 
   /**

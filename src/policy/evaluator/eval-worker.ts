@@ -8,9 +8,10 @@
  * to read it) costs more than a typical evaluation, so sharing it is what makes batches cheap.
  * Held answers go as soon as an evaluation ends {@link HOLD_REPLIES_MS} or more after the oldest
  * of them, or {@link MAX_HELD_REPLIES} are held, and the chunk's last answers travel with its end
- * (an evaluation that runs long keeps them only until the pool evaluates them again elsewhere). The worker claims each job of a chunk
- * through a shared counter (see {@link ChunkClaims}), so the pool can take back jobs the worker has
- * not started and give them to another worker when one evaluation runs long; before each job it
+ * (an evaluation that runs long keeps them only until the pool evaluates them again elsewhere).
+ * The worker claims each job of a chunk through a shared counter (see {@link ChunkClaims}), so
+ * the pool can take back jobs the worker has not started and give them to another worker when one
+ * evaluation runs long; before each job it
  * publishes when that job started, so the pool can tell a stuck evaluation from a busy thread, and
  * which jobs before it were answered (their answers may still be held here: the pool has them
  * evaluated again elsewhere rather than wait for this one).
