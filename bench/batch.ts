@@ -6,12 +6,17 @@
  * seconds per 1,000 decisions for each (from /proc, so a busy machine barely moves it), the HTTP
  * thread's share of them, decisions per CPU-second, and the ratio.
  *
- *   node bench/batch.ts [--decisions 20000] [--batch 100] [--concurrency 16] [--batch-concurrency 4] [--profile DIR]
+ *   node bench/batch.ts [--decisions 20000] [--batch 100] [--concurrency 16] [--batch-concurrency 4]
+ *                       [--server-cpus LIST] [--profile DIR]
+ *
+ * --server-cpus pins every regent thread to a taskset CPU list (one evaluation worker per CPU in
+ * it), as `make bench` does; run the script itself elsewhere (`taskset -c 0 node bench/batch.ts`).
  *
  * With --profile, regent runs under `node --cpu-prof` (a profile per thread in DIR, written when it
  * stops) and only the batch mode is measured; `node bench/profile-summary.ts DIR/*.cpuprofile`
  * shows where a batched decision's time goes.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,6 +27,7 @@ import { REPO_ROOT, opaBinary } from '../src/policy/toolchain/opa-cli.ts';
 import { EXAMPLES } from '../test/fixtures/examples.ts';
 import { startRegentProcess } from '../test/support/regent-process.ts';
 import { compareBatch } from './lib/batch.ts';
+import { cpuCount } from './lib/settings.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,9 +35,11 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '16' },
     'batch-concurrency': { type: 'string', default: '4' },
+    'server-cpus': { type: 'string' },
     profile: { type: 'string' },
   },
 });
+const serverCpus = values['server-cpus'];
 const total = Number(values.decisions);
 const batchSize = Number(values.batch);
 const concurrency = Number(values.concurrency);
@@ -49,10 +57,13 @@ const regent = await startRegentProcess({
   REGENT_AUDIT_PATH: path.join(dir, 'trail.jsonl'),
   REGENT_MAX_BATCH: String(batchSize),
   REGENT_DECISION_LOG: process.env['REGENT_DECISION_LOG'] ?? 'false',
+  ...(serverCpus === undefined ? {} : { REGENT_EVAL_WORKERS: String(cpuCount(serverCpus)) }),
   ...(values.profile === undefined
     ? {}
     : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(values.profile)}` }),
 });
+if (serverCpus !== undefined)
+  execFileSync('taskset', ['-a', '-p', '-c', serverCpus, String(regent.child.pid)], { stdio: 'ignore' });
 try {
   const { single, batch } = await compareBatch({
     url: regent.url,
