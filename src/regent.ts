@@ -30,7 +30,7 @@ import { PolicyLibrary } from './policy/policy-library.ts';
 import { ShadowRunner } from './policy/shadow.ts';
 import { opaBinary } from './policy/toolchain/opa-cli.ts';
 import { PolicyStore, type ActivePolicy } from './policy/policy-store.ts';
-import { createBundleSource } from './policy/bundle/bundle-source.ts';
+import { createBundleSource, loadVerificationConfig } from './policy/bundle/bundle-source.ts';
 import { Authenticator } from './security/authenticator.ts';
 
 /** A built regent: the app and the parts operators and tests reach into. */
@@ -103,13 +103,16 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
         });
   // The serving bundle's source when no policy directory is configured: a file, or a bundle
   // server; both verified against REGENT_BUNDLE_VERIFICATION's keys when that is set.
-  const bundleSource = createBundleSource(config, {
-    policies,
-    logger,
-    onVerificationFailure: (reason) => metrics.bundleVerificationFailures.labels(reason).inc(),
-  });
+  // Read once (throws when the settings are invalid): the serving bundle and uploaded shadow
+  // candidates are both policy code, verified against the same keys.
+  const verification =
+    config.bundleVerificationFile === '' ? undefined : loadVerificationConfig(config.bundleVerificationFile);
+  const onVerificationFailure = (reason: string) => metrics.bundleVerificationFailures.labels(reason).inc();
+  const bundleSource = createBundleSource(config, { policies, logger, verification, onVerificationFailure });
   const shadow = new ShadowRunner({
     evaluator,
+    ...(verification === undefined ? {} : { verification }),
+    onVerificationFailure,
     queueSize: config.shadowQueueSize,
     capabilities: capabilitiesOnce,
     lifecycle,

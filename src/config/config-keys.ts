@@ -136,7 +136,7 @@ export const CONFIG_KEYS = [
     env: 'REGENT_BUNDLE_VERIFICATION',
     type: { kind: 'string', maxLength: 4096 },
     default: '',
-    doc: 'JSON file of bundle signing keys (`{"keys": {"<id>": {"algorithm": "RS256", "key_file": "pub.pem"}}, "keyid"?, "scope"?}`); when set, every bundle (disk or server) must carry a valid `.signatures.json`.',
+    doc: 'JSON file of bundle signing keys (`{"keys": {"<id>": {"algorithm": "RS256", "key_file": "pub.pem"}}, "keyid"?, "scope"?}`); when set, every bundle (disk, server or shadow upload) must carry a valid `.signatures.json`.',
     example: '/etc/regent/bundle-keys.json',
   },
   {

@@ -15,7 +15,10 @@ import { BundleError, PolicyEvaluationError, describeThrown } from '../errors/po
 import type { LifecycleMetrics } from '../observability/lifecycle-metrics.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { DecisionOutcome } from '../observability/metrics.ts';
-import { readBundle } from './bundle/read-bundle.ts';
+import { openBundle } from './bundle/load-bundle.ts';
+import { readBundle, type Bundle } from './bundle/read-bundle.ts';
+import { BundleVerificationError } from './bundle/verification-error.ts';
+import type { VerificationConfig } from './bundle/verify-bundle.ts';
 import type { Evaluator, EvaluatorOptions } from './evaluator/evaluator.ts';
 import { createEvaluator } from './evaluator/create-evaluator.ts';
 import { PolicyCompileFailedError } from './policy-library.ts';
@@ -33,6 +36,15 @@ export interface ShadowOptions {
   opaBin?: string;
   lifecycle: LifecycleMetrics;
   logger: Logger;
+  /**
+   * The serving bundle's signing keys (REGENT_BUNDLE_VERIFICATION). When set, an uploaded
+   * candidate must pass the same verification: it runs in-process on live inputs, so it is
+   * policy code like the serving bundle. A candidate compiled from the configured directory is
+   * built here from the operator's own files and is not signed.
+   */
+  verification?: VerificationConfig;
+  /** Called with the reason of each rejected signature (regent_bundle_verification_failures_total). */
+  onVerificationFailure?: (reason: string) => void;
 }
 
 interface Candidate {
@@ -93,10 +105,25 @@ export class ShadowRunner implements ShadowPort {
     }
   }
 
-  /** Loads bundle bytes as the candidate, replacing any previous one; throws BundleError when unusable. */
+  /**
+   * Loads uploaded bundle bytes as the candidate, replacing any previous one; throws BundleError
+   * when unusable, BundleVerificationError when verification is configured and the signature fails.
+   */
   async loadBytes(bytes: Uint8Array, source: string): Promise<{ revision: string }> {
+    return this.install(source, async () => {
+      try {
+        return (await openBundle(bytes, this.options.verification)).bundle;
+      } catch (err) {
+        if (err instanceof BundleVerificationError) this.options.onVerificationFailure?.(err.reason);
+        throw err;
+      }
+    });
+  }
+
+  /** Reads a bundle with `read` and makes it the candidate; every failure is recorded for /v1/shadow. */
+  private async install(source: string, read: () => Promise<Bundle>): Promise<{ revision: string }> {
     try {
-      const bundle = await readBundle(bytes);
+      const bundle = await read();
       if (!bundle.manifest.wasm.some((w) => w.entrypoint === DECISION_ENTRYPOINT)) {
         throw new BundleError(`the candidate does not compile the ${DECISION_ENTRYPOINT} entrypoint`);
       }
@@ -135,7 +162,8 @@ export class ShadowRunner implements ShadowPort {
         throw err instanceof PolicyCompileError ? new PolicyCompileFailedError(err.errors) : err;
       }
       this.options.lifecycle.compiles.labels('shadow', 'success').inc();
-      return await this.loadBytes(await readFile(outFile), dir);
+      // Built here from the operator's directory: parsed, not signature-checked (see `verification`).
+      return await this.install(dir, async () => readBundle(await readFile(outFile)));
     } finally {
       end();
       await rm(work, { recursive: true, force: true });

@@ -87,6 +87,60 @@ describe('signed bundles', () => {
     });
   }
 
+  it('holds uploaded shadow candidates to the same keys, and compiles a configured shadow directory unsigned', async () => {
+    const file = path.join(dir, 'serving.tar.gz');
+    await writeFile(file, signed);
+    const server = await startRegent({
+      bundlePath: file,
+      bundleVerificationFile: verification,
+      shadowPolicyDir: 'rego',
+    });
+    const upload = async (bytes: Uint8Array) => {
+      const res = await fetch(`${server.url}/v1/shadow`, {
+        method: 'PUT',
+        body: bytes,
+        headers: { 'content-type': 'application/gzip' },
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    try {
+      // Compiled here from the operator's directory at start: no signature to check.
+      const fromDirectory = (await server.get('/v1/shadow')).body.result;
+      assert.equal(fromDirectory.enabled, true);
+      assert.equal(fromDirectory.candidate.source, 'rego');
+      const refused = [
+        { bytes: (await regoBundle()).bytes, reason: 'unsigned' },
+        {
+          bytes: await signBundle((await faultBundle('undefined')).bytes, {
+            key: stranger.priv,
+            alg: 'RS256',
+            keyid: 'ops',
+          }),
+          reason: 'bad_signature',
+        },
+        { bytes: await tamper(signed), reason: 'digest_mismatch' },
+      ];
+      for (const r of refused) {
+        const res = await upload(r.bytes);
+        assert.equal(res.status, 400, JSON.stringify(res.body));
+        assert.equal(res.body.code, 'bundle_error');
+        const state = (await server.get('/v1/shadow')).body.result;
+        assert.equal(state.candidate.source, 'rego', `${r.reason}: the previous candidate stays`);
+        assert.match(
+          (await server.get('/metrics')).text,
+          new RegExp(`regent_bundle_verification_failures_total\\{reason="${r.reason}"\\} 1`),
+        );
+      }
+      const next = await faultBundle('undefined');
+      const taken = await upload(await signBundle(next.bytes, { key: trusted.priv, alg: 'RS256', keyid: 'ops' }));
+      assert.equal(taken.status, 200, JSON.stringify(taken.body));
+      assert.equal(taken.body.result.candidate.revision, next.revision);
+      assert.equal(taken.body.result.candidate.source, 'upload');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('polls a bundle server, rejects tampered, unsigned and wrong-key bundles while the previous revision serves, then takes a new signed one', async () => {
     let current: { bytes: Uint8Array; etag: string } = { bytes: signed, etag: '"v1"' };
     const seen: (string | undefined)[] = [];

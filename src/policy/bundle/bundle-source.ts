@@ -22,7 +22,6 @@ export interface BundleSourceSettings {
   bundleTokenFile: string;
   bundlePollMinSeconds: number;
   bundlePollMaxSeconds: number;
-  bundleVerificationFile: string;
 }
 
 /** The verification file's shape: OPA's `keys` / `signing` settings with keys read from files. */
@@ -82,14 +81,18 @@ export interface BundleSource {
   status(): BundleSourceStatus | undefined;
 }
 
-/** Builds the bundle source from settings; throws when the verification settings are invalid. */
+/** Builds the bundle source from settings. */
 export function createBundleSource(
   settings: BundleSourceSettings,
-  deps: { policies: PolicyStore; logger: Logger; onVerificationFailure: (reason: string) => void },
+  deps: {
+    policies: PolicyStore;
+    logger: Logger;
+    /** The keys of REGENT_BUNDLE_VERIFICATION ({@link loadVerificationConfig}); undefined when unset. */
+    verification: VerificationConfig | undefined;
+    onVerificationFailure: (reason: string) => void;
+  },
 ): BundleSource {
-  const verification =
-    settings.bundleVerificationFile === '' ? undefined : loadVerificationConfig(settings.bundleVerificationFile);
-  const { policies, logger } = deps;
+  const { policies, logger, verification } = deps;
   const recordFailure = (source: string, err: unknown) => {
     if (err instanceof BundleVerificationError) deps.onVerificationFailure(err.reason);
     policies.recordFailure(source, err);
