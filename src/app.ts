@@ -10,7 +10,7 @@ import type { DataApi } from './policy/data-api.ts';
 import type { PolicyStore } from './policy/policy-store.ts';
 import type { Authenticator } from './security/authenticator.ts';
 import { registerAdminTrail } from './http/admin-audit.ts';
-import { authorize } from './http/middleware/authorize.ts';
+import { ROUTE_SCOPES, authorize } from './http/middleware/authorize.ts';
 import { errorHandler, notFound } from './http/middleware/errors.ts';
 import { requestContext } from './http/middleware/request-context.ts';
 import { decisionRoutes, type DecisionLimits } from './http/routes/decisions.ts';
@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps.policies));
   // Every route below needs a credential with a scope: those named in ROUTE_SCOPES
   // (src/http/middleware/authorize.ts), `admin` for anything else. Mount new routers below this.
-  app.use(authorize(deps.auth));
+  app.use(authorize(deps.auth, ROUTE_SCOPES, (result) => deps.metrics.authFailures.labels(result).inc()));
   registerAdminTrail(app, deps.admin.trail, deps.logger);
   app.use(metricsRoutes(deps.metrics.registry));
   app.use(decisionRoutes(deps.decisions, deps.limits));

@@ -54,7 +54,11 @@ export interface Metrics {
   detections: Counter<'type'>;
   redactedValues: Counter;
   sessionConflicts: Counter;
+  authFailures: Counter<'result'>;
 }
+
+/** Why a request was refused at authentication (the `result` label of regent_auth_failures_total). */
+export const AUTH_FAILURES = ['missing', 'invalid', 'forbidden'] as const;
 
 /** Creates the registry and every metric, pre-initialising closed label sets so series exist at 0. */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -141,6 +145,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: 'Decisions re-evaluated because the session changed under them.',
       registers,
     }),
+    authFailures: new Counter({
+      name: 'regent_auth_failures_total',
+      help: 'Requests refused by authentication: missing or invalid credential (401), or a credential without the scope (403).',
+      labelNames: ['result'],
+      registers,
+    }),
   };
   for (const d of DECISIONS) {
     m.decisions.labels(d).inc(0);
@@ -149,6 +159,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   for (const c of REASON_CLASSES) m.denials.labels(c).inc(0);
   m.bundleLoads.labels('success').inc(0);
   m.bundleLoads.labels('failure').inc(0);
+  for (const r of AUTH_FAILURES) m.authFailures.labels(r).inc(0);
   return m;
 }
 

@@ -218,6 +218,34 @@ describe('API authentication with bearer tokens', () => {
     });
   }
 
+  it('counts each refusal in regent_auth_failures_total by result, and nothing for admitted requests', async () => {
+    const counts = async () => {
+      const text = (await server.request('GET', '/metrics', { token: metrics.token })).text;
+      const read = (result: string) => {
+        const line = text.split('\n').find((l) => l.startsWith(`regent_auth_failures_total{result="${result}"} `));
+        assert.ok(line !== undefined, result);
+        return Number(line.slice(line.lastIndexOf(' ') + 1));
+      };
+      return { missing: read('missing'), invalid: read('invalid'), forbidden: read('forbidden') };
+    };
+    const before = await counts();
+    await server.request('POST', '/v1/decisions', { body: EXAMPLES.allowInternal });
+    await server.request('POST', '/v1/decisions', { token: 'not-a-real-token', body: EXAMPLES.allowInternal });
+    await server.request('GET', '/v1/audit', { authorization: 'Basic YWRtaW46YWRtaW4=' });
+    await server.request('GET', '/v1/audit', { token: decide.token });
+    await server.request('POST', '/v1/decisions', { token: decide.token, body: EXAMPLES.allowInternal });
+    await server.request('GET', '/v1/audit', { token: admin.token });
+    const after = await counts();
+    assert.deepEqual(
+      {
+        missing: after.missing - before.missing,
+        invalid: after.invalid - before.invalid,
+        forbidden: after.forbidden - before.forbidden,
+      },
+      { missing: 1, invalid: 2, forbidden: 1 },
+    );
+  });
+
   it('tells a caller with a bad token that the token is the problem (RFC 6750 invalid_token)', async () => {
     const res = await server.request('GET', '/v1/audit', { token: 'wrong' });
     assert.equal(res.headers['www-authenticate'], 'Bearer realm="regent", error="invalid_token"');

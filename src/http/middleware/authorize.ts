@@ -7,6 +7,7 @@
 import { Router, type Request } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../../errors/regent-error.ts';
 import type { Logger } from '../../observability/logger.ts';
+import type { AUTH_FAILURES } from '../../observability/metrics.ts';
 import type { Authenticator } from '../../security/authenticator.ts';
 import { ANONYMOUS, type Identity, type Scope } from '../../security/identity.ts';
 import { peerCertificate } from '../../security/tls-server.ts';
@@ -32,6 +33,9 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'post', path: '/', scope: 'decide' },
 ];
 
+/** Why {@link authorize} refused a request. */
+export type AuthFailure = (typeof AUTH_FAILURES)[number];
+
 const REALM = 'Bearer realm="regent"';
 const needed = new WeakMap<Request, Scope>();
 const callers = new WeakMap<Request, Identity>();
@@ -41,8 +45,16 @@ export function callerOf(req: Request): Identity {
   return callers.get(req) ?? ANONYMOUS;
 }
 
-/** Identifies the caller and checks the scope the table asks for: 401 without a valid credential, 403 without the scope. */
-export function authorize(auth: Authenticator, table: readonly RouteScope[] = ROUTE_SCOPES): Router {
+/**
+ * Identifies the caller and checks the scope the table asks for: 401 without a valid credential,
+ * 403 without the scope. `onFailure` hears of each refusal (regent_auth_failures_total), so
+ * token guessing or a client with a revoked token shows on a dashboard, not only in logs.
+ */
+export function authorize(
+  auth: Authenticator,
+  table: readonly RouteScope[] = ROUTE_SCOPES,
+  onFailure: (result: AuthFailure) => void = () => undefined,
+): Router {
   const router = Router();
   for (const row of table) {
     router[row.method](row.path, (req, _res, next) => {
@@ -54,11 +66,13 @@ export function authorize(auth: Authenticator, table: readonly RouteScope[] = RO
     const outcome = auth.identify(req.headers.authorization, peerCertificate(req.socket));
     const log = res.locals['log'] as Logger | undefined;
     if (outcome.kind === 'missing') {
+      onFailure('missing');
       res.setHeader('www-authenticate', REALM);
       next(new UnauthorizedError('authentication required: send a bearer token or a client certificate'));
       return;
     }
     if (outcome.kind === 'invalid') {
+      onFailure('invalid');
       log?.info('authentication failed', { reason: outcome.reason, remote: req.socket.remoteAddress });
       res.setHeader('www-authenticate', `${REALM}, error="invalid_token"`);
       next(new UnauthorizedError('the credential is not valid'));
@@ -69,6 +83,7 @@ export function authorize(auth: Authenticator, table: readonly RouteScope[] = RO
     if (log !== undefined && identity.auth !== null) res.locals['log'] = log.child({ caller: identity.id });
     const scope = needed.get(req) ?? 'admin';
     if (!identity.scopes.has(scope)) {
+      onFailure('forbidden');
       if (identity.auth === 'bearer')
         res.setHeader('www-authenticate', `${REALM}, error="insufficient_scope", scope="${scope}"`);
       next(new ForbiddenError(scope));
