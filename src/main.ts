@@ -1,6 +1,6 @@
 /**
  * Process wiring: reads configuration, builds regent, loads the bundle, listens, and shuts down
- * cleanly on SIGTERM/SIGINT. Everything else is built by createRegent and testable in-process.
+ * cleanly on SIGTERM/SIGINT; SIGHUP reloads the credential files. Everything else is built by createRegent and testable in-process.
  */
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config/load-config.ts';
@@ -68,5 +68,10 @@ async function shutdown(signal: string): Promise<void> {
   await regent.close();
   process.exitCode = 0;
 }
+// SIGHUP re-reads the token and client-certificate files: revoking a token needs no restart
+// (which would drop in-memory session state). TLS certificates are read at start only.
+process.on('SIGHUP', () => {
+  regent.reloadCredentials();
+});
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -3,6 +3,7 @@
  * store, session and activity stores, audit trail, decision service, HTTP app). main.ts adds
  * only the socket and signals, and tests build the same thing in-process.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Express } from 'express';
 import { createApp } from './app.ts';
@@ -32,6 +33,7 @@ import { opaBinary } from './policy/toolchain/opa-cli.ts';
 import { PolicyStore, type ActivePolicy } from './policy/policy-store.ts';
 import { createBundleSource, loadVerificationConfig } from './policy/bundle/bundle-source.ts';
 import { Authenticator } from './security/authenticator.ts';
+import { loadSecuritySettings } from './security/security-settings.ts';
 
 /** A built regent: the app and the parts operators and tests reach into. */
 export interface Regent {
@@ -51,6 +53,12 @@ export interface Regent {
   audit(): AuditStore | null;
   /** Loads the configured bundle and opens the stores. Never throws for a bad bundle: regent stays not-ready. */
   start(): Promise<void>;
+  /**
+   * Re-reads REGENT_TOKENS_FILE and REGENT_TLS_CLIENTS_FILE and swaps them in (src/main.ts calls
+   * it on SIGHUP). A file with problems, or one that would turn authentication off, changes
+   * nothing; the outcome is logged (counts, never tokens) and counted. Returns whether it applied.
+   */
+  reloadCredentials(): boolean;
   /** Closes stores and timers. */
   close(): Promise<void>;
 }
@@ -224,6 +232,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
     logInputs: config.decisionLogInputs,
   });
 
+  const auth = new Authenticator(config.security);
   const app = createApp({
     policies,
     decisions,
@@ -234,7 +243,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
       maxBatch: config.maxBatch,
       maxBatchBodyBytes: config.maxBatchBodyBytes,
     },
-    auth: new Authenticator(config.security),
+    auth,
     admin: {
       sessions: () => {
         if (flow === undefined) throw new NotReadyError('session stores are not started');
@@ -294,6 +303,20 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
       });
       sessions = sessionPort(flow.sessions);
       activity = activityPort(flow.activity);
+    },
+    reloadCredentials() {
+      const { settings, problems } = loadSecuritySettings(config, (p) => readFileSync(p, 'utf8'));
+      try {
+        if (problems.length > 0) throw new Error(problems.join('; '));
+        auth.reload(settings);
+      } catch (err) {
+        metrics.credentialReloads.labels('failure').inc();
+        logger.error('credentials not reloaded; the previous ones stay in force', { error: describeThrown(err) });
+        return false;
+      }
+      metrics.credentialReloads.labels('success').inc();
+      logger.info('credentials reloaded', { tokens: settings.tokens.length, clients: settings.clients.length });
+      return true;
     },
     async close() {
       await bundleSource.stop();

@@ -55,6 +55,7 @@ export interface Metrics {
   redactedValues: Counter;
   sessionConflicts: Counter;
   authFailures: Counter<'result'>;
+  credentialReloads: Counter<'result'>;
 }
 
 /** Why a request was refused at authentication (the `result` label of regent_auth_failures_total). */
@@ -145,6 +146,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: 'Decisions re-evaluated because the session changed under them.',
       registers,
     }),
+    credentialReloads: new Counter({
+      name: 'regent_credential_reloads_total',
+      help: 'Reloads of the token and client-certificate files (SIGHUP), by result; on failure the previous credentials stay.',
+      labelNames: ['result'],
+      registers,
+    }),
     authFailures: new Counter({
       name: 'regent_auth_failures_total',
       help: 'Requests refused by authentication: missing or invalid credential (401), or a credential without the scope (403).',
@@ -160,6 +167,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   m.bundleLoads.labels('success').inc(0);
   m.bundleLoads.labels('failure').inc(0);
   for (const r of AUTH_FAILURES) m.authFailures.labels(r).inc(0);
+  m.credentialReloads.labels('success').inc(0);
+  m.credentialReloads.labels('failure').inc(0);
   return m;
 }
 

@@ -44,19 +44,40 @@ const sha256 = (token: string): Buffer => createHash('sha256').update(token, 'ut
 export class Authenticator {
   /** False when neither tokens nor a client CA are configured: every caller is {@link ANONYMOUS}. */
   readonly enabled: boolean;
-  readonly #tokens: readonly TokenEntry[];
-  readonly #tokenIdentities: ReadonlyMap<TokenEntry, Identity>;
-  readonly #clients: ReadonlyMap<string, Identity>;
+  #tokens: readonly TokenEntry[] = [];
+  #tokenIdentities: ReadonlyMap<TokenEntry, Identity> = new Map();
+  #clients: ReadonlyMap<string, Identity> = new Map();
   readonly #compare: DigestComparator;
   readonly #digest: (token: string) => Buffer;
 
   constructor(settings: SecuritySettings, options: AuthenticatorOptions = {}) {
     this.enabled = authEnabled(settings);
+    this.#install(settings);
+    this.#compare = options.compare ?? timingSafeEqual;
+    this.#digest = options.digest ?? sha256;
+  }
+
+  /**
+   * Swaps in new tokens and client-certificate scopes (the files re-read, e.g. on SIGHUP), so a
+   * token is revoked without a restart that would drop in-memory session state. Throws, keeping
+   * the current tables, when the change would turn authentication off or on: that is a restart
+   * decision (it also decides which addresses regent may bind), never a side effect of a file edit.
+   */
+  reload(settings: SecuritySettings): void {
+    if (authEnabled(settings) !== this.enabled)
+      throw new Error(
+        this.enabled
+          ? 'the new credentials would turn authentication off (no tokens and no client CA); restart regent to do that'
+          : 'authentication is off; restart regent to turn it on',
+      );
+    this.#install(settings);
+  }
+
+  #install(settings: SecuritySettings): void {
+    // Three fields, assigned together in one synchronous step: no request sees a mix.
     this.#tokens = settings.tokens;
     this.#tokenIdentities = new Map(settings.tokens.map((t) => [t, identity(t.id, 'bearer', t.scopes)]));
     this.#clients = new Map(settings.clients.map((c) => [c.cn, identity(c.cn, 'mtls', c.scopes)]));
-    this.#compare = options.compare ?? timingSafeEqual;
-    this.#digest = options.digest ?? sha256;
   }
 
   /**

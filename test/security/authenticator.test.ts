@@ -163,3 +163,35 @@ describe('identities', () => {
     assert.deepEqual([...outcome.identity.scopes], ['decide']);
   });
 });
+
+describe('Authenticator.reload', () => {
+  it('revokes a removed token and admits a new one, keeping the other tables in step', () => {
+    const auth = new Authenticator(settings);
+    const bearer = (token: string) => auth.identify(`Bearer ${token}`, null);
+    assert.equal(bearer(TOKENS.ci).kind, 'identified');
+    const fresh = 'tok-fresh-0123456789abcdef';
+    auth.reload({
+      ...settings,
+      tokens: [
+        { id: 'ops', hash: hash(TOKENS.ops), scopes: ['admin'] },
+        { id: 'ci-bot-2', hash: hash(fresh), scopes: ['decide', 'metrics'] },
+      ],
+      clients: [{ cn: 'agent-gateway', scopes: ['metrics'] }],
+    });
+    assert.deepEqual(bearer(TOKENS.ci), { kind: 'invalid', reason: 'unknown bearer token' });
+    const added = bearer(fresh);
+    assert.equal(added.kind === 'identified' && added.identity.id, 'ci-bot-2');
+    assert.equal(added.kind === 'identified' && added.identity.scopes.has('metrics'), true);
+    const gateway = auth.identify(undefined, verified('agent-gateway'));
+    assert.equal(gateway.kind === 'identified' && [...gateway.identity.scopes].join(), 'metrics');
+  });
+
+  it('refuses a reload that would turn authentication off or on, and keeps the current credentials', () => {
+    const on = new Authenticator(settings);
+    assert.throws(() => on.reload(AUTH_OFF), /turn authentication off/);
+    assert.equal(on.identify(`Bearer ${TOKENS.ci}`, null).kind, 'identified');
+    const off = new Authenticator(AUTH_OFF);
+    assert.throws(() => off.reload(settings), /authentication is off/);
+    assert.equal(off.identify(undefined, null).kind, 'identified');
+  });
+});
