@@ -1,6 +1,7 @@
 /**
- * Process wiring: reads configuration, builds regent, loads the bundle, listens, and shuts down
- * cleanly on SIGTERM/SIGINT; SIGHUP reloads the credential files. Everything else is built by createRegent and testable in-process.
+ * Process wiring: reads configuration, builds regent, loads the bundle, listens, shuts down
+ * cleanly on SIGTERM/SIGINT and reloads the credential files on SIGHUP. Everything else is built
+ * by createRegent and testable in-process.
  */
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config/load-config.ts';

@@ -8,12 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { regoBundle } from '../support/bundles.ts';
 import { startRegent, type TestServer } from '../support/regent-server.ts';
 import { EXAMPLES } from '../fixtures/examples.ts';
+import { sampleValue } from '../support/metrics-text.ts';
 
-/** Reads one sample's value from the text exposition format (after promtool has validated it). */
+/** Reads one sample's value (after promtool has validated the text). */
 function sample(text: string, name: string, labels: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
-  assert.ok(line !== undefined, `no sample ${name}${labels}`);
-  return Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sampleValue(text, `${name}${labels}`);
 }
 
 describe('GET /metrics', () => {

@@ -8,6 +8,7 @@ import type { Express } from 'express';
 import { after, before, describe, it } from 'node:test';
 import { EXAMPLES } from '../fixtures/examples.ts';
 import { regoBundle } from '../support/bundles.ts';
+import { sampleValue } from '../support/metrics-text.ts';
 import { makeToken, startSecureRegent, type SecureServer } from '../support/secure-regent.ts';
 
 const decide = makeToken('agent-gateway', ['decide']);
@@ -221,11 +222,7 @@ describe('API authentication with bearer tokens', () => {
   it('counts each refusal in regent_auth_failures_total by result, and nothing for admitted requests', async () => {
     const counts = async () => {
       const text = (await server.request('GET', '/metrics', { token: metrics.token })).text;
-      const read = (result: string) => {
-        const line = text.split('\n').find((l) => l.startsWith(`regent_auth_failures_total{result="${result}"} `));
-        assert.ok(line !== undefined, result);
-        return Number(line.slice(line.lastIndexOf(' ') + 1));
-      };
+      const read = (result: string) => sampleValue(text, `regent_auth_failures_total{result="${result}"}`);
       return { missing: read('missing'), invalid: read('invalid'), forbidden: read('forbidden') };
     };
     const before = await counts();

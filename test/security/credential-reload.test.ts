@@ -1,7 +1,8 @@
 /**
  * SIGHUP on a real regent process re-reads its tokens file: a removed token is refused at once
- * and a new one admitted, in the same process (no restart, so in-memory sessions are kept). A broken file, or one
- * that would turn authentication off, changes nothing and is counted as a failed reload.
+ * and a new one admitted, in the same process (no restart, so in-memory sessions are kept). A
+ * broken file, or one that would turn authentication off, changes nothing and is counted as a
+ * failed reload.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EXAMPLES } from '../fixtures/examples.ts';
 import { regoBundle } from '../support/bundles.ts';
+import { sampleValue } from '../support/metrics-text.ts';
 import { startRegentProcess, type RegentProcess } from '../support/regent-process.ts';
 import { makeToken, tokensFileText } from '../support/secure-regent.ts';
 
@@ -45,10 +47,7 @@ describe('credential reload on SIGHUP', () => {
     ).status;
   const reloads = async (token: string, result: string) => {
     const res = await fetch(`${regent.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
-    const line = (await res.text())
-      .split('\n')
-      .find((l) => l.startsWith(`regent_credential_reloads_total{result="${result}"} `));
-    return Number(line?.split(' ')[1]);
+    return sampleValue(await res.text(), `regent_credential_reloads_total{result="${result}"}`);
   };
   /** Sends SIGHUP and waits for the process to log the outcome. */
   const hangUp = async (message: string) => {
