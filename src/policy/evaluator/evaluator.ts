@@ -12,6 +12,8 @@ export interface Evaluator {
   memoryBytes(): number;
   /** Instances recycled so far (memory past the threshold, or a deadline hit). */
   recycled(): number;
+  /** Settles once every instance is loaded (a replaced worker's successor has started). */
+  whenReady(): Promise<void>;
   /** Stops the workers once in-flight evaluations finish. */
   close(): Promise<void>;
 }

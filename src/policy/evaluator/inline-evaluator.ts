@@ -55,6 +55,10 @@ export class InlineEvaluator implements Evaluator {
     return this.recycledCount;
   }
 
+  whenReady(): Promise<void> {
+    return this.recycling ?? Promise.resolve();
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

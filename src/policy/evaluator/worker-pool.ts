@@ -131,6 +131,21 @@ export class WorkerPoolEvaluator implements Evaluator {
     });
   }
 
+  /**
+   * Settles once every worker slot has loaded the revision: after a stuck worker is replaced, its
+   * successor takes a while to start (longer on a loaded machine), and until then the pool runs on
+   * fewer workers.
+   */
+  async whenReady(): Promise<void> {
+    for (;;) {
+      const pending = this.slots.filter((s) => !s.loaded);
+      if (pending.length === 0 || this.closed) return;
+      await Promise.all(pending.map((s) => s.ready.catch(() => undefined)));
+      // A successor that failed to load stays in its slot unloaded: nothing more to wait for.
+      if (pending.every((s) => this.slots.includes(s) && !s.loaded)) return;
+    }
+  }
+
   memoryBytes(): number {
     return this.slots.reduce((max, s) => Math.max(max, s.memoryBytes), 0);
   }
