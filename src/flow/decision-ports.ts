@@ -3,8 +3,8 @@
  * src/decision/ports.ts. The stores keep their own, richer API (typed commit results, explicit
  * clocks); the decision service sees only what it needs.
  */
-import type { ActivityPort, SessionPort } from '../decision/ports.ts';
-import type { ActivityStore } from './activity.ts';
+import type { ActivityPort, ActivityReservation, SessionPort } from '../decision/ports.ts';
+import type { ActivityReservation as StoreReservation, ActivityStore } from './activity.ts';
 import type { SessionStore } from './session-store.ts';
 
 /** The decision service's SessionPort over a SessionStore; a conflict is `false`, a store failure throws. */
@@ -29,20 +29,24 @@ export function sessionPort(store: SessionStore): SessionPort {
   };
 }
 
-/** The decision service's ActivityPort over an ActivityStore, stamping events with `now()`. */
+/**
+ * The decision service's ActivityPort over an ActivityStore, stamping reservations with `now()`.
+ * Port reservations map to the store's own through a WeakMap, so a reservation the store never
+ * issued (or one already forgotten) settles as a no-op.
+ */
 export function activityPort(store: ActivityStore, now: () => number = Date.now): ActivityPort {
+  const held = new WeakMap<ActivityReservation, StoreReservation>();
   return {
-    async read(agentId, sessionId) {
-      return { ...(await store.read(agentId, sessionId, now())) };
+    async reserve(keys, intent) {
+      const stored = await store.reserve(keys, intent, now());
+      const reservation: ActivityReservation = { activity: { ...stored.activity } };
+      held.set(reservation, stored);
+      return reservation;
     },
-    record(agentId, sessionId, event) {
-      const { decision, restrictedRead, system, bytesOut } = event;
-      return store.record(
-        agentId,
-        sessionId,
-        { decision, restricted_read: restrictedRead, system, bytes_out: bytesOut },
-        now(),
-      );
+    async settle(reservation, outcome) {
+      const stored = held.get(reservation);
+      if (stored === undefined) return;
+      await store.settle(stored, outcome);
     },
   };
 }

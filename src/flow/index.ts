@@ -91,7 +91,15 @@ export async function createFlowStores(config: FlowConfig): Promise<FlowStores> 
 }
 
 export { SessionConflictError, SessionStoreUnavailableError, InvalidSessionEffectsError } from './errors.ts';
-export type { ActivityCounters, ActivityEvent, ActivitySnapshot, ActivityStore } from './activity.ts';
+export type {
+  ActivityCounters,
+  ActivityIntent,
+  ActivityKeys,
+  ActivityOutcome,
+  ActivityReservation,
+  ActivitySnapshot,
+  ActivityStore,
+} from './activity.ts';
 export type { SessionEffects, SessionState, ClassificationRanks } from './session-state.ts';
 export type { CommitResult, SessionStore, StoreHealth } from './session-store.ts';
 export { decideWithSession } from './session-store.ts';

@@ -1,16 +1,25 @@
 /**
- * Activity windows in process memory. Each tracked agent or session holds a ring of B+1
- * buckets and a map of systems to last-seen times. The number tracked is capped: a Map in
- * record order evicts the least recently active first, and entries idle for longer than the
- * window are dropped as new records arrive, so memory stays bounded under any agent/session churn.
+ * Activity windows in process memory. Each tracked agent, session or principal holds a ring of
+ * B+1 buckets and a map of systems to last-seen times. The number tracked is capped: a Map in
+ * reservation order evicts the least recently active first, and entries idle for longer than the
+ * window are dropped as new reservations arrive, so memory stays bounded under any churn.
+ *
+ * `reserve` runs synchronously from snapshot to increment (no await in between), so on one
+ * event loop it is atomic. A reservation keeps the very bucket objects it incremented: `settle`
+ * corrects those, and a bucket since evicted or reused for a later interval is simply no longer
+ * counted, so a late settle cannot touch a newer bucket.
  */
 import {
-  checkEvent,
+  checkOutcome,
+  checkReservation,
   windowPosition,
   windowSettings,
   zeroCounters,
   type ActivityCounters,
-  type ActivityEvent,
+  type ActivityIntent,
+  type ActivityKeys,
+  type ActivityOutcome,
+  type ActivityReservation,
   type ActivitySnapshot,
   type ActivityStore,
   type ActivityWindowOptions,
@@ -21,7 +30,7 @@ import { SessionStoreUnavailableError } from './errors.ts';
 
 /** Settings of the in-memory activity store. */
 export interface MemoryActivityStoreOptions extends ActivityWindowOptions {
-  /** Agents plus sessions tracked before the least recently active is forgotten (default 100000). */
+  /** Agents, sessions and principals tracked before the least recently active is forgotten (default 100000). */
   readonly maxTracked?: number;
 }
 
@@ -29,6 +38,7 @@ interface Bucket {
   index: number;
   actions: number;
   denials: number;
+  faults: number;
   restricted_reads: number;
   bytes_out: number;
 }
@@ -40,7 +50,23 @@ interface Tracked {
   lastIndex: number;
 }
 
-/** Sliding-window counters in process memory, bounded in the number of agents and sessions. */
+/** A reservation of this store: the snapshot, and the buckets it was counted in. */
+class MemoryReservation implements ActivityReservation {
+  readonly activity: ActivitySnapshot;
+  readonly buckets: readonly Bucket[];
+  readonly restrictedRead: boolean;
+  settled = false;
+
+  constructor(activity: ActivitySnapshot, buckets: readonly Bucket[], restrictedRead: boolean) {
+    this.activity = activity;
+    this.buckets = buckets;
+    this.restrictedRead = restrictedRead;
+  }
+}
+
+const SCOPES = ['agent', 'session', 'principal'] as const;
+
+/** Sliding-window counters in process memory, bounded in the number of agents, sessions and principals. */
 export class MemoryActivityStore implements ActivityStore {
   readonly #settings: WindowSettings;
   readonly #maxTracked: number;
@@ -55,24 +81,44 @@ export class MemoryActivityStore implements ActivityStore {
   }
 
   /** @inheritdoc */
-  record(agentId: string, sessionId: string | null, event: ActivityEvent, now: number): Promise<void> {
+  reserve(keys: ActivityKeys, intent: ActivityIntent, now: number): Promise<ActivityReservation> {
     return this.#run(() => {
-      checkEvent(event);
+      checkReservation(keys, intent);
       const position = windowPosition(this.#settings, now);
-      this.#add(`agent\u0000${agentId}`, event, now, position);
-      if (sessionId !== null) this.#add(`session\u0000${sessionId}`, event, now, position);
+      const activity: { -readonly [K in keyof ActivitySnapshot]: ActivitySnapshot[K] } = {
+        agent: zeroCounters(this.#settings.windowSeconds),
+      };
+      const buckets: Bucket[] = [];
+      for (const scope of SCOPES) {
+        const id = keys[scope];
+        if (id === null) continue;
+        const key = `${scope}\u0000${id}`;
+        activity[scope] = this.#count(this.#tracked.get(key), position);
+        buckets.push(this.#add(key, intent, now, position));
+      }
       this.#trim(position);
+      return new MemoryReservation(activity, buckets, intent.restrictedRead);
     });
   }
 
   /** @inheritdoc */
-  read(agentId: string, sessionId: string | null, now: number): Promise<ActivitySnapshot> {
-    return this.#run(() => {
-      const position = windowPosition(this.#settings, now);
-      const agent = this.#count(this.#tracked.get(`agent\u0000${agentId}`), position);
-      if (sessionId === null) return { agent };
-      return { agent, session: this.#count(this.#tracked.get(`session\u0000${sessionId}`), position) };
-    });
+  settle(reservation: ActivityReservation, outcome: ActivityOutcome): Promise<void> {
+    try {
+      checkOutcome(outcome);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    if (!(reservation instanceof MemoryReservation) || reservation.settled) return Promise.resolve();
+    reservation.settled = true;
+    const denied = outcome.decision === 'deny';
+    for (const bucket of reservation.buckets) {
+      if (denied && outcome.fault) bucket.faults += 1;
+      else if (denied) bucket.denials += 1;
+      // A denied action read nothing, so its restricted read is given back.
+      if (denied && reservation.restrictedRead && bucket.restricted_reads > 0) bucket.restricted_reads -= 1;
+      if (!denied) bucket.bytes_out += outcome.bytesOut;
+    }
+    return Promise.resolve();
   }
 
   /** @inheritdoc */
@@ -82,12 +128,12 @@ export class MemoryActivityStore implements ActivityStore {
     return Promise.resolve();
   }
 
-  /** Agents plus sessions currently tracked. */
+  /** Agents plus sessions plus principals currently tracked. */
   get size(): number {
     return this.#tracked.size;
   }
 
-  #add(key: string, event: ActivityEvent, now: number, position: WindowPosition): void {
+  #add(key: string, intent: ActivityIntent, now: number, position: WindowPosition): Bucket {
     let tracked = this.#tracked.get(key);
     if (tracked === undefined) {
       tracked = { buckets: [], systems: new Map(), lastIndex: position.current };
@@ -100,21 +146,20 @@ export class MemoryActivityStore implements ActivityStore {
     const slot = position.current % (this.#settings.buckets + 1);
     let bucket = tracked.buckets[slot];
     if (bucket === undefined || bucket.index !== position.current) {
-      bucket = { index: position.current, actions: 0, denials: 0, restricted_reads: 0, bytes_out: 0 };
+      bucket = { index: position.current, actions: 0, denials: 0, faults: 0, restricted_reads: 0, bytes_out: 0 };
       tracked.buckets[slot] = bucket;
     }
     bucket.actions += 1;
-    if (event.decision === 'deny') bucket.denials += 1;
-    if (event.restricted_read) bucket.restricted_reads += 1;
-    bucket.bytes_out += event.bytes_out;
+    if (intent.restrictedRead) bucket.restricted_reads += 1;
 
-    if (event.system !== null) {
-      tracked.systems.delete(event.system);
-      tracked.systems.set(event.system, now);
+    if (intent.system !== null) {
+      tracked.systems.delete(intent.system);
+      tracked.systems.set(intent.system, now);
       // Saturate rather than grow: beyond maxSystems the oldest is forgotten, the count stays at the cap.
       if (tracked.systems.size > this.#settings.maxSystems)
         tracked.systems.delete(tracked.systems.keys().next().value as string);
     }
+    return bucket;
   }
 
   #count(tracked: Tracked | undefined, position: WindowPosition): ActivityCounters {
@@ -126,6 +171,7 @@ export class MemoryActivityStore implements ActivityStore {
       if (bucket === undefined || bucket.index < position.oldest) continue;
       counters.actions += bucket.actions;
       counters.denials += bucket.denials;
+      counters.faults += bucket.faults;
       counters.restricted_reads += bucket.restricted_reads;
       counters.bytes_out += bucket.bytes_out;
     }
@@ -134,7 +180,7 @@ export class MemoryActivityStore implements ActivityStore {
   }
 
   // Drops from the head (least recently active): anything over the cap, then anything whose
-  // last record has left the window. Amortised O(1) per record.
+  // last reservation has left the window. Amortised O(1) per reservation.
   #trim(position: WindowPosition): void {
     for (const [key, tracked] of this.#tracked) {
       if (this.#tracked.size <= this.#maxTracked && tracked.lastIndex >= position.oldest) break;

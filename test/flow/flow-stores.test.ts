@@ -60,14 +60,14 @@ describe('createFlowStores', () => {
         [['pii'], ['workday'], 'restricted', 1],
       );
 
-      await activity.record('hr-assistant', 'sess-7f3a', {
-        decision: 'deny',
-        restrictedRead: true,
-        system: 'workday',
-        bytesOut: 10,
-      });
-      assert.deepEqual(await activity.read('hr-assistant', null), {
-        agent: { window_seconds: 300, actions: 1, denials: 1, restricted_reads: 1, distinct_systems: 1, bytes_out: 10 },
+      const keys = { agent: 'hr-assistant', session: 'sess-7f3a', principal: 'alice' };
+      const first = await activity.reserve(keys, { restrictedRead: true, system: 'workday' });
+      await activity.settle(first, { decision: 'deny', fault: false, bytesOut: 0 });
+      const second = await activity.reserve({ ...keys, session: null }, { restrictedRead: false, system: null });
+      const counters = { window_seconds: 300, actions: 1, denials: 1, faults: 0, restricted_reads: 0 };
+      assert.deepEqual(second.activity, {
+        agent: { ...counters, distinct_systems: 1, bytes_out: 0 },
+        principal: { ...counters, distinct_systems: 1, bytes_out: 0 },
       });
 
       await flow.close();
