@@ -29,18 +29,57 @@ export interface SessionPort {
   commit(id: string, expectedVersion: number, update: SessionUpdate): Promise<boolean>;
 }
 
-/** One action, as the activity windows count it. */
-export interface ActivityEvent {
-  decision: 'allow' | 'deny' | 'redact';
+/** Whose activity counters an action counts in: the agent's, and the session's and principal's when named. */
+export interface ActivityKeys {
+  agent: string;
+  session: string | null;
+  /** `agent.on_behalf_of.id`, when the request acts on behalf of someone. */
+  principal: string | null;
+}
+
+/** What is known of an action before it is decided. */
+export interface ActivityIntent {
+  /** Whether it is a read the restricted-read burst watches (build-input.ts isRestrictedRead). */
   restrictedRead: boolean;
+  /** The system it touches, if any. */
   system: string | null;
+}
+
+/** How a reserved action was decided. */
+export interface ActivityOutcome {
+  decision: 'allow' | 'deny' | 'redact';
+  /** The deny is regent's own failure (store or audit trail down, evaluation timeout), not the policy's. */
+  fault: boolean;
+  /** Bytes an allowed or redacted send or write carries out (0 otherwise). */
   bytesOut: number;
 }
 
-/** Sliding-window counters (`input.activity`). */
+/** A counted action awaiting its outcome; opaque beyond `activity`. */
+export interface ActivityReservation {
+  /** `input.activity`: the counters just before this action. */
+  readonly activity: Record<string, unknown>;
+}
+
+/**
+ * Sliding-window counters (`input.activity`), reserved before the decision and settled after it,
+ * so that concurrent decisions (in this process or across replicas) never see the same count.
+ */
 export interface ActivityPort {
-  read(agentId: string, sessionId: string | null): Promise<Record<string, unknown>>;
-  record(agentId: string, sessionId: string | null, event: ActivityEvent): Promise<void>;
+  /**
+   * Atomically counts this action (and a restricted read, and the system) for agent, session and
+   * principal, and returns the counters as they stood just before it, in-flight reservations of
+   * others included: `activity` is what the policy sees as input.activity. Throws when the store
+   * cannot answer: the caller denies (fail closed).
+   */
+  reserve(keys: ActivityKeys, intent: ActivityIntent): Promise<ActivityReservation>;
+  /**
+   * After the decision: a policy deny adds a denial; a denied action gives back its
+   * restricted-read reservation (it read nothing); `fault: true` (regent's own failure) is
+   * counted apart as `faults` and never as a denial; bytesOut is added for allowed sends/writes.
+   * Never throws for an unknown or already-settled reservation; rejects only when the store
+   * cannot be reached (the reservation then stays counted as it was reserved).
+   */
+  settle(reservation: ActivityReservation, outcome: ActivityOutcome): Promise<void>;
 }
 
 /** The decision record the trail keeps (never payload values). */
