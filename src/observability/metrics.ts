@@ -61,10 +61,23 @@ export interface Metrics {
 /** Why a request was refused at authentication (the `result` label of regent_auth_failures_total). */
 export const AUTH_FAILURES = ['missing', 'invalid', 'forbidden'] as const;
 
+/** Default Node metrics that break Prometheus naming (gauges with a `_total` suffix); not exposed. */
+export const NONCOMPLIANT_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
+
 /** Creates the registry and every metric, pre-initialising closed label sets so series exist at 0. */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names these three gauges `_total`, which Prometheus reserves for counters
+    // (`promtool check metrics` fails). Their per-type siblings (`nodejs_active_handles{type}`
+    // and so on) stay, and sum() over them gives the same number.
+    for (const name of NONCOMPLIANT_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
   const m: Metrics = {
     registry,
