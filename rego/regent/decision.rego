@@ -4,7 +4,9 @@
 #   The decision regent asks for on every agent action (docs/policy-contract.md). It gathers
 #   the reasons of every rule package and builds the one result object here, so rules never
 #   conflict: deny when any rule denies, else redact when anything must be removed from the
-#   payload, else allow. Anything that fails to evaluate falls back to a deny.
+#   payload, else allow. Anything that fails to evaluate falls back to a deny. Company rule
+#   packages (data.regent.rules.<name>) are collected here too: they may only add deny, redact
+#   and escalate entries, never allow.
 package regent
 
 import data.regent.activity
@@ -14,6 +16,7 @@ import data.regent.identity
 import data.regent.principal
 import data.regent.redact
 import data.regent.request
+import data.regent.rules
 import data.regent.session
 
 # METADATA
@@ -58,14 +61,14 @@ _malformed := {{
 	count(problems) > 0
 } else := set()
 
-_denials := (((((_malformed | identity.deny(_req)) | flow.deny(_req, _dest, _plan)) | principal.deny(_req)) | detect.deny(_req, _dest, _plan)) | session.deny(_req)) | activity.deny(_req)
+_denials := ((((((_malformed | identity.deny(_req)) | flow.deny(_req, _dest, _plan)) | principal.deny(_req)) | detect.deny(_req, _dest, _plan)) | session.deny(_req)) | activity.deny(_req)) | _rule_denials
 
-_redaction_reasons := _plan.reasons | _secrets.reasons
+_redaction_reasons := (_plan.reasons | _secrets.reasons) | _rule_redaction_reasons
 
 # One redaction per path; a path removed for several reasons lists them all. It keeps `types`
 # (mask only detector matches inside the string) only when every reason for it is a detection.
 _redaction_list := [_merged_redaction(path, {e | some e in entries; e.path == path}) |
-	entries := _plan.redactions | _secrets.redactions
+	entries := (_plan.redactions | _secrets.redactions) | _rule_redactions
 	some path in sort({e.path | some e in entries})
 ]
 
@@ -130,3 +133,109 @@ _session := {
 
 # Reasons sorted by code, then message, so equal inputs list their reasons in the same order.
 _sorted(reasons) := [r | some [_, _, r] in sort([[r.code, r.message, r] | some r in reasons])]
+
+# --- company rules: data.regent.rules.<name> ------------------------------------------------
+#
+# Every package under regent.rules may define `deny` and `escalate` (sets of reasons whose
+# codes start with `rules.<name>.`) and `redact` (a set of {path, reason, types?} under
+# /payload/). Nothing else a rule package defines is read, so a rule can only make a decision
+# stricter. A package whose sets do not follow that shape denies with `rules.invalid`, naming
+# it: a rule that cannot be read is never skipped.
+
+# [package name, key, value] of every deny, redact and escalate a rule package defines.
+_rule_values := ({[name, "deny", v] | v := rules[name].deny} | {[name, "redact", v] | v := rules[name].redact}) | {[name, "escalate", v] | v := rules[name].escalate}
+
+_rule_reasons(key) := {[name, r] |
+	some [name, k, v] in _rule_values
+	k == key
+	is_set(v)
+	some r in v
+	_rule_reason_ok(name, r)
+}
+
+# ESCALATE: until regent has an escalate outcome, an escalation is a deny carrying the rule's
+# reason with `details.escalate: true`. The escalate outcome replaces this one function.
+_as_escalation(r) := object.union(r, {"details": object.union(object.get(r, "details", {}), {"escalate": true})})
+
+_rule_denials := ({r | some [_, r] in _rule_reasons("deny")} | {_as_escalation(r) | some [_, r] in _rule_reasons("escalate")}) | _rule_invalid
+
+_rule_redaction_entries := {[name, e] |
+	some [name, "redact", v] in _rule_values
+	is_set(v)
+	some e in v
+	_rule_redaction_ok(e)
+}
+
+_rule_redactions := {{"path": e.path, "reason": e.reason, "types": object.get(e, "types", [])} |
+	some [_, e] in _rule_redaction_entries
+}
+
+_rule_redaction_reasons := {{
+	"code": "rules.redacted",
+	"message": concat("", ["Company rule regent.rules.", name, " removed ", concat(", ", paths), ": ", concat("; ", sort({e.reason | some [n, e] in _rule_redaction_entries; n == name})), "."]),
+	"details": {"package": concat("", ["regent.rules.", name]), "paths": paths},
+} |
+	some name in {n | some [n, _] in _rule_redaction_entries}
+	paths := sort({e.path | some [n, e] in _rule_redaction_entries; n == name})
+}
+
+_rule_invalid := {{
+	"code": "rules.invalid",
+	"message": concat("", ["Company rule regent.rules.", name, " does not follow the rule contract, so the action is denied: ", concat("; ", problems), "."]),
+	"details": {"package": concat("", ["regent.rules.", name]), "problems": problems},
+} |
+	some name in {n | some [n, _, _] in _rule_values}
+	problems := sort({p | some [n, key, v] in _rule_values; n == name; some p in _rule_problems(name, key, v)})
+	count(problems) > 0
+}
+
+_rule_problems(_, key, v) := {concat("", [key, " must be a set"])} if not is_set(v)
+
+_rule_problems(name, key, v) := {concat("", [key, " has a reason that is not {code, message, details?, alternative?} with a code under rules.", name, "."]) |
+	some r in v
+	not _rule_reason_ok(name, r)
+} if {
+	is_set(v)
+	key in {"deny", "escalate"}
+}
+
+_rule_problems(_, "redact", v) := {"redact has an entry that is not {path, reason, types?} with a path under /payload/" |
+	some e in v
+	not _rule_redaction_ok(e)
+} if is_set(v)
+
+_reason_keys := {"code", "message", "details", "alternative"}
+
+# A rule reason's code is namespaced by its package (`rules.<name>.<what>`), so it can never
+# pass for a core reason, and keeps the contract's code pattern.
+_rule_reason_ok(name, r) if {
+	is_object(r)
+	every k, _ in r {
+		k in _reason_keys
+	}
+	regex.match(concat("", ["^rules\\.", name, "(\\.[a-z0-9_]+)+$"]), object.get(r, "code", null))
+	count(r.code) <= 128
+	_text(object.get(r, "message", null))
+	is_object(object.get(r, "details", {}))
+	_text(object.get(r, "alternative", "-"))
+}
+
+_rule_redaction_ok(e) if {
+	is_object(e)
+	every k, _ in e {
+		k in {"path", "reason", "types"}
+	}
+	request.payload_pointer(object.get(e, "path", null))
+	_text(object.get(e, "reason", null))
+	types := object.get(e, "types", [])
+	is_array(types)
+	every t in types {
+		is_string(t)
+	}
+}
+
+_text(s) if {
+	is_string(s)
+	s != ""
+	count(s) <= 4096
+}
