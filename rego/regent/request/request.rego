@@ -31,7 +31,14 @@ view(inp) := {
 	"detected": object.get(inp, "detected", []),
 	"scan_complete": object.get(inp, ["detection", "complete"], true) != false,
 	"activity": object.get(inp, "activity", {}),
+	"context": _object_or_empty(object.get(inp, "context", {})),
 }
+
+# Context is free-form caller metadata that only company rules read; anything but an object
+# reads as {}, so a rule never iterates a string.
+_object_or_empty(x) := x if is_object(x)
+
+_object_or_empty(x) := {} if not is_object(x)
 
 # labels returns the labels of an object with an optional `labels` array, as a set.
 labels(obj) := {l | some l in object.get(obj, "labels", [])}
