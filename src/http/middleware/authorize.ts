@@ -11,6 +11,7 @@ import type { AUTH_FAILURES } from '../../observability/metrics.ts';
 import type { Authenticator } from '../../security/authenticator.ts';
 import { ANONYMOUS, type Identity, type Scope } from '../../security/identity.ts';
 import { peerCertificate } from '../../security/tls-server.ts';
+import { notARouteTable } from './allowed-methods.ts';
 
 /** One row of the scope table: requests matching `method` and `path` need `scope`. */
 export interface RouteScope {
@@ -55,7 +56,8 @@ export function authorize(
   table: readonly RouteScope[] = ROUTE_SCOPES,
   onFailure: (result: AuthFailure) => void = () => undefined,
 ): Router {
-  const router = Router();
+  // Its routes tag the scope a request needs and answer nothing: not part of the 405's Allow.
+  const router = notARouteTable(Router());
   for (const row of table) {
     router[row.method](row.path, (req, _res, next) => {
       if (!needed.has(req)) needed.set(req, row.scope);

@@ -6,12 +6,21 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { InternalError, InvalidParameterError, NotFoundError, RegentError } from '../../errors/regent-error.ts';
 import { describeThrown } from '../../errors/policy-errors.ts';
 import type { Logger } from '../../observability/logger.ts';
+import { allowedMethods } from './allowed-methods.ts';
 
-/** Answers unknown routes with a JSON 404. */
-export const notFound: RequestHandler = (req, _res, next) => {
-  next(
-    new NotFoundError(`no route for ${req.method} ${req.path.length > 200 ? req.path.slice(0, 200) + '…' : req.path}`),
-  );
+/**
+ * Answers what no route answered: a JSON 405 with `Allow` when routes exist for the path but not
+ * for the method (the methods come from the router stack, see allowed-methods.ts), else a JSON 404.
+ */
+export const notFound: RequestHandler = (req, res, next) => {
+  const path = req.path.length > 200 ? req.path.slice(0, 200) + '…' : req.path;
+  const allowed = allowedMethods(req.app, req.path);
+  if (allowed.length > 0 && !allowed.includes(req.method)) {
+    res.setHeader('allow', allowed.join(', '));
+    next(new RegentError('method_not_allowed', 405, `${req.method} is not allowed on ${path}`));
+    return;
+  }
+  next(new NotFoundError(`no route for ${req.method} ${path}`));
 };
 
 /** Maps any error to regent's error body. */
