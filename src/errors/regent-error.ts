@@ -91,3 +91,20 @@ export class ForbiddenError extends RegentError {
     super('forbidden', 403, `this credential lacks the "${scope}" scope`);
   }
 }
+
+/**
+ * A principal (`agent.on_behalf_of`) regent was told to verify and could not: no token, or a token
+ * that is invalid, expired, for another issuer, audience or agent (401). See src/identity/.
+ */
+export class PrincipalUnverifiedError extends RegentError {
+  constructor(message: string, cause?: unknown) {
+    super('principal_unverified', 401, message, cause === undefined ? {} : { cause });
+  }
+}
+
+/** The keys that verify principal tokens cannot be fetched or read: fail closed (503). */
+export class PrincipalKeysUnavailableError extends RegentError {
+  constructor(cause: unknown) {
+    super('principal_keys_unavailable', 503, 'principal verification keys are unavailable', { cause });
+  }
+}
