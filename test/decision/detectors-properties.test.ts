@@ -51,6 +51,12 @@ const payload = fc.record({
   a: text,
   b: fc.array(text, { maxLength: 3 }),
   c: fc.dictionary(fc.constantFrom('x', '__proto__', 'y/z'), text, { maxKeys: 2, noNullPrototype: true }),
+  // Keys are scanned too: generated keys hold findings, markers and near misses, over values
+  // that may hold findings of their own or a further object.
+  d: fc.dictionary(text, fc.oneof(text, fc.dictionary(text, text, { maxKeys: 2, noNullPrototype: true })), {
+    maxKeys: 3,
+    noNullPrototype: true,
+  }),
 });
 
 const maskAll = (p: unknown) => maskFindings(p, detect(p));
@@ -83,6 +89,22 @@ describe('detectors and masking (properties)', () => {
         assert.equal(JSON.stringify(p), before);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('keeps the shape: an object keeps as many members, a key finding renames its member', () => {
+    fc.assert(
+      fc.property(payload, (p) => {
+        const once = maskAll(p) as typeof p;
+        assert.equal(Object.keys(once.d).length, Object.keys(p.d).length);
+        // Generated values never are exactly "[REDACTED]": such members are the renamed ones.
+        const keyed = new Set(
+          detect(p).flatMap((f) => (f.in === 'key' && f.path.split('/').length === 4 ? [f.path] : [])),
+        );
+        const renamed = Object.entries(once.d).filter(([k, v]) => k.startsWith('[REDACTED:') && v === '[REDACTED]');
+        assert.equal(renamed.length, keyed.size, JSON.stringify(once.d));
+      }),
+      { numRuns: 300 },
     );
   });
 
@@ -120,7 +142,56 @@ describe('maskFindings', () => {
     assert.deepEqual(out, { t: 'a[REDACTED:email]gh' });
   });
 
+  it('replaces a member found through its key by "[REDACTED:<type>]": "[REDACTED]", in place', () => {
+    const payload = { config: { region: 'eu', AKIAQ4LMZ8X2B7NWRT5Y: 'prod', tail: 1 } };
+    const renamed: [string, string][] = [];
+    const out = maskFindings(payload, detect(payload), '/payload', (from, to) => renamed.push([from, to]));
+    assert.deepEqual(Object.entries((out as typeof payload).config), [
+      ['region', 'eu'],
+      ['[REDACTED:aws_access_key]', '[REDACTED]'],
+      ['tail', 1],
+    ]);
+    assert.deepEqual(renamed, [['/payload/config/AKIAQ4LMZ8X2B7NWRT5Y', '/payload/config/[REDACTED:aws_access_key]']]);
+    assert.ok('AKIAQ4LMZ8X2B7NWRT5Y' in payload.config, 'the input is untouched');
+  });
+
+  it('numbers a renamed member when its marker key exists already', () => {
+    const payload = { '[REDACTED:email]': 'x', 'a@b.io': 1, 'c@d.io': 2, '[REDACTED:email]#2': 'y' };
+    assert.deepEqual(Object.keys(maskAll(payload) as object), [
+      '[REDACTED:email]',
+      '[REDACTED:email]#3',
+      '[REDACTED:email]#4',
+      '[REDACTED:email]#2',
+    ]);
+  });
+
+  it('takes everything below a member removed for its key, findings included', () => {
+    const payload = { 'bob@acme.io': { 'c@d.io': 'SSN 123-45-6789' }, t: 'call (415) 392-2671' };
+    assert.deepEqual(maskAll(payload), { '[REDACTED:email]': '[REDACTED]', t: `call ${findingMarker('phone')}` });
+  });
+
+  it('names the member by its first finding when a key holds several', () => {
+    assert.deepEqual(maskAll({ 'x a@b.io 123-45-6789': 1 }), { '[REDACTED:email]': '[REDACTED]' });
+  });
+
+  it('renames a __proto__ member as data, never touching the prototype', () => {
+    const payload = JSON.parse('{"o":{"__proto__":{"a@b.io":1}}}') as unknown;
+    const out = maskAll(payload) as { o: object };
+    assert.deepEqual(JSON.stringify(out), '{"o":{"__proto__":{"[REDACTED:email]":"[REDACTED]"}}}');
+    assert.equal(Object.getPrototypeOf(out.o), Object.prototype);
+  });
+
   const bad: { note: string; finding: unknown }[] = [
+    {
+      note: 'a key finding past the end of its key',
+      finding: { type: 'email', path: '/payload/t', start: 0, end: 9, in: 'key' },
+    },
+    { note: 'a key finding at the root', finding: { type: 'email', path: '/payload', start: 0, end: 1, in: 'key' } },
+    {
+      note: 'a key finding in an array',
+      finding: { type: 'email', path: '/payload/a/0', start: 0, end: 1, in: 'key' },
+    },
+    { note: 'an unknown "in"', finding: { type: 'email', path: '/payload/t', start: 0, end: 1, in: 'value' } },
     { note: 'a path to nothing', finding: { type: 'email', path: '/payload/missing', start: 0, end: 1 } },
     { note: 'a path to a non-string', finding: { type: 'email', path: '/payload/n', start: 0, end: 1 } },
     { note: 'offsets past the end', finding: { type: 'email', path: '/payload/t', start: 0, end: 99 } },
@@ -135,7 +206,7 @@ describe('maskFindings', () => {
   for (const c of bad) {
     it(`rejects ${c.note} with a typed error`, () => {
       assert.throws(
-        () => maskFindings({ t: 'text', n: 5 }, [c.finding as never]),
+        () => maskFindings({ t: 'text', n: 5, a: ['x'] }, [c.finding as never]),
         (err: unknown) => err instanceof FindingMismatchError || (err instanceof Error && 'code' in err),
       );
     });

@@ -306,6 +306,8 @@ describe('detect', () => {
   it('reports offsets, never values, and the policy view drops offsets too', () => {
     const findings = detect({ t: 'a@b.io a@b.io' });
     for (const f of findings) assert.deepEqual(Object.keys(f).sort(), ['end', 'path', 'start', 'type']);
+    for (const f of detect({ 'a@b.io': 1 }))
+      assert.deepEqual(Object.keys(f).sort(), ['end', 'in', 'path', 'start', 'type']);
     assert.deepEqual(toDetected(findings), [{ type: 'email', path: '/payload/t' }]);
   });
 
@@ -322,6 +324,79 @@ describe('detect', () => {
     );
   });
 
+  describe('object keys', () => {
+    const rows: { note: string; payload: unknown; want: [string, string, string, number, number][] }[] = [
+      {
+        note: 'a secret as a key names the member, with in: key',
+        payload: { config: { AKIAQ4LMZ8X2B7NWRT5Y: 'prod' } },
+        want: [['aws_access_key', '/payload/config/AKIAQ4LMZ8X2B7NWRT5Y', 'key', 0, 20]],
+      },
+      {
+        note: 'a match inside a longer key, with offsets in the key',
+        payload: { 'contact bob@acme.io': true },
+        want: [['email', '/payload/contact bob@acme.io', 'key', 8, 19]],
+      },
+      {
+        note: 'a key before its own value, in document order',
+        payload: { 'a@b.io': 'c@d.io', z: 'e@f.io' },
+        want: [
+          ['email', '/payload/a@b.io', 'key', 0, 6],
+          ['email', '/payload/a@b.io', 'value', 0, 6],
+          ['email', '/payload/z', 'value', 0, 6],
+        ],
+      },
+      {
+        note: 'keys inside arrays and escaped in the pointer',
+        payload: { list: [{ 'a/b~bob@acme.io': 1 }] },
+        want: [['email', '/payload/list/0/a~1b~0bob@acme.io', 'key', 4, 15]],
+      },
+      {
+        note: 'a key whose value is an object: the findings below keep their own paths',
+        payload: { 'bob@acme.io': { note: 'SSN 123-45-6789' } },
+        want: [
+          ['email', '/payload/bob@acme.io', 'key', 0, 11],
+          ['us_ssn', '/payload/bob@acme.io/note', 'value', 4, 15],
+        ],
+      },
+      { note: 'ordinary keys', payload: { text: 'hi', amount: 5, nested: { id: 'x' } }, want: [] },
+    ];
+    for (const row of rows) {
+      it(`finds ${row.note}`, () => {
+        assert.deepEqual(
+          detect(row.payload).map((f) => [f.type, f.path, f.in ?? 'value', f.start, f.end]),
+          row.want,
+        );
+      });
+    }
+
+    it('gives the policy {type, path, in: "key"} for a key, apart from a value finding at the same path', () => {
+      assert.deepEqual(toDetected(detect({ 'a@b.io': 'a@b.io', k: { 'a@b.io': 1 } })), [
+        { type: 'email', path: '/payload/a@b.io', in: 'key' },
+        { type: 'email', path: '/payload/a@b.io' },
+        { type: 'email', path: '/payload/k/a@b.io', in: 'key' },
+      ]);
+    });
+
+    it('counts keys against the scan limits and says when a key was cut short', () => {
+      const key = 'x'.repeat(100) + ' bob@acme.io';
+      assert.deepEqual(scanPayload({ [key]: 1 }, '/payload', { maxStringLength: 50 }), {
+        findings: [],
+        truncated: true,
+        scannedLength: 50,
+      });
+      // The budget runs out in the first key: the second key is not scanned.
+      const cut = scanPayload({ 'a@b.io xxxxxxxx': 1, 'c@d.io': 2 }, '/payload', { maxTotalLength: 16 });
+      assert.deepEqual(
+        cut.findings.map((f) => f.path),
+        ['/payload/a@b.io xxxxxxxx'],
+      );
+      assert.equal(cut.truncated, true);
+      const many = scanPayload({ 'a@b.io': 1, 'c@d.io': 2, 'e@f.io': 3 }, '/payload', { maxFindings: 2 });
+      assert.equal(many.findings.length, 2);
+      assert.equal(many.truncated, true);
+    });
+  });
+
   it('has one closed list of types, used for metric labels', () => {
     assert.equal(new Set(DETECTOR_TYPES).size, DETECTOR_TYPES.length);
     for (const t of DETECTOR_TYPES) assert.match(t, /^[a-z_]+$/);
@@ -334,7 +409,7 @@ describe('scan limits', () => {
     assert.deepEqual(scanPayload({ text }, '/payload', { maxStringLength: 50 }), {
       findings: [],
       truncated: true,
-      scannedLength: 50,
+      scannedLength: 4 + 50, // the key "text", then the first 50 code units of its value
     });
     assert.equal(scanPayload({ text }).truncated, false);
   });

@@ -120,8 +120,8 @@ export function numberTexts(n: number): string[] {
   return [text, text.replace(/\B(?=(?:[0-9]{3})+$)/g, ',')];
 }
 
-// Everything inside a removed value is removed data: strings, numbers and object keys alike.
-function collectRemovedValues(value: unknown, into: Set<string>): void {
+/** Adds to `into` every text in `value` that must not survive elsewhere: strings, numbers and object keys alike. */
+export function collectRemovedValues(value: unknown, into: Set<string>): void {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();

@@ -15,6 +15,8 @@ export interface PathMatch {
   pointer: string;
   /** The matched value (not a copy). */
   value: unknown;
+  /** True when the value is a member of an object (its last segment is a key, not an index). */
+  inObject: boolean;
 }
 
 /** Default bound on concrete paths per call; equals the `maxRedactionPaths` config default. */
@@ -23,6 +25,7 @@ export const DEFAULT_MAX_MATCHES = 10_000;
 interface Node {
   segments: string[];
   value: unknown;
+  inObject: boolean;
 }
 
 /** Nodes all patterns of one call may visit together, at least; bounds repeated wildcard walks. */
@@ -37,21 +40,22 @@ export function matchPattern(
   root?: string,
   work: { visits: number } = { visits: Math.max(MIN_VISIT_BUDGET, 100 * limit) },
 ): PathMatch[] {
-  let frontier: Node[] = [{ segments: [], value: payload }];
+  let frontier: Node[] = [{ segments: [], value: payload, inObject: false }];
   for (const segment of pattern) {
     const next: Node[] = [];
     for (const node of frontier) {
       if (segment === WILDCARD) {
         if (Array.isArray(node.value)) {
           for (let i = 0; i < node.value.length; i++)
-            next.push({ segments: [...node.segments, String(i)], value: node.value[i] });
+            next.push({ segments: [...node.segments, String(i)], value: node.value[i], inObject: false });
         } else if (isJsonObject(node.value)) {
           for (const key of Object.keys(node.value))
-            next.push({ segments: [...node.segments, key], value: node.value[key] });
+            next.push({ segments: [...node.segments, key], value: node.value[key], inObject: true });
         }
       } else {
         const child = childOf(node.value, segment);
-        if (child.found) next.push({ segments: [...node.segments, segment], value: child.value });
+        if (child.found)
+          next.push({ segments: [...node.segments, segment], value: child.value, inObject: isJsonObject(node.value) });
       }
     }
     frontier = next;
@@ -70,7 +74,7 @@ export function matchPattern(
       continue;
     }
     if (seen.size >= limit) throw new RedactionLimitError(limit);
-    const match = { segments: node.segments, pointer, value: node.value };
+    const match = { segments: node.segments, pointer, value: node.value, inObject: node.inObject };
     seen.set(pointer, match);
     matches.push(match);
   }

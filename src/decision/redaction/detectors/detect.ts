@@ -1,7 +1,9 @@
 /**
- * Runs the detectors over every string value of a payload. Work is bounded: each string is
- * scanned up to `maxStringLength` code units and the payload up to `maxTotalLength`; what lies
- * past a limit is not scanned and {@link scanPayload} says so, so a caller can fail closed.
+ * Runs the detectors over every string value and every object key of a payload. A finding in a
+ * key carries `in: 'key'` and the pointer of the member the key names. Work is bounded: each
+ * string or key is scanned up to `maxStringLength` code units and the payload up to
+ * `maxTotalLength`; what lies past a limit is not scanned and {@link scanPayload} says so, so a
+ * caller can fail closed.
  * Overlapping findings are resolved by priority (a JWT inside `Bearer ...` is a `jwt`).
  */
 import { isJsonObject } from '../json-value.ts';
@@ -51,7 +53,7 @@ export const DETECT_DEFAULTS = {
   phoneRegions: ['US'],
 } as const;
 
-/** Finds secrets and personal data in every string of `payload`; paths start at `basePath`. */
+/** Finds secrets and personal data in every string and key of `payload`; paths start at `basePath`. */
 export function detect(payload: unknown, basePath: string = PAYLOAD_ROOT, options: DetectOptions = {}): Finding[] {
   return scanPayload(payload, basePath, options).findings;
 }
@@ -77,8 +79,9 @@ export function scanPayload(
   const findings: Finding[] = [];
   let truncated = false;
   let scannedLength = 0;
-  // Iterative depth-first walk in document order, so deep payloads cannot overflow the stack.
-  const stack: { value: unknown; path: string }[] = [{ value: payload, path: basePath }];
+  // Iterative depth-first walk in document order (a key before its value), so deep payloads
+  // cannot overflow the stack. Keys are scanned like strings and count against the same limits.
+  const stack: { value: unknown; path: string; key?: true }[] = [{ value: payload, path: basePath }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const { value, path } = item;
     if (typeof value === 'string') {
@@ -96,13 +99,17 @@ export function scanPayload(
           truncated = true;
           break;
         }
-        findings.push({ type: f.type, path, start: f.start, end: f.end });
+        const finding: Finding = { type: f.type, path, start: f.start, end: f.end };
+        if (item.key === true) finding.in = 'key';
+        findings.push(finding);
       }
     } else if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: `${path}/${i}` });
     } else if (isJsonObject(value)) {
-      for (const key of Object.keys(value).reverse())
-        stack.push({ value: value[key], path: `${path}/${escapeSegment(key)}` });
+      for (const key of Object.keys(value).reverse()) {
+        const member = `${path}/${escapeSegment(key)}`;
+        stack.push({ value: value[key], path: member }, { value: key, path: member, key: true });
+      }
     }
   }
   return { findings, truncated, scannedLength };
@@ -189,15 +196,15 @@ function maskForRescan(text: string, spans: readonly TypedSpan[]) {
   return { masked, toOriginal };
 }
 
-/** The policy's view of findings: `{type, path}` once each, in first-seen order, no offsets. */
+/** The policy's view of findings: `{type, path}` (and `in: 'key'`) once each, in first-seen order, no offsets. */
 export function toDetected(findings: readonly Finding[]): DetectedItem[] {
   const seen = new Set<string>();
   const out: DetectedItem[] = [];
   for (const f of findings) {
-    const key = `${f.type}\u0000${f.path}`;
+    const key = `${f.type}\u0000${f.path}\u0000${f.in ?? ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ type: f.type, path: f.path });
+    out.push(f.in === 'key' ? { type: f.type, path: f.path, in: 'key' } : { type: f.type, path: f.path });
   }
   return out;
 }

@@ -39,18 +39,25 @@ export interface Span {
 /** One finding: what was found and where, never the value itself. */
 export interface Finding {
   type: DetectorType;
-  /** JSON pointer of the string value, e.g. `/payload/messages/0/text`. */
+  /**
+   * JSON pointer of the string value, e.g. `/payload/messages/0/text`; for a finding in an object
+   * key, the pointer of the member that key names (so the pointer's last segment holds the match).
+   */
   path: string;
   /** Offset of the first code unit of the match (UTF-16, as JavaScript indexes strings). */
   start: number;
   /** Offset just past the match. */
   end: number;
+  /** `'key'` when the match lies in the member's key rather than in a string value. */
+  in?: 'key';
 }
 
 /** A finding as the policy sees it in `input.detected`: no offsets, no values. */
 export interface DetectedItem {
   type: DetectorType;
   path: string;
+  /** `'key'` when the match lies in the key of the member at `path`, not in its value. */
+  in?: 'key';
 }
 
 /** Settings every detector may read; resolved from {@link DetectOptions} once per scan. */
