@@ -191,7 +191,7 @@ _rule_invalid := {{
 
 _rule_problems(_, key, v) := {concat("", [key, " must be a set"])} if not is_set(v)
 
-_rule_problems(name, key, v) := {concat("", [key, " has a reason that is not {code, message, details?, alternative?} with a code under rules.", name, "."]) |
+_rule_problems(name, key, v) := {concat("", [key, " has a reason that is not {code, message, details?, alternative?} with a code rules.", name, ".<what>"]) |
 	some r in v
 	not _rule_reason_ok(name, r)
 } if {

@@ -1,9 +1,10 @@
 # METADATA
 # title: regent decision tests
 # description: >-
-#   End-to-end tests of data.regent.decision on the shipped configuration: the README
-#   examples, the HR incident, the competitor wall, one case per reason code, the shape the
-#   contract demands, and monotonicity properties.
+#   End-to-end tests of data.regent.decision on the core's fixture configuration
+#   (test/rego/fixture, a copy of the example org): the README examples, the HR incident, the
+#   competitor wall, one case per reason code, the shape the contract demands, monotonicity
+#   properties, and company rules collected from data.regent.rules.
 package regent_test
 
 import data.regent
@@ -489,10 +490,11 @@ reason_codes := {
 	"detect.type_unknown", "detect.denied_type", "detect.scan_incomplete",
 	"activity.restricted_read_burst", "activity.denial_streak",
 	"flow.redacted_label", "detect.secret_redacted",
+	"rules.invalid", "rules.redacted",
 }
 
 test_every_reason_code_has_a_case if {
-	covered := ({c | some c, _ in deny_cases} | {c | some c, _ in redact_cases}) | {"policy.default_deny"}
+	covered := (({c | some c, _ in deny_cases} | {c | some c, _ in redact_cases}) | {c | some c, _ in rule_cases}) | {"policy.default_deny"}
 	covered == reason_codes
 }
 
@@ -500,4 +502,147 @@ test_an_incomplete_scan_blocks_egress_but_not_reads if {
 	data.regent.decision.decision == "deny" with input as _send({"detection": {"complete": false}})
 	data.regent.decision.decision == "allow" with input as _read({"detection": {"complete": false}})
 	data.regent.decision.decision == "allow" with input as _send({"detection": {"complete": true}, "data_flow": {"destination": {"system": "slack", "audience": "team"}}})
+}
+
+# --- company rules: data.regent.rules.<name> ---------------------------------------------------
+
+_acme_deny := {"code": "rules.acme.no_friday_deploys", "message": "No deploys on Fridays.", "details": {"day": "friday"}}
+
+_acme_escalate := {"code": "rules.acme.review", "message": "A person reviews this.", "alternative": "ask a manager"}
+
+_acme_redact := {"path": "/payload/text", "reason": "acme keeps chat text in house"}
+
+# The README allow, and the same action with a rule that says nothing.
+test_rules_that_find_nothing_change_nothing if {
+	d := regent.decision with input as readme_allow with data.regent.rules as {"acme": {"deny": set(), "redact": set(), "escalate": set()}}
+	d == regent.decision with input as readme_allow with data.regent.rules as {}
+	d.decision == "allow"
+}
+
+test_a_rule_deny_denies if {
+	d := regent.decision with input as readme_allow with data.regent.rules as {"acme": {"deny": {_acme_deny}}}
+	d.decision == "deny"
+	d.reasons == [_acme_deny]
+	d.session == {"add_labels": [], "declassify": []}
+}
+
+test_a_rule_deny_joins_the_core_reasons if {
+	d := regent.decision with input as readme_deny with data.regent.rules as {"acme": {"deny": {_acme_deny}}}
+	[r.code | some r in d.reasons] == ["flow.audience_not_cleared", "rules.acme.no_friday_deploys"]
+}
+
+# ESCALATE: until the escalate outcome exists, an escalation is a deny marked escalate: true.
+test_a_rule_escalation_denies_marked_escalate if {
+	d := regent.decision with input as readme_allow with data.regent.rules as {"acme": {"escalate": {_acme_escalate}}}
+	d.decision == "deny"
+	d.reasons == [object.union(_acme_escalate, {"details": {"escalate": true}})]
+	r := regent.decision.reasons[0] with input as readme_allow with data.regent.rules as {"acme": {"escalate": {object.union(_acme_escalate, {"details": {"n": 1}})}}}
+	r.details == {"n": 1, "escalate": true}
+}
+
+test_a_rule_redaction_turns_allow_into_redact if {
+	inp := _send({"data_flow": {"destination": {"system": "slack", "audience": "team"}}})
+	regent.decision.decision == "allow" with input as inp
+	d := regent.decision with input as inp with data.regent.rules as {"acme": {"redact": {_acme_redact}}}
+	d.decision == "redact"
+	d.redactions == [{"path": "/payload/text", "reason": "acme keeps chat text in house"}]
+	[[r.code, r.details] | some r in d.reasons] == [["rules.redacted", {"package": "regent.rules.acme", "paths": ["/payload/text"]}]]
+	_contract_ok(d)
+}
+
+test_a_rule_redaction_merges_with_the_core_plan if {
+	d := regent.decision with input as readme_redact with data.regent.rules as {"acme": {"redact": {
+		{"path": "/payload/employees/*/salary", "reason": "acme: no pay data in chat"},
+		{"path": "/payload/employees/*/title", "reason": "acme: titles are internal", "types": ["email"]},
+	}}}
+	d.decision == "redact"
+	[r.path | some r in d.redactions] == ["/payload/employees/*/home_address", "/payload/employees/*/salary", "/payload/employees/*/title"]
+	contains(d.redactions[1].reason, "acme: no pay data in chat")
+	d.redactions[2].types == ["email"]
+	{r.code | some r in d.reasons} == {"flow.redacted_label", "rules.redacted"}
+}
+
+test_a_rule_redaction_never_lifts_a_deny if {
+	d := regent.decision with input as readme_deny with data.regent.rules as {"acme": {"redact": {{"path": "/payload/text", "reason": "remove the salary"}}}}
+	d.decision == "deny"
+}
+
+# Whatever else a rule package defines, the core reads only deny, redact and escalate.
+test_a_rule_cannot_allow if {
+	rules := {"acme": {"allow": true, "decision": {"decision": "allow"}, "permitted": true, "deny": set()}}
+	regent.decision.decision == "deny" with input as readme_deny with data.regent.rules as rules
+	regent.decision.decision == "deny" with input as {"agent": {"id": "mallory-bot"}} with data.regent.rules as rules
+}
+
+_reason(code) := {"code": code, "message": "m"}
+
+# note -> the acme package's value; every one denies with rules.invalid naming regent.rules.acme.
+invalid_rules := {
+	"a reason without a code": {"deny": {{"message": "no code"}}},
+	"a code that is not a string": {"deny": {{"code": 7, "message": "m"}}},
+	"a code outside its namespace": {"deny": {_reason("flow.audience_not_cleared")}},
+	"a code of another package": {"deny": {_reason("rules.other.x")}},
+	"a code that only starts like it": {"deny": {_reason("rules.acmecorp.x")}},
+	"the bare namespace": {"deny": {_reason("rules.acme")}},
+	"a code with capitals": {"deny": {_reason("rules.acme.NoDeploy")}},
+	"an empty message": {"deny": {{"code": "rules.acme.x", "message": ""}}},
+	"details that are not an object": {"deny": {{"code": "rules.acme.x", "message": "m", "details": "d"}}},
+	"a key the contract does not have": {"deny": {{"code": "rules.acme.x", "message": "m", "decision": "allow"}}},
+	"a reason that is a string": {"deny": {"rules.acme.x"}},
+	"deny that is not a set": {"deny": _reason("rules.acme.x")},
+	"deny that is an array": {"deny": [_reason("rules.acme.x")]},
+	"a misshapen escalation": {"escalate": {{"code": "rules.acme.x"}}},
+	"a redaction outside the payload": {"redact": {{"path": "/agent/id", "reason": "r"}}},
+	"a redaction without a reason": {"redact": {{"path": "/payload/text"}}},
+	"redaction types that are not strings": {"redact": {{"path": "/payload/text", "reason": "r", "types": [1]}}},
+	"redact that is not a set": {"redact": {"path": "/payload/text", "reason": "r"}},
+}
+
+test_a_misshapen_rule_denies_naming_its_package if {
+	wrong := {note: _summary(d) |
+		some note, acme in invalid_rules
+		d := regent.decision with input as readme_allow with data.regent.rules as {"acme": acme, "fine": {"deny": set()}}
+		not _invalid_acme(d)
+	}
+	wrong == {}
+}
+
+_invalid_acme(d) if {
+	d.decision == "deny"
+	[[r.code, r.details.package] | some r in d.reasons] == [["rules.invalid", "regent.rules.acme"]]
+	count(d.reasons[0].details.problems) > 0
+	_contract_ok(d)
+}
+
+# A package's well-formed reasons still count beside its rules.invalid.
+test_a_misshapen_rule_keeps_its_good_reasons if {
+	d := regent.decision with input as readme_allow with data.regent.rules as {"acme": {"deny": {_acme_deny, _reason("nope")}}}
+	[r.code | some r in d.reasons] == ["rules.acme.no_friday_deploys", "rules.invalid"]
+}
+
+rule_cases := {
+	"rules.invalid": {"acme": {"deny": {_reason("nope")}}},
+	"rules.redacted": {"acme": {"redact": {_acme_redact}}},
+}
+
+test_rule_codes_follow_the_contract if {
+	inp := _send({"data_flow": {"destination": {"system": "slack", "audience": "team"}}})
+	wrong := {code: _summary(d) |
+		some code, rules in rule_cases
+		d := regent.decision with input as inp with data.regent.rules as rules
+		not _names_code(d, code)
+	}
+	wrong == {}
+}
+
+_names_code(d, code) if {
+	code in {r.code | some r in d.reasons}
+	_contract_ok(d)
+}
+
+# Rules see input.context through the view; anything but an object reads as {}.
+test_rules_read_the_context if {
+	regent.request.view({"context": {"ticket": "T-1"}}).context == {"ticket": "T-1"}
+	regent.request.view({}).context == {}
+	regent.request.view({"context": "T-1"}).context == {}
 }
