@@ -15,7 +15,7 @@ import type { AuditStore } from './audit/store.ts';
 import type { Config } from './config/load-config.ts';
 import { classificationRanks, DEFAULT_RANKS } from './decision/build-input.ts';
 import { DecisionService } from './decision/decision-service.ts';
-import type { ActivityPort, AuditPort, SessionPort } from './decision/ports.ts';
+import type { ActivityPort, AuditPort, ResourceTaintPort, SessionPort } from './decision/ports.ts';
 import { createRedactionPort } from './decision/redaction-port.ts';
 import { describeThrown } from './errors/policy-errors.ts';
 import { NotReadyError } from './errors/regent-error.ts';
@@ -136,14 +136,18 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
   const notStarted = (): never => {
     throw new Error('session stores are not started');
   };
-  const flowPorts: { sessions: SessionPort; activity: ActivityPort } = {
+  const flowPorts: { sessions: SessionPort; activity: ActivityPort; taint: ResourceTaintPort } = {
     sessions: {
       load: async (id) => (sessions ?? notStarted()).load(id),
       commit: async (id, version, update) => (sessions ?? notStarted()).commit(id, version, update),
     },
     activity: {
-      read: async (agent, session) => (activity ?? notStarted()).read(agent, session),
-      record: async (agent, session, event) => (activity ?? notStarted()).record(agent, session, event),
+      reserve: async (keys, intent) => (activity ?? notStarted()).reserve(keys, intent),
+      settle: async (reservation, outcome) => (activity ?? notStarted()).settle(reservation, outcome),
+    },
+    taint: {
+      get: async (system, id) => (flow ?? notStarted()).taint.get(system, id),
+      add: async (system, id, taint) => (flow ?? notStarted()).taint.add(system, id, taint),
     },
   };
 
@@ -222,6 +226,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
     policies,
     sessions: flowPorts.sessions,
     activity: flowPorts.activity,
+    taint: flowPorts.taint,
     ...(audit === undefined ? {} : { audit }),
     redaction: createRedactionPort({ maxPaths: config.maxRedactionPaths }),
     metrics,
@@ -295,6 +300,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
       flow = await createFlowStores({
         ranks: active === undefined ? DEFAULT_RANKS : classificationRanks(active.bundle.data),
         sessionTtlSeconds: config.sessionTtlSeconds,
+        resourceTaintTtlSeconds: config.resourceTaintTtlSeconds,
         maxSessions: config.maxSessions,
         redisUrl: config.redisUrl,
         redisKeyPrefix: config.redisKeyPrefix,

@@ -5,12 +5,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadSecuritySettings, type SecurityKeys, type SecuritySettings } from '../security/security-settings.ts';
+import { checkPrincipalKeys, type PrincipalKeys } from '../identity/principal-settings.ts';
 import { CONFIG_KEYS, type ConfigKey } from './config-keys.ts';
 
 /** regent's validated configuration. */
 export interface Config {
   readonly host: string;
   readonly port: number;
+  readonly drainDelaySeconds: number;
+  readonly drainTimeoutSeconds: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly maxHeaderBytes: number;
   readonly bundlePath: string;
   readonly bundleUrl: string;
   readonly bundleTokenFile: string;
@@ -32,6 +39,8 @@ export interface Config {
   readonly logPayloads: boolean;
   readonly decisionLogInputs: boolean;
   readonly sessionTtlSeconds: number;
+  /** REGENT_RESOURCE_TAINT_TTL_SECONDS. */
+  readonly resourceTaintTtlSeconds: number;
   readonly maxSessions: number;
   readonly redisUrl: string;
   readonly redisKeyPrefix: string;
@@ -50,6 +59,14 @@ export interface Config {
   readonly tlsClientCaPath: string;
   readonly tlsClientsFile: string;
   readonly allowUnauthenticatedNetwork: boolean;
+  readonly principalIssuer: string;
+  readonly principalAudience: string;
+  readonly principalJwksFile: string;
+  readonly principalJwksUrl: string;
+  readonly principalClockSkewSeconds: number;
+  readonly principalGroupsClaim: string;
+  readonly principalHeader: string;
+  readonly principalAlgorithms: string;
   /** Tokens, client CNs and TLS files as read from the files the keys above name (not a key itself). */
   readonly security: SecuritySettings;
 }
@@ -174,6 +191,8 @@ export function loadConfig(
   const flat = Object.fromEntries(values);
   const security = loadSecuritySettings(flat as unknown as SecurityKeys, readFile);
   problems.push(...security.problems);
+  // Principal verification: invalid combinations and an unusable JWKS file fail start-up too.
+  problems.push(...checkPrincipalKeys(flat as unknown as PrincipalKeys, readFile));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...flat, security: security.settings }) as unknown as Config;
 }

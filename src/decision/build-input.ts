@@ -5,6 +5,7 @@
  */
 import type { DecisionRequest } from './decision-request.ts';
 import type { SessionView } from './ports.ts';
+import type { TrustNotes } from '../catalogue/resolve.ts';
 
 /** A detector finding as the policy sees it: type and path, never the value. */
 export interface DetectedItem {
@@ -18,6 +19,7 @@ export function buildInput(
   session: SessionView | undefined,
   detection: { detected: readonly DetectedItem[]; complete: boolean },
   activity: Record<string, unknown> | undefined,
+  trust?: TrustNotes,
 ): Record<string, unknown> {
   const input: Record<string, unknown> = {
     agent: request.agent,
@@ -30,6 +32,7 @@ export function buildInput(
   if (request.payload !== undefined) input['payload'] = request.payload;
   if (session !== undefined) input['session'] = session;
   if (activity !== undefined) input['activity'] = activity;
+  if (trust !== undefined) input['trust'] = trust;
   return input;
 }
 

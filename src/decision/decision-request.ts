@@ -67,6 +67,7 @@ export const DECISION_REQUEST_SCHEMA = {
           additionalProperties: false,
           properties: {
             system: id,
+            id: { type: 'string', minLength: 1, maxLength: 1024 },
             audience: label,
             recipients: {
               type: 'array',
@@ -115,7 +116,12 @@ export interface DecisionRequest {
   };
   data_flow?: {
     sources?: { system: string; labels?: string[]; classification?: string }[];
-    destination?: { system?: string; audience?: string; recipients?: { id: string; clearance?: string }[] };
+    destination?: {
+      system?: string;
+      id?: string;
+      audience?: string;
+      recipients?: { id: string; clearance?: string }[];
+    };
     fields?: { path: string; labels: string[] }[];
   };
   payload?: unknown;

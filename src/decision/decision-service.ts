@@ -10,16 +10,27 @@ import { NotReadyError } from '../errors/regent-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import { reasonClass, type Metrics } from '../observability/metrics.ts';
 import type { ActivePolicy, PolicyStore } from '../policy/policy-store.ts';
-import {
-  buildInput,
-  classificationRanks,
-  highestClassification,
-  isRestrictedRead,
-  type DetectedItem,
-} from './build-input.ts';
+import { buildInput, highestClassification, isRestrictedRead, type DetectedItem } from './build-input.ts';
 import type { DecisionRequest } from './decision-request.ts';
 import { toPolicyDecision, type PolicyDecision, type Reason, type Redaction } from './policy-result.ts';
-import type { ActivityPort, AuditPort, DecisionAuditRecord, SessionPort, SessionUpdate, SessionView } from './ports.ts';
+import type {
+  ActivityPort,
+  ActivityReservation,
+  AuditPort,
+  DecisionAuditRecord,
+  ResourceTaintPort,
+  SessionPort,
+  SessionUpdate,
+  SessionView,
+} from './ports.ts';
+import { catalogueOf, rank, type Catalogue } from '../catalogue/catalogue.ts';
+import { readTarget, resolveRequest, writeTarget } from '../catalogue/resolve.ts';
+
+/** Facts about a request that only regent's own HTTP layer can supply (never the request body). */
+export interface RequestFacts {
+  /** `agent.on_behalf_of` was replaced from a verified token (src/identity). */
+  principalVerified?: boolean;
+}
 
 /** The entrypoint that answers decisions. */
 export const DECISION_ENTRYPOINT = 'regent/decision';
@@ -62,6 +73,8 @@ export interface DecisionDeps {
   policies: PolicyStore;
   sessions: SessionPort;
   activity?: ActivityPort;
+  /** Resource taint (what writes left on a doc or channel); without it, reads carry only the catalogue's labels. */
+  taint?: ResourceTaintPort;
   audit?: AuditPort;
   redaction: RedactionPort;
   metrics: Metrics;
@@ -86,6 +99,15 @@ class FailClosed extends Error {
 }
 
 const SESSION_UNAVAILABLE = 'session.store_unavailable';
+const TAINT_UNAVAILABLE = 'resource.store_unavailable';
+const ACTIVITY_UNAVAILABLE = 'activity.store_unavailable';
+
+/** What a decision has resolved and reserved so far. */
+interface DecisionContext {
+  /** The request with the trust rule applied (the request itself until then). */
+  resolved: DecisionRequest;
+  reservation: ActivityReservation | undefined;
+}
 
 /** Decides agent actions. */
 export class DecisionService {
@@ -96,12 +118,12 @@ export class DecisionService {
   }
 
   /** Decides one request; throws only {@link NotReadyError} (no policy loaded yet). */
-  async decide(request: DecisionRequest, log: Logger): Promise<DecisionResponse> {
+  async decide(request: DecisionRequest, log: Logger, facts: RequestFacts = {}): Promise<DecisionResponse> {
     const started = process.hrtime.bigint();
     const lease = this.deps.policies.acquire();
     if (lease === undefined) throw new NotReadyError('no policy revision is loaded yet');
     try {
-      return await this.decideOn(lease.policy, request, log, started);
+      return await this.decideOn(lease.policy, request, log, started, facts);
     } finally {
       lease.release();
     }
@@ -112,7 +134,11 @@ export class DecisionService {
    * the effects of the ones before it; different sessions (and session-less requests) run
    * concurrently. Answers come back in request order.
    */
-  async decideBatch(requests: readonly DecisionRequest[], log: Logger): Promise<DecisionResponse[]> {
+  async decideBatch(
+    requests: readonly DecisionRequest[],
+    log: Logger,
+    facts: RequestFacts = {},
+  ): Promise<DecisionResponse[]> {
     const lease = this.deps.policies.acquire();
     if (lease === undefined) throw new NotReadyError('no policy revision is loaded yet');
     try {
@@ -132,6 +158,7 @@ export class DecisionService {
               requests[i] as DecisionRequest,
               log,
               process.hrtime.bigint(),
+              facts,
             );
         }),
       );
@@ -147,9 +174,12 @@ export class DecisionService {
     request: DecisionRequest,
     log: Logger,
     started: bigint,
+    facts: RequestFacts,
   ): Promise<DecisionResponse> {
     const decisionId = randomUUID();
     const sessionId = request.session?.id ?? null;
+    // Filled in as the decision goes, so a failure part-way still settles what was reserved.
+    const ctx: DecisionContext = { resolved: request, reservation: undefined };
 
     let outcome: {
       result: PolicyDecision;
@@ -161,7 +191,7 @@ export class DecisionService {
     let failure: FailClosed | undefined;
     let payload: unknown;
     try {
-      outcome = await this.evaluateWithSession(request, active, sessionId);
+      outcome = await this.evaluateWithSession(request, active, sessionId, facts, ctx);
       if (outcome.result.decision === 'redact') {
         try {
           ({ payload } = this.deps.redaction.redact(request.payload, outcome.result.redactions));
@@ -186,7 +216,7 @@ export class DecisionService {
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
     if (this.deps.audit !== undefined) {
       try {
-        await this.deps.audit.appendDecision(this.auditRecord(decisionId, request, response, outcome, latencyMs));
+        await this.deps.audit.appendDecision(this.auditRecord(decisionId, ctx.resolved, response, outcome, latencyMs));
       } catch (err) {
         failure = new FailClosed(
           'audit.unavailable',
@@ -202,7 +232,7 @@ export class DecisionService {
         );
       }
     }
-    await this.recordActivity(request, sessionId, response, log, active);
+    await this.settleActivity(ctx, request, response, failure !== undefined, log);
     this.observe(response, failure, started, log, request, outcome, latencyMs);
     if (this.deps.shadow !== undefined && failure === undefined && outcome.json !== undefined) {
       this.deps.shadow.offer({
@@ -217,8 +247,50 @@ export class DecisionService {
     return response;
   }
 
-  /** Loads session state and activity, evaluates, and commits session effects; retries on a concurrent change. */
-  private async evaluateWithSession(request: DecisionRequest, active: ActivePolicy, sessionId: string | null) {
+  /**
+   * Applies the trust rule (src/catalogue/resolve.ts), reserves activity, loads session state,
+   * evaluates, commits session effects (retrying on a concurrent change) and records what a write
+   * leaves on its resource.
+   */
+  private async evaluateWithSession(
+    request: DecisionRequest,
+    active: ActivePolicy,
+    sessionId: string | null,
+    facts: RequestFacts,
+    ctx: DecisionContext,
+  ) {
+    const catalogue = catalogueOf(active.bundle.data);
+    const target = readTarget(request, catalogue);
+    let taint;
+    try {
+      if (target !== null && this.deps.taint !== undefined) taint = await this.deps.taint.get(target.system, target.id);
+    } catch (err) {
+      throw new FailClosed(TAINT_UNAVAILABLE, 'what earlier writes left on this resource cannot be read', err);
+    }
+    const { request: resolved, trust } = resolveRequest(request, catalogue, {
+      ...(facts.principalVerified === undefined ? {} : { principalVerified: facts.principalVerified }),
+      taint,
+    });
+    ctx.resolved = resolved;
+    let activity: Record<string, unknown> | undefined;
+    if (this.deps.activity !== undefined) {
+      try {
+        ctx.reservation = await this.deps.activity.reserve(
+          { agent: request.agent.id, session: sessionId, principal: resolved.agent.on_behalf_of?.id ?? null },
+          {
+            restrictedRead: isRestrictedRead(resolved, active.bundle.data),
+            system: resolved.action.resource?.system ?? resolved.data_flow?.destination?.system ?? null,
+          },
+        );
+        activity = ctx.reservation.activity;
+      } catch (err) {
+        throw new FailClosed(
+          ACTIVITY_UNAVAILABLE,
+          'activity counters cannot be updated; actions they limit are denied',
+          err,
+        );
+      }
+    }
     let detected: DetectedItem[] = [];
     let complete = true;
     try {
@@ -230,10 +302,8 @@ export class DecisionService {
     const retries = this.deps.maxSessionRetries ?? 3;
     for (let attempt = 0; ; attempt++) {
       let loaded: { view: SessionView; version: number } | undefined;
-      let activity: Record<string, unknown> | undefined;
       try {
         if (sessionId !== null) loaded = await this.deps.sessions.load(sessionId);
-        if (this.deps.activity !== undefined) activity = await this.deps.activity.read(request.agent.id, sessionId);
       } catch (err) {
         throw new FailClosed(
           SESSION_UNAVAILABLE,
@@ -241,14 +311,18 @@ export class DecisionService {
           err,
         );
       }
-      const json = JSON.stringify(buildInput(request, loaded?.view, { detected, complete }, activity));
+      const json = JSON.stringify(buildInput(resolved, loaded?.view, { detected, complete }, activity, trust));
       const result = await this.evaluate(active, json);
       const digest = createHash('sha256').update(json).digest('hex');
-      if (loaded === undefined || sessionId === null || result.decision === 'deny')
+      if (result.decision === 'deny') return { result, digest, session: loaded?.view, detected, json };
+      const update = sessionUpdate(resolved, result, catalogue);
+      if (loaded === undefined || sessionId === null) {
+        await this.leaveTaint(resolved, catalogue, update, undefined);
         return { result, digest, session: loaded?.view, detected, json };
+      }
       let committed: boolean;
       try {
-        committed = await this.deps.sessions.commit(sessionId, loaded.version, sessionUpdate(request, result, active));
+        committed = await this.deps.sessions.commit(sessionId, loaded.version, update);
       } catch (err) {
         throw new FailClosed(
           SESSION_UNAVAILABLE,
@@ -256,7 +330,10 @@ export class DecisionService {
           err,
         );
       }
-      if (committed) return { result, digest, session: loaded.view, detected, json };
+      if (committed) {
+        await this.leaveTaint(resolved, catalogue, update, loaded.view);
+        return { result, digest, session: loaded.view, detected, json };
+      }
       this.deps.metrics.sessionConflicts.inc();
       if (attempt >= retries)
         throw new FailClosed('session.conflict', 'the session kept changing during the decision; try again');
@@ -305,27 +382,60 @@ export class DecisionService {
     return response;
   }
 
-  private async recordActivity(
-    request: DecisionRequest,
-    sessionId: string | null,
-    response: DecisionResponse,
-    log: Logger,
-    active: ActivePolicy,
+  /**
+   * A write or send leaves on its resource everything the session held and the flow declared, so
+   * a later read of that resource, in any session, carries it again. Failing to record it denies.
+   */
+  private async leaveTaint(
+    resolved: DecisionRequest,
+    catalogue: Catalogue,
+    update: SessionUpdate,
+    held: SessionView | undefined,
   ): Promise<void> {
-    if (this.deps.activity === undefined) return;
+    const target = writeTarget(resolved, catalogue);
+    if (target === null || this.deps.taint === undefined) return;
+    const removed = new Set(update.declassify);
+    const flow = resolved.data_flow;
+    const labels = [
+      ...(held?.labels ?? []),
+      ...update.add_labels,
+      ...(flow?.sources ?? []).flatMap((s) => s.labels ?? []),
+      ...(flow?.fields ?? []).flatMap((f) => f.labels),
+    ].filter((l) => !removed.has(l));
+    let classification = update.classification;
+    for (const c of [held?.classification, ...(flow?.sources ?? []).map((s) => s.classification)]) {
+      if (c !== null && c !== undefined && rank(catalogue.ranks, c) > rank(catalogue.ranks, classification))
+        classification = c;
+    }
+    try {
+      await this.deps.taint.add(target.system, target.id, { labels: [...new Set(labels)].sort(), classification });
+    } catch (err) {
+      throw new FailClosed(TAINT_UNAVAILABLE, 'what this write leaves on its resource cannot be recorded', err);
+    }
+  }
+
+  /** Settles the activity reservation: a policy deny counts as a denial, regent's own failure as a fault. */
+  private async settleActivity(
+    ctx: DecisionContext,
+    request: DecisionRequest,
+    response: DecisionResponse,
+    fault: boolean,
+    log: Logger,
+  ): Promise<void> {
+    if (this.deps.activity === undefined || ctx.reservation === undefined) return;
     const kind = request.action.kind;
     try {
-      await this.deps.activity.record(request.agent.id, sessionId, {
+      await this.deps.activity.settle(ctx.reservation, {
         decision: response.decision,
-        restrictedRead: isRestrictedRead(request, active.bundle.data),
-        system: request.action.resource?.system ?? request.data_flow?.destination?.system ?? null,
+        fault,
         bytesOut:
           (kind === 'send' || kind === 'write') && response.decision !== 'deny'
             ? Buffer.byteLength(JSON.stringify(response.payload ?? request.payload ?? null))
             : 0,
       });
     } catch (err) {
-      log.warn('activity window not updated', { error: describeThrown(err) });
+      // The action is answered; its reservation already counted it, so the limit still holds.
+      log.warn('activity window not settled', { error: describeThrown(err) });
     }
   }
 
@@ -413,24 +523,37 @@ export class DecisionService {
   }
 }
 
-/** The session effects of an allowed or redacted action (policy output, else the default rule). */
-function sessionUpdate(request: DecisionRequest, result: PolicyDecision, active: ActivePolicy): SessionUpdate {
+/**
+ * The session effects of an allowed or redacted action (policy output, else the default rule).
+ * The stored classification is the part of what entered that its labels do not explain: a read
+ * classified restricted because it carries `compensation` adds the label, and the label carries
+ * the classification, so an approved declassifier that removes the label lowers the session too.
+ * Data classified above its labels (or with none) raises the stored classification itself, which
+ * no declassifier lowers.
+ */
+function sessionUpdate(request: DecisionRequest, result: PolicyDecision, catalogue: Catalogue): SessionUpdate {
   const sources = request.data_flow?.sources ?? [];
   const resource = request.action.resource;
   const isRead = request.action.kind === 'read';
-  const defaultLabels = [...(isRead ? (resource?.labels ?? []) : []), ...sources.flatMap((s) => s.labels ?? [])];
+  const parts = [...(isRead && resource !== undefined ? [resource] : []), ...sources];
+  const defaultLabels = parts.flatMap((p) => p.labels ?? []);
   const systems = [
     ...(isRead && resource?.system !== undefined ? [resource.system] : []),
     ...sources.map((s) => s.system),
   ];
-  const ranks = classificationRanks(active.bundle.data);
+  const unexplained = parts.map((p) => {
+    const labelRank = Math.max(
+      -Infinity,
+      ...(p.labels ?? []).map((l) => rank(catalogue.ranks, catalogue.labelClassification.get(l) ?? l)),
+    );
+    return p.classification !== undefined && rank(catalogue.ranks, p.classification) > labelRank
+      ? p.classification
+      : undefined;
+  });
   return {
     add_labels: [...new Set(result.session?.add_labels ?? defaultLabels)].sort(),
     add_systems: [...new Set(systems)].sort(),
-    classification: highestClassification(
-      [...(isRead ? [resource?.classification] : []), ...sources.map((s) => s.classification)],
-      ranks,
-    ),
+    classification: highestClassification(unexplained, catalogue.ranks),
     declassify: [...new Set(result.session?.declassify ?? [])].sort(),
   };
 }

@@ -3,6 +3,7 @@
  * src/flow/ (session state, activity windows) and src/audit/ (the trail); the service depends on
  * these shapes only, so tests and replicas can plug in the memory, Redis or PostgreSQL ones.
  */
+import type { ResourceTaint } from '../catalogue/resolve.ts';
 
 /** Session flow state as the policy sees it (`input.session`). */
 export interface SessionView {
@@ -21,6 +22,12 @@ export interface SessionUpdate {
   add_systems: string[];
   classification: string | null;
   declassify: string[];
+}
+
+/** What writes left on resources, read back by later reads in any session (src/flow/resource-taint-store.ts). */
+export interface ResourceTaintPort {
+  get(system: string, id: string): Promise<ResourceTaint | undefined>;
+  add(system: string, id: string, taint: ResourceTaint): Promise<void>;
 }
 
 /** Session state with optimistic concurrency: commit succeeds only on an unchanged version. */

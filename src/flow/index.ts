@@ -7,6 +7,7 @@ import { MemoryActivityStore } from './memory-activity-store.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
 import type { FlowLogger, RedisConnection } from './redis-connection.ts';
 import type { ClassificationRanks } from './session-state.ts';
+import { MemoryResourceTaintStore, RedisResourceTaintStore, type ResourceTaintStore } from './resource-taint-store.ts';
 import type { SessionStore, StoreHealth } from './session-store.ts';
 
 /** What the flow stores need from regent's configuration (names as in src/config/config-keys.ts). */
@@ -15,6 +16,8 @@ export interface FlowConfig {
   readonly ranks: ClassificationRanks;
   /** REGENT_SESSION_TTL_SECONDS (3600). */
   readonly sessionTtlSeconds: number;
+  /** REGENT_RESOURCE_TAINT_TTL_SECONDS (30 days). */
+  readonly resourceTaintTtlSeconds?: number;
   /** REGENT_MAX_SESSIONS (100000); memory backend only. */
   readonly maxSessions: number;
   /** REGENT_REDIS_URL; empty keeps everything in memory. */
@@ -37,6 +40,8 @@ export interface FlowStores {
   readonly backend: 'memory' | 'redis';
   readonly sessions: SessionStore;
   readonly activity: ActivityStore;
+  /** What writes left on resources (src/flow/resource-taint-store.ts). */
+  readonly taint: ResourceTaintStore;
   /** Redis connection when backend is redis, e.g. to wait for it at start-up. */
   readonly connection?: RedisConnection;
   health(): Promise<StoreHealth>;
@@ -52,6 +57,7 @@ export async function createFlowStores(config: FlowConfig): Promise<FlowStores> 
     windowSeconds: config.activityWindowSeconds,
     ...(config.activityBuckets === undefined ? {} : { buckets: config.activityBuckets }),
   };
+  const taintTtl = config.resourceTaintTtlSeconds ?? 30 * 24 * 3600;
   if (config.redisUrl === '') {
     const sessions = new MemorySessionStore({
       ranks: config.ranks,
@@ -59,13 +65,15 @@ export async function createFlowStores(config: FlowConfig): Promise<FlowStores> 
       maxSessions: config.maxSessions,
     });
     const activity = new MemoryActivityStore({ ...window, maxTracked: config.maxActivityTracked ?? 100_000 });
+    const taint = new MemoryResourceTaintStore({ ranks: config.ranks, ttlSeconds: taintTtl });
     return {
       backend: 'memory',
       sessions,
       activity,
+      taint,
       health: () => sessions.health(),
       close: async () => {
-        await Promise.all([sessions.close(), activity.close()]);
+        await Promise.all([sessions.close(), activity.close(), taint.close()]);
       },
     };
   }
@@ -84,6 +92,12 @@ export async function createFlowStores(config: FlowConfig): Promise<FlowStores> 
     backend: 'redis',
     sessions: new RedisSessionStore({ ...shared, ranks: config.ranks, idleTtlSeconds: config.sessionTtlSeconds }),
     activity: new RedisActivityStore({ ...shared, ...window }),
+    taint: new RedisResourceTaintStore({
+      ...shared,
+      keyPrefix: config.redisKeyPrefix,
+      ranks: config.ranks,
+      ttlSeconds: taintTtl,
+    }),
     connection,
     health: () => connection.health(),
     close: () => connection.close(),

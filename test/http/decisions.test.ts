@@ -58,7 +58,8 @@ describe('POST /v1/decisions', () => {
     const token = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
     const res = await server.post('/v1/decisions', {
       agent: { id: 'eng-assistant' },
-      action: { tool: 'slack.post_message', kind: 'send' },
+      // The channel decides the audience (the destination directory), not the declared one.
+      action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
       data_flow: {
         sources: [{ system: 'github', classification: 'internal' }],
         destination: { system: 'slack', audience: 'all_employees' },
