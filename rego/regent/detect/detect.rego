@@ -1,11 +1,14 @@
 # METADATA
 # title: Detector findings
 # description: >-
-#   Handles the findings of regent's detectors (input.detected: type and path, never values).
+#   Handles the findings of regent's detectors (input.detected: type, path and, for a finding
+#   in an object key, in: "key"; never offsets or values).
 #   The types form a closed list in data.regent.config.detectors.types; an unknown type denies.
 #   Secrets are redacted from any send or write whose destination system is not a secret
 #   store; personal-data types become field tags of their label (see regent.redact); types
-#   listed in deny_types deny where they would otherwise be redacted.
+#   listed in deny_types deny where they would otherwise be redacted. A finding in an object
+#   key (`in: "key"`) names the member by its pointer, which holds the key itself: it is
+#   shown and redacted as `<object>/*` with its type, so no path in a decision repeats it.
 package regent.detect
 
 import data.regent.text
@@ -26,9 +29,24 @@ leaking_secrets(req, dest) := {d |
 	_config.types[d.type].category == "secret"
 }
 
+# shown_path returns where a finding is named in redactions and reasons. A value finding's
+# path names its string. A key finding's path names the member whose key holds the secret, so
+# it is named as every member of that object: regent's typed redaction of `<object>/*` then
+# replaces just the members whose keys hold that type, key and value, by
+# "[REDACTED:<type>]": "[REDACTED]" (and masks that type inside the other members' strings,
+# which are findings too).
+shown_path(d) := d.path if not _in_key(d)
+
+shown_path(d) := concat("/", array.concat(array.slice(parts, 0, count(parts) - 1), ["*"])) if {
+	_in_key(d)
+	parts := split(d.path, "/")
+}
+
+_in_key(d) if object.get(d, "in", "") == "key"
+
 # secret_redactions returns {redactions, reasons} for the leaking secrets.
 secret_redactions(req, dest) := {
-	"redactions": {{"path": d.path, "reason": concat("", ["detected ", d.type, ", which may leave only to a secret store"]), "types": [d.type]} |
+	"redactions": {{"path": shown_path(d), "reason": concat("", ["detected ", d.type, ", which may leave only to a secret store"]), "types": [d.type]} |
 		some d in leaking
 	},
 	"reasons": {_secret_reason(type, leaking, dest) | some type in {d.type | some d in leaking}},
@@ -44,7 +62,7 @@ _secret_reason(type, leaking, dest) := {
 	]),
 	"details": object.union(dest.details, {"detections": [type], "paths": sort(paths)}),
 } if {
-	paths := {d.path | some d in leaking; d.type == type}
+	paths := {shown_path(d) | some d in leaking; d.type == type}
 }
 
 # deny returns the detector deny reasons, given the destination and the redaction plan.
@@ -100,5 +118,5 @@ _denied_reason(type, found, dest) := {
 	]),
 	"details": object.union(dest.details, {"detections": [type], "paths": sort(paths)}),
 } if {
-	paths := {d.path | some d in found; d.type == type}
+	paths := {shown_path(d) | some d in found; d.type == type}
 }

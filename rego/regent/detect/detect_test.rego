@@ -32,6 +32,21 @@ secret_cases := {
 	"written to the secret store": ["vault.write_secret", "write", {"audience": "individual"}, [{"type": "aws_access_key", "path": "/payload/text"}], set()],
 	"read, nothing leaves": ["github.read_file", "read", {"audience": "team"}, [{"type": "api_key", "path": "/payload/text"}], set()],
 	"personal data is not a secret": ["slack.post_message", "send", {"audience": "team"}, [{"type": "email", "path": "/payload/text"}], set()],
+	"a secret in a key is redacted as every member of its object": [
+		"email.send", "send", {"system": "email", "audience": "public"},
+		[{"type": "aws_access_key", "path": "/payload/config/AKIAQ4LMZ8X2B7NWRT5Y", "in": "key"}],
+		{"/payload/config/*"},
+	],
+	"a secret in a top-level key": [
+		"email.send", "send", {"system": "email", "audience": "public"},
+		[{"type": "github_token", "path": "/payload/ghp_x", "in": "key"}],
+		{"/payload/*"},
+	],
+	"a secret in a key, written to the secret store": [
+		"vault.write_secret", "write", {"audience": "individual"},
+		[{"type": "aws_access_key", "path": "/payload/config/AKIAQ4LMZ8X2B7NWRT5Y", "in": "key"}],
+		set(),
+	],
 }
 
 test_secret_redactions[note] if {
@@ -51,6 +66,31 @@ test_secret_reason_names_type_and_destination if {
 	r.details == {"destination": "slack", "audience": "team", "detections": ["api_key"], "paths": ["/payload/text"]}
 	contains(r.message, "api_key")
 	contains(r.message, "slack")
+}
+
+test_key_finding_keeps_its_type_and_never_repeats_the_key if {
+	key := "AKIAQ4LMZ8X2B7NWRT5Y"
+	req := _action("email.send", "send", {"system": "email", "audience": "public"}, [
+		{"type": "aws_access_key", "path": concat("", ["/payload/config/", key]), "in": "key"},
+		{"type": "aws_access_key", "path": "/payload/text"},
+	])
+	result := _secrets(req)
+	result.redactions == {
+		{"path": "/payload/config/*", "reason": "detected aws_access_key, which may leave only to a secret store", "types": ["aws_access_key"]},
+		{"path": "/payload/text", "reason": "detected aws_access_key, which may leave only to a secret store", "types": ["aws_access_key"]},
+	}
+	[r] := [r | some r in result.reasons]
+	r.details.paths == ["/payload/config/*", "/payload/text"]
+	not contains(json.marshal(result), key)
+}
+
+test_deny_listed_secret_in_a_key_denies_without_naming_the_key if {
+	req := _action("slack.post_message", "send", {"audience": "team"}, [{"type": "private_key", "path": "/payload/k/-----BEGIN", "in": "key"}])
+	dest := flow.destination(req)
+	[r] := [r | some r in detect.deny(req, dest, redact.plan(req, dest))]
+	r.code == "detect.denied_type"
+	r.details.paths == ["/payload/k/*"]
+	not contains(r.message, "BEGIN")
 }
 
 test_unknown_type_denies if {
