@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadSecuritySettings, type SecurityKeys, type SecuritySettings } from '../security/security-settings.ts';
-import { checkPrincipalKeys, type PrincipalKeys } from '../identity/principal-settings.ts';
+import { checkPrincipalKeys, type PrincipalKeys } from '../identity/index.ts';
 import { CONFIG_KEYS, type ConfigKey } from './config-keys.ts';
 
 /** regent's validated configuration. */
