@@ -304,9 +304,11 @@ _alternatives(join, over_by_level, labels, session, dest) := concat("; or ", [a 
 	a != ""
 ])
 
+# Names what the directory would have to say, not an audience to declare: a declared audience
+# may only narrow the directory's (docs/decisions/012-trust-boundary.md).
 _cleared_audience(join) := concat("", [
-	"send it to audience ", concat(" or ", sort(widest)), " (cleared up to ",
-	lattice.name_of(lowest), ") or to recipients cleared for ", lattice.name_of(join),
+	"send it to a destination the destination directory lists as ", concat(" or ", sort(widest)), " (cleared up to ",
+	lattice.name_of(lowest), ") or to recipients the principal directory clears for ", lattice.name_of(join),
 ]) if {
 	cleared := {a: r | some a, spec in _audiences; r := lattice.rank(spec.clearance); r >= join}
 	count(cleared) > 0

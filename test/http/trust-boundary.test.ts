@@ -1,0 +1,199 @@
+/**
+ * The trust rule (docs/decisions/012-trust-boundary.md), replayed over real HTTP on the shipped
+ * rego/ library: each numbered case of issue 12 where a caller's word used to let data out. A
+ * caller's assertion may only make a decision stricter; what lets data out comes from regent's
+ * catalogue, a verified token, or what regent saw in the tool path.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { regoBundle } from '../support/bundles.ts';
+import { startRegent, type TestServer } from '../support/regent-server.ts';
+
+type Body = { decision: string; reasons: { code: string; message: string; details?: Record<string, unknown> }[] };
+
+const codes = (body: Body) => body.reasons.map((r) => r.code);
+
+describe('trust boundary: facts regent owns decide, not what the agent claims', () => {
+  let server: TestServer;
+  let n = 0;
+  const fresh = () => ({ id: `trust-${++n}` });
+  before(async () => {
+    server = await startRegent({ bundlePath: (await regoBundle()).file });
+  });
+  after(async () => server.close());
+
+  const decide = async (body: object): Promise<Body> => {
+    const res = await server.post('/v1/decisions', body);
+    assert.equal(res.status, 200, res.text);
+    return res.body as Body;
+  };
+
+  const readEmployee = (session: { id: string }) => ({
+    agent: { id: 'hr-assistant' },
+    action: { tool: 'workday.read_employee', kind: 'read', resource: { system: 'workday', id: 'emp-42' } },
+    session,
+  });
+
+  const broadcast = (session: { id: string }, extra: object = {}) => ({
+    agent: { id: 'hr-assistant' },
+    action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
+    data_flow: { destination: { system: 'slack', audience: 'all_employees' } },
+    payload: { text: 'Bob earns 180000' },
+    session,
+    ...extra,
+  });
+
+  it('1: a plain read taints the session with what the tool returns, so the broadcast is denied', async () => {
+    const session = fresh();
+    assert.equal((await decide(readEmployee(session))).decision, 'allow');
+    const state = await server.regent.flow().sessions.get(session.id);
+    assert.deepEqual([...(state?.labels ?? [])].sort(), ['compensation', 'pii']);
+    const res = await decide(broadcast(session));
+    assert.equal(res.decision, 'deny');
+    assert.ok(codes(res).includes('flow.audience_not_cleared'), JSON.stringify(res));
+    assert.match(res.reasons.find((r) => r.code === 'flow.audience_not_cleared')?.message ?? '', /compensation/);
+  });
+
+  it('2a: a channel keeps its directory audience whatever audience the caller declares', async () => {
+    const session = fresh();
+    await decide(readEmployee(session));
+    const res = await decide({
+      ...broadcast(session),
+      data_flow: { destination: { system: 'slack', audience: 'individual' } },
+    });
+    assert.equal(res.decision, 'deny', JSON.stringify(res));
+    const reason = res.reasons.find((r) => r.code === 'flow.audience_not_cleared');
+    assert.equal(reason?.details?.['audience'], 'all_employees');
+    assert.doesNotMatch(JSON.stringify(res), /audience individual/, 'the deny does not tell the agent what to claim');
+  });
+
+  it('2b: an outside address is public whatever clearance the caller declares for it', async () => {
+    const session = fresh();
+    await decide(readEmployee(session));
+    const res = await decide({
+      agent: { id: 'hr-assistant' },
+      action: { tool: 'email.send', kind: 'send' },
+      data_flow: {
+        destination: { system: 'email', recipients: [{ id: 'eve@rival.example', clearance: 'restricted' }] },
+      },
+      payload: { text: 'Bob earns 180000' },
+      session,
+    });
+    assert.equal(res.decision, 'deny', JSON.stringify(res));
+    assert.ok(codes(res).includes('flow.audience_not_cleared'));
+  });
+
+  it('2c: a principal is capped by the directory, not by the clearance the agent states', async () => {
+    const res = await decide({
+      agent: { id: 'hr-assistant', on_behalf_of: { id: 'bob', groups: ['hr'], clearance: 'restricted' } },
+      action: { tool: 'workday.read_employee', kind: 'read', resource: { system: 'workday', id: 'emp-42' } },
+      session: fresh(),
+    });
+    assert.equal(res.decision, 'deny', JSON.stringify(res));
+    assert.ok(codes(res).includes('principal.clearance_exceeded'), JSON.stringify(res));
+  });
+
+  it('2d: a principal the directory knows and clears reads restricted data', async () => {
+    const res = await decide({
+      agent: { id: 'hr-assistant', on_behalf_of: { id: 'alice' } },
+      action: { tool: 'workday.read_employee', kind: 'read', resource: { system: 'workday', id: 'emp-42' } },
+      session: fresh(),
+    });
+    assert.equal(res.decision, 'allow', JSON.stringify(res));
+  });
+});
+
+describe('trust boundary: laundering through a resource', () => {
+  let server: TestServer;
+  let n = 0;
+  const fresh = () => ({ id: `launder-${++n}` });
+  before(async () => {
+    server = await startRegent({ bundlePath: (await regoBundle()).file });
+  });
+  after(async () => server.close());
+  const decide = async (body: object): Promise<Body> => {
+    const res = await server.post('/v1/decisions', body);
+    assert.equal(res.status, 200, res.text);
+    return res.body as Body;
+  };
+  const readEmployee = (session: { id: string }) => ({
+    agent: { id: 'hr-assistant' },
+    action: { tool: 'workday.read_employee', kind: 'read', resource: { system: 'workday', id: 'emp-42' } },
+    session,
+  });
+  const broadcast = (session: { id: string }) => ({
+    agent: { id: 'hr-assistant' },
+    action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
+    payload: { text: 'Bob earns 180000' },
+    session,
+  });
+
+  it('3: restricted data written to a doc taints the doc; a read of it in a new session carries it', async () => {
+    const first = fresh();
+    await decide({ ...readEmployee(first), agent: { id: 'hr-assistant', on_behalf_of: { id: 'alice' } } });
+    const write = await decide({
+      agent: { id: 'hr-assistant', on_behalf_of: { id: 'alice' } },
+      action: { tool: 'gdrive.write_file', kind: 'write', resource: { system: 'gdrive', id: 'hr/comp-review-2026' } },
+      payload: { text: 'Bob earns 180000' },
+      session: first,
+    });
+    assert.equal(write.decision, 'allow', JSON.stringify(write));
+    const second = fresh();
+    const read = await decide({
+      agent: { id: 'hr-assistant' },
+      action: { tool: 'gdrive.read_file', kind: 'read', resource: { system: 'gdrive', id: 'hr/comp-review-2026' } },
+      session: second,
+    });
+    assert.equal(read.decision, 'allow', JSON.stringify(read));
+    const res = await decide(broadcast(second));
+    assert.equal(res.decision, 'deny', JSON.stringify(res));
+    assert.ok(codes(res).includes('flow.audience_not_cleared'));
+  });
+});
+
+describe('trust boundary: limits under concurrency', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startRegent({ bundlePath: (await regoBundle()).file });
+  });
+  after(async () => server.close());
+  const decide = async (body: object): Promise<Body> => {
+    const res = await server.post('/v1/decisions', body);
+    assert.equal(res.status, 200, res.text);
+    return res.body as Body;
+  };
+
+  it('4: concurrent restricted reads cannot exceed max_reads, in one batch or in parallel', async () => {
+    const agentReads = Array.from({ length: 10 }, (_, i) => ({
+      agent: { id: 'hr-assistant' },
+      action: { tool: 'workday.read_employee', kind: 'read', resource: { system: 'workday', id: `emp-${i}` } },
+      session: { id: `burst-${i}` },
+    }));
+    const answers = await Promise.all(agentReads.map(decide));
+    const allowed = answers.filter((a) => a.decision === 'allow').length;
+    assert.ok(allowed <= 5, `${allowed} of 10 concurrent restricted reads were allowed`);
+    assert.ok(
+      answers.some((a) => codes(a).includes('activity.restricted_read_burst')),
+      JSON.stringify(answers.map(codes)),
+    );
+  });
+
+  it('6: a secret in an object key is found and does not reach a public destination', async () => {
+    const res = await server.post('/v1/decisions', {
+      agent: { id: 'eng-assistant' },
+      action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
+      payload: { config: { AKIAQ4LMZ8X2B7NWRT5Y: 'prod' } },
+    });
+    assert.notEqual(res.body.decision, 'allow', res.text);
+    assert.ok(!res.text.includes('AKIAQ4LMZ8X2B7NWRT5Y'));
+  });
+
+  it('13: a body with a duplicate key is refused with a 400 naming the key', async () => {
+    const res = await server.post(
+      '/v1/decisions',
+      '{"agent":{"id":"hr-assistant"},"action":{"tool":"gdrive.read_file","kind":"delete","kind":"read"}}',
+    );
+    assert.equal(res.status, 400, res.text);
+    assert.match(res.text, /kind/);
+  });
+});
