@@ -1,7 +1,9 @@
 //go:build tools
 
 // Package tools pins the Go-based tools regent's build uses: the OPA toolchain that compiles
-// policies, and vegeta, the open-loop load generator behind `make bench`. The Makefile builds
+// policies, vegeta, the open-loop load generator behind `make bench`, and (through
+// ./deploycheck, which imports them) the Kubernetes, kustomize and prometheus-operator types
+// that `make check-deploy` validates deploy/kubernetes against offline. The Makefile builds
 // these into .tools/bin; nothing here ships at run time.
 package tools
 
