@@ -4,6 +4,7 @@
  */
 import express, { type Express } from 'express';
 import type { DecisionService } from './decision/decision-service.ts';
+import type { PrincipalVerifier } from './identity/index.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { DataApi } from './policy/data-api.ts';
@@ -36,6 +37,8 @@ export interface AppDeps {
   dataApi: DataApi;
   /** Policy API, shadow mode and status (admin scope; admin records go to `admin.trail`). */
   lifecycle: Omit<PolicyAdminDeps, 'trail'>;
+  /** Verifies principal tokens for the decision routes; null or absent: verification is off. */
+  principals?: PrincipalVerifier | null;
 }
 
 /** Creates the HTTP app. */
@@ -51,7 +54,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(authorize(deps.auth, ROUTE_SCOPES, (result) => deps.metrics.authFailures.labels(result).inc()));
   registerAdminTrail(app, deps.admin.trail, deps.logger);
   app.use(metricsRoutes(deps.metrics.registry));
-  app.use(decisionRoutes(deps.decisions, deps.limits));
+  app.use(decisionRoutes(deps.decisions, deps.limits, deps.principals ?? null));
   app.use(opaDataRoutes(deps.dataApi, deps.limits.maxBodyBytes));
   app.use(sessionRoutes(deps.admin));
   app.use(auditRoutes(deps.admin));

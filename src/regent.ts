@@ -21,6 +21,7 @@ import { describeThrown } from './errors/policy-errors.ts';
 import { NotReadyError } from './errors/regent-error.ts';
 import { activityPort, createFlowStores, sessionPort, type FlowStores } from './flow/index.ts';
 import type { AdminTrail } from './http/admin-audit.ts';
+import { createPrincipalVerifier } from './identity/index.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createLifecycleMetrics } from './observability/lifecycle-metrics.ts';
@@ -237,8 +238,14 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
     logInputs: config.decisionLogInputs,
   });
 
+  // Principal tokens (src/identity): null when REGENT_PRINCIPAL_ISSUER and a key source are unset.
+  const principals = createPrincipalVerifier(config, {
+    onFileReloadError: (err) =>
+      logger.error('principal JWKS file not reloaded; the previous keys stay in force', { error: describeThrown(err) }),
+  });
   const auth = new Authenticator(config.security);
   const app = createApp({
+    principals,
     policies,
     decisions,
     metrics,

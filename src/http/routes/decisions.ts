@@ -1,7 +1,11 @@
-/** `POST /v1/decisions`: validates the request and answers allow, deny or redact. */
+/**
+ * `POST /v1/decisions`: validates the request, applies the verified principal (src/identity:
+ * the principal token header replaces `agent.on_behalf_of`), and answers allow, deny or redact.
+ */
 import { Router } from 'express';
 import type { DecisionService } from '../../decision/decision-service.ts';
 import { DECISION_REQUEST_SCHEMA, type DecisionRequest } from '../../decision/decision-request.ts';
+import { applyPrincipal, applyPrincipalToBatch, type PrincipalVerifier } from '../../identity/index.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { jsonBody } from '../middleware/json-body.ts';
 import { compileValidator } from '../validation.ts';
@@ -13,8 +17,15 @@ export interface DecisionLimits {
   maxBatchBodyBytes: number;
 }
 
-/** Routes for single and batch decisions. */
-export function decisionRoutes(decisions: DecisionService, limits: DecisionLimits): Router {
+/**
+ * Routes for single and batch decisions. `principals` null (the default) is principal
+ * verification off: `on_behalf_of` passes as the caller declared it.
+ */
+export function decisionRoutes(
+  decisions: DecisionService,
+  limits: DecisionLimits,
+  principals: PrincipalVerifier | null = null,
+): Router {
   const router = Router();
   const validate = compileValidator<DecisionRequest>(DECISION_REQUEST_SCHEMA, 'decision request');
   const validateBatch = compileValidator<{ decisions: DecisionRequest[] }>(
@@ -33,14 +44,16 @@ export function decisionRoutes(decisions: DecisionService, limits: DecisionLimit
     },
     'batch request',
   );
-  // One invalid item rejects the whole batch before anything is decided: bad input changes nothing.
+  // One invalid item, or one whose principal cannot be verified, rejects the whole batch before
+  // anything is decided: bad input changes nothing. The header's principal applies to every item.
   router.post('/v1/decisions/batch', ...jsonBody(limits.maxBatchBodyBytes), async (req, res) => {
     const batch = validateBatch(req.body);
-    res.json({ results: await decisions.decideBatch(batch.decisions, res.locals['log'] as Logger) });
+    const { requests, principalVerified } = await applyPrincipalToBatch(batch.decisions, req.headers, principals);
+    res.json({ results: await decisions.decideBatch(requests, res.locals['log'] as Logger, { principalVerified }) });
   });
   router.post('/v1/decisions', ...jsonBody(limits.maxBodyBytes), async (req, res) => {
-    const request = validate(req.body);
-    const response = await decisions.decide(request, res.locals['log'] as Logger);
+    const { request, principalVerified } = await applyPrincipal(validate(req.body), req.headers, principals);
+    const response = await decisions.decide(request, res.locals['log'] as Logger, { principalVerified });
     res.json(response);
   });
   return router;
