@@ -102,13 +102,11 @@ export class MemoryActivityStore implements ActivityStore {
   }
 
   /** @inheritdoc */
-  settle(reservation: ActivityReservation, outcome: ActivityOutcome): Promise<void> {
-    try {
-      checkOutcome(outcome);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-    if (!(reservation instanceof MemoryReservation) || reservation.settled) return Promise.resolve();
+  // async only so that a malformed outcome rejects; nothing in it awaits.
+  // eslint-disable-next-line @typescript-eslint/require-await
+  async settle(reservation: ActivityReservation, outcome: ActivityOutcome): Promise<void> {
+    checkOutcome(outcome);
+    if (!(reservation instanceof MemoryReservation) || reservation.settled) return;
     reservation.settled = true;
     const denied = outcome.decision === 'deny';
     for (const bucket of reservation.buckets) {
@@ -118,7 +116,6 @@ export class MemoryActivityStore implements ActivityStore {
       if (denied && reservation.restrictedRead && bucket.restricted_reads > 0) bucket.restricted_reads -= 1;
       if (!denied) bucket.bytes_out += outcome.bytesOut;
     }
-    return Promise.resolve();
   }
 
   /** @inheritdoc */

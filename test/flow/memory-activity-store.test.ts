@@ -46,10 +46,15 @@ describe('memory activity store: bounded number of agents, sessions and principa
     // Seven buckets later the ring slot of T holds a new interval.
     await store.reserve(agent('a'), { restrictedRead: true, system: null }, T + 70_000);
     await store.settle(late, outcomes.deny);
-    assert.deepEqual(
-      (await store.reserve(agent('a'), plain, T + 70_001)).activity.agent,
-      { window_seconds: 60, actions: 1, denials: 0, faults: 0, restricted_reads: 1, distinct_systems: 0, bytes_out: 0 },
-    );
+    assert.deepEqual((await store.reserve(agent('a'), plain, T + 70_001)).activity.agent, {
+      window_seconds: 60,
+      actions: 1,
+      denials: 0,
+      faults: 0,
+      restricted_reads: 1,
+      distinct_systems: 0,
+      bytes_out: 0,
+    });
     await store.close();
   });
 

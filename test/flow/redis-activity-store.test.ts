@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createClient } from 'redis';
+import type { ActivityIntent, ActivityOutcome } from '../../src/flow/activity.ts';
 import { SessionStoreUnavailableError } from '../../src/flow/errors.ts';
 import { MemoryActivityStore } from '../../src/flow/memory-activity-store.ts';
 import { RedisActivityStore } from '../../src/flow/redis-activity-store.ts';
 import { RedisConnection } from '../../src/flow/redis-connection.ts';
 import { start, type TestRedis } from '../support/redis-server.ts';
-import { activityContract, T } from './activity-contract.ts';
+import { activityContract, burst, counters, outcomes, plain, restricted, T } from './activity-contract.ts';
 import { freshId } from './session-store-contract.ts';
 
 let redis: TestRedis;
@@ -20,8 +21,9 @@ after(async () => {
   await redis.stop();
 });
 
+/** A store on its own connection: two of them are two replicas on one Redis. */
 async function open(
-  options: { maxSystems?: number; windowSeconds?: number; buckets?: number } = {},
+  options: { maxSystems?: number; windowSeconds?: number; buckets?: number; keyPrefix?: string } = {},
 ): Promise<RedisActivityStore> {
   const connection = new RedisConnection({ url: redis.url, commandTimeoutMs: 300, reconnectMaxDelayMs: 200 });
   connections.push(connection);
@@ -29,33 +31,61 @@ async function open(
   return new RedisActivityStore({ connection, windowSeconds: 60, buckets: 6, ...options });
 }
 
+const rawClient = () => createClient({ url: redis.url });
+
+/** Runs `use` on a plain client, to look at keys the way an operator would. */
+async function rawRedis<T>(use: (raw: ReturnType<typeof rawClient>) => Promise<T>): Promise<T> {
+  const raw = rawClient();
+  await raw.connect();
+  try {
+    return await use(raw);
+  } finally {
+    raw.destroy();
+  }
+}
+
 activityContract('redis', (options) => open(options));
 
-const allow = { decision: 'allow', restricted_read: false, system: 'workday', bytes_out: 0 } as const;
-
 describe('redis activity store: agrees with the memory store', () => {
-  it('gives the same counters as the memory store for random event sequences', async () => {
+  it('gives the same counters as the memory store for random reservations and outcomes', async () => {
     const redisStore = await open();
-    const arbEvent = fc.record({
-      decision: fc.constantFrom('allow', 'deny', 'redact'),
-      restricted_read: fc.boolean(),
+    const arbIntent: fc.Arbitrary<ActivityIntent> = fc.record({
+      restrictedRead: fc.boolean(),
       system: fc.option(fc.constantFrom('workday', 'slack', 'vault', 'gdrive'), { nil: null }),
-      bytes_out: fc.nat({ max: 10_000 }),
     });
+    const arbOutcome: fc.Arbitrary<ActivityOutcome | null> = fc.option(
+      fc.record({
+        decision: fc.constantFrom('allow', 'deny', 'redact'),
+        fault: fc.boolean(),
+        bytesOut: fc.nat({ max: 10_000 }),
+      }),
+      { nil: null },
+    );
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.nat({ max: 150_000 }), fc.boolean(), arbEvent), { maxLength: 15 }),
+        fc.array(fc.tuple(fc.nat({ max: 150_000 }), fc.boolean(), fc.boolean(), arbIntent, arbOutcome), {
+          maxLength: 15,
+        }),
         fc.nat({ max: 80_000 }),
         async (events, lag) => {
           const memory = new MemoryActivityStore({ windowSeconds: 60, buckets: 6 });
-          const [agent, session] = [freshId('agent'), freshId('session')];
+          const [agent, session, principal] = [freshId('agent'), freshId('session'), freshId('principal')];
           const sorted = events.sort((a, b) => a[0] - b[0]);
-          for (const [at, inSession, e] of sorted) {
-            await memory.record(agent, inSession ? session : null, e, T + at);
-            await redisStore.record(agent, inSession ? session : null, e, T + at);
+          for (const [at, inSession, onBehalf, intent, outcome] of sorted) {
+            const keys = { agent, session: inSession ? session : null, principal: onBehalf ? principal : null };
+            const [m, r] = [await memory.reserve(keys, intent, T + at), await redisStore.reserve(keys, intent, T + at)];
+            assert.deepEqual(r.activity, m.activity);
+            if (outcome !== null) {
+              await memory.settle(m, outcome);
+              await redisStore.settle(r, outcome);
+            }
           }
           const now = T + (sorted.at(-1)?.[0] ?? 0) + lag;
-          assert.deepEqual(await redisStore.read(agent, session, now), await memory.read(agent, session, now));
+          const keys = { agent, session, principal };
+          assert.deepEqual(
+            (await redisStore.reserve(keys, plain, now)).activity,
+            (await memory.reserve(keys, plain, now)).activity,
+          );
           await memory.close();
         },
       ),
@@ -64,72 +94,109 @@ describe('redis activity store: agrees with the memory store', () => {
   });
 });
 
-describe('redis activity store: replicas and memory', () => {
-  it('shows one replica’s records to another at once', async () => {
+describe('redis activity store: replicas', () => {
+  it('gives ten concurrent restricted reads through two replicas the counts 0..9, none twice, so exactly five pass a limit of 5', async () => {
+    const replicas = [await open(), await open()];
+    const keys = { agent: freshId('agent'), session: freshId('session'), principal: freshId('alice') };
+    const seen = await burst(replicas, keys, 10);
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+    const after = (await replicas[1]!.reserve(keys, plain, T + 1)).activity;
+    for (const scope of ['agent', 'session', 'principal'] as const) {
+      assert.deepEqual(after[scope], counters({ actions: 10, denials: 5, restricted_reads: 5, distinct_systems: 1 }));
+    }
+  });
+
+  it('shows one replica’s reservation to another at once, before it is settled', async () => {
     const [a, b] = [await open(), await open()];
-    const agent = freshId('agent');
-    await a.record(agent, null, allow, T);
-    await b.record(agent, null, { ...allow, decision: 'deny' }, T + 1);
-    assert.deepEqual((await a.read(agent, null, T + 2)).agent, {
-      window_seconds: 60,
-      actions: 2,
-      denials: 1,
-      restricted_reads: 0,
-      distinct_systems: 1,
-      bytes_out: 0,
+    const keys = { agent: freshId('agent'), session: null, principal: freshId('alice') };
+    const pending = await a.reserve(keys, restricted, T);
+    assert.deepEqual(
+      (await b.reserve(keys, plain, T + 1)).activity.principal,
+      counters({ actions: 1, restricted_reads: 1, distinct_systems: 1 }),
+    );
+    await a.settle(pending, outcomes.deny);
+    assert.deepEqual(
+      (await b.reserve(keys, plain, T + 2)).activity.principal,
+      counters({ actions: 2, denials: 1, distinct_systems: 1 }),
+    );
+  });
+
+  it('settles once even when a settle is repeated after the first reached Redis (the hold is gone)', async () => {
+    const store = await open();
+    const keys = { agent: freshId('agent'), session: null, principal: null };
+    const reservation = await store.reserve(keys, restricted, T);
+    // A second object naming the same hold, as a retried settle after a lost reply would.
+    const twin = Object.create(
+      Object.getPrototypeOf(reservation) as object,
+      Object.getOwnPropertyDescriptors(reservation),
+    ) as typeof reservation;
+    await store.settle(reservation, outcomes.deny);
+    await store.settle(twin, outcomes.deny);
+    assert.deepEqual(
+      (await store.reserve(keys, plain, T + 1)).activity.agent,
+      counters({ actions: 1, denials: 1, distinct_systems: 1 }),
+    );
+  });
+});
+
+describe('redis activity store: memory and expiry', () => {
+  it('lets Redis expire the counters one window (plus a bucket) after the last reservation', async () => {
+    const store = await open();
+    const keys = { agent: freshId('agent'), session: freshId('session'), principal: freshId('alice') };
+    await store.reserve(keys, { restrictedRead: false, system: 'workday' }, T);
+    await rawRedis(async (raw) => {
+      for (const [scope, id] of Object.entries(keys)) {
+        for (const kind of ['counts', 'systems']) {
+          const key = `regent:activity:${scope}-${kind}:${id}`;
+          const ttl = await raw.pTTL(key);
+          assert.ok(ttl > 60_000 && ttl <= 70_000, `${key} expires in ${ttl} ms`);
+        }
+      }
     });
   });
 
-  it('lets Redis expire an agent’s keys one window (plus a bucket) after its last record', async () => {
-    const store = await open();
-    const agent = freshId('agent');
-    const session = freshId('session');
-    await store.record(agent, session, allow, T);
-    const raw = createClient({ url: redis.url });
-    await raw.connect();
-    try {
-      for (const key of [
-        `regent:activity:agent-counts:${agent}`,
-        `regent:activity:agent-systems:${agent}`,
-        `regent:activity:session-counts:${session}`,
-        `regent:activity:session-systems:${session}`,
-      ]) {
-        const ttl = await raw.pTTL(key);
-        assert.ok(ttl > 60_000 && ttl <= 70_000, `${key} expires in ${ttl} ms`);
-      }
-    } finally {
-      raw.destroy();
-    }
+  it('drops the hold of a settled reservation, and expires an unsettled one with its bucket', async () => {
+    const prefix = `${freshId('prefix')}:`;
+    const store = await open({ keyPrefix: prefix });
+    const keys = { agent: freshId('agent'), session: null, principal: null };
+    await store.settle(await store.reserve(keys, plain, T), outcomes.allow);
+    await store.reserve(keys, plain, T);
+    await rawRedis(async (raw) => {
+      const holds = await raw.keys(`${prefix}activity:hold:*`);
+      assert.equal(holds.length, 1, 'only the unsettled reservation holds');
+      const ttl = await raw.pTTL(holds[0]!);
+      assert.ok(ttl > 60_000 && ttl <= 70_000, `the hold expires in ${ttl} ms`);
+    });
   });
 
   it('keeps an agent’s hash small however long it stays active (old buckets are pruned)', async () => {
     const store = await open();
-    const agent = freshId('agent');
+    const keys = { agent: freshId('agent'), session: null, principal: null };
     for (let bucket = 0; bucket < 40; bucket++) {
-      await store.record(
-        agent,
-        null,
-        { ...allow, decision: 'deny', restricted_read: true, bytes_out: 1 },
-        T + bucket * 10_000,
-      );
+      const r = await store.reserve(keys, restricted, T + bucket * 10_000);
+      await store.settle(r, { decision: bucket % 2 === 0 ? 'deny' : 'allow', fault: bucket % 4 === 0, bytesOut: 1 });
     }
-    const raw = createClient({ url: redis.url });
-    await raw.connect();
-    const fields = await raw.hLen(`regent:activity:agent-counts:${agent}`);
-    raw.destroy();
-    assert.ok(fields <= 4 * (6 + 2), `${fields} fields`);
+    const fields = await rawRedis((raw) => raw.hLen(`regent:activity:agent-counts:${keys.agent}`));
+    assert.ok(fields <= 5 * (6 + 2), `${fields} fields`);
     assert.equal(
-      (await store.read(agent, null, T + 39 * 10_000)).agent.actions,
+      (await store.reserve(keys, plain, T + 39 * 10_000)).activity.agent.actions,
       7,
       'the current bucket and the 6 before it',
     );
   });
+});
 
-  it('throws SessionStoreUnavailableError within 2 s while Redis is down', async () => {
+describe('redis activity store: outages', () => {
+  it('throws SessionStoreUnavailableError within 2 s while Redis is down, so the caller denies', async () => {
     const store = await open();
+    const keys = { agent: freshId('agent'), session: 's', principal: 'alice' };
+    const pending = await store.reserve(keys, plain, T);
     await redis.stop();
     try {
-      for (const operation of [() => store.read('a', 's', T), () => store.record('a', 's', allow, T)]) {
+      for (const operation of [() => store.reserve(keys, plain, T), () => store.settle(pending, outcomes.allow)]) {
         const started = performance.now();
         await assert.rejects(operation(), SessionStoreUnavailableError);
         assert.ok(performance.now() - started < 2_000);
