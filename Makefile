@@ -9,7 +9,7 @@ export PATH := $(NODE_DIR):$(CURDIR)/node_modules/.bin:$(PATH)
 OPA_BIN ?= $(CURDIR)/.tools/bin/opa
 export OPA_BIN
 
-.PHONY: help setup tools bundles run test test-rego test-ts lint typecheck fmt-rego bench clean
+.PHONY: help setup tools bundles run test test-rego test-ts lint typecheck fmt-rego bench check-deploy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,7 +49,29 @@ test-rego: tools fmt-rego ## opa check --strict and opa test on rego/
 test-ts: bundles
 	npm test
 
-test: setup lint typecheck test-rego test-ts ## everything CI runs
+test: setup lint typecheck test-rego check-deploy test-ts ## everything CI runs
+
+# Validators of deploy/, all pinned and offline: deploycheck (tools/deploycheck, the real
+# Kubernetes and kustomize Go types from tools/go.mod), hadolint (PyPI wheel, hash-pinned) and
+# systemd-analyze (skipped with a reason where systemd is not installed).
+DEPLOYCHECK_BIN := $(CURDIR)/.tools/bin/deploycheck
+$(DEPLOYCHECK_BIN): tools/go.mod tools/go.sum tools/deploycheck/main.go
+	cd tools && GOBIN=$(CURDIR)/.tools/bin GOFLAGS=-mod=mod go install ./deploycheck
+	@touch $@
+HADOLINT_BIN := $(CURDIR)/.tools/hadolint/bin/hadolint
+$(HADOLINT_BIN): tools/hadolint-requirements.txt
+	python3 -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes --upgrade --target $(CURDIR)/.tools/hadolint -r $<
+	@touch $@
+
+check-deploy: $(DEPLOYCHECK_BIN) $(HADOLINT_BIN) ## validate deploy/: Dockerfile, Kubernetes manifests, systemd unit
+	$(HADOLINT_BIN) deploy/Dockerfile
+	$(DEPLOYCHECK_BIN) -root deploy/kubernetes
+	cd tools && GOFLAGS=-mod=mod go test ./deploycheck
+	@if ! command -v systemd-analyze >/dev/null; then echo "check-deploy: skipping the systemd unit: systemd-analyze is not installed"; exit 0; fi; \
+	  dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	  sed "s#^ExecStart=/usr/bin/node #ExecStart=$$(command -v node) #" deploy/systemd/regent.service > "$$dir/regent.service" && \
+	  out=$$(systemd-analyze verify "$$dir/regent.service" 2>&1) && [ -z "$$out" ] || { echo "$$out" >&2; echo "check-deploy: systemd-analyze verify failed" >&2; exit 1; }; \
+	  systemd-analyze security --offline=yes --threshold=20 "$$dir/regent.service" | tail -n 1
 
 VEGETA_BIN := $(CURDIR)/.tools/bin/vegeta
 $(VEGETA_BIN): tools/go.mod tools/go.sum
