@@ -1,10 +1,12 @@
 # METADATA
 # title: Behavioural windows
 # description: >-
-#   Sliding-window counters regent keeps per agent and per session (input.activity, counted
-#   before this action). A burst of restricted reads by one agent, or a streak of denials in
-#   one session, stops further actions until the window moves on. Thresholds live in
-#   data.regent.config.activity.
+#   Sliding-window counters regent keeps per agent, per session and per principal
+#   (input.activity, as they stood just before this action, others in flight included). A burst
+#   of restricted reads by one agent or on behalf of one principal, or a streak of denials in
+#   one session or on behalf of one principal, stops further actions until the window moves on.
+#   Denials regent caused itself (store down, evaluation timeout) are counted as `faults` and
+#   never count towards a streak. Thresholds live in data.regent.config.activity.
 package regent.activity
 
 import data.regent.flow
@@ -24,48 +26,71 @@ read_rank(req) := lattice.join_rank({lattice.declared_level(resource)} | {lattic
 # restricted_read holds for a read at or above the burst's classification.
 restricted_read(req) if read_rank(req) >= lattice.rank(_config.restricted_read_burst.classification)
 
-# deny returns the activity deny reasons for a request.
+# deny returns the activity deny reasons for a request: one per counter set over its threshold.
 deny(req) := _read_burst(req) | _denial_streak(req)
 
-_read_burst(req) := {{
+_read_burst(req) := {_burst_reason(req, scope, counters, limit) |
+	restricted_read(req)
+	limit := _config.restricted_read_burst.max_reads
+	some scope in ["agent", "principal"]
+	counters := object.get(req.activity, scope, {})
+	object.get(counters, "restricted_reads", 0) >= limit
+}
+
+_denial_streak(req) := {_streak_reason(req, scope, counters, limit) |
+	limit := _config.denial_streak.max_denials
+	some scope in ["session", "principal"]
+	counters := object.get(req.activity, scope, {})
+	object.get(counters, "denials", 0) >= limit
+}
+
+_burst_reason(req, scope, counters, limit) := {
 	"code": "activity.restricted_read_burst",
 	"message": concat("", [
-		"Agent ", req.agent_id, " has already made ", format_int(reads, 10), " ",
-		limit_level, " reads", _window(counters), "; another one is refused until the window moves on.",
+		_burst_subject(req, scope), " ", format_int(reads, 10), " ",
+		_config.restricted_read_burst.classification, " reads", _window(counters),
+		"; another one is refused until the window moves on.",
 	]),
-	"details": {
-		"agent": req.agent_id,
-		"restricted_reads": reads,
-		"threshold": limit,
-		"window_seconds": object.get(counters, "window_seconds", null),
-	},
-}} if {
-	restricted_read(req)
-	counters := object.get(req.activity, "agent", {})
+	"details": object.union(_details(req, scope, counters, limit), {"restricted_reads": reads}),
+} if {
 	reads := object.get(counters, "restricted_reads", 0)
-	limit := _config.restricted_read_burst.max_reads
-	limit_level := _config.restricted_read_burst.classification
-	reads >= limit
-} else := set()
+}
 
-_denial_streak(req) := {{
+_burst_subject(req, "agent") := concat("", ["Agent ", req.agent_id, " has already made"])
+
+_burst_subject(req, "principal") := concat("", ["Agent ", req.agent_id, " acts for ", _principal_id(req), ", who has already had"])
+
+_streak_reason(req, scope, counters, limit) := {
 	"code": "activity.denial_streak",
 	"message": concat("", [
-		"This session has had ", format_int(denials, 10), " denials", _window(counters),
+		_streak_subject(req, scope), " ", format_int(denials, 10), " denials", _window(counters),
 		"; agent ", req.agent_id, " is stopped until the window moves on.",
 	]),
-	"details": {
+	"details": object.union(_details(req, scope, counters, limit), {"denials": denials}),
+} if {
+	denials := object.get(counters, "denials", 0)
+}
+
+_streak_subject(_, "session") := "This session has had"
+
+_streak_subject(req, "principal") := concat("", ["Actions on behalf of ", _principal_id(req), " have had"])
+
+# details name the agent, which counter set tripped (and the principal when it is that one),
+# the threshold and the window.
+_details(req, scope, counters, limit) := object.union(
+	{
 		"agent": req.agent_id,
-		"denials": denials,
+		"scope": scope,
 		"threshold": limit,
 		"window_seconds": object.get(counters, "window_seconds", null),
 	},
-}} if {
-	counters := object.get(req.activity, "session", {})
-	denials := object.get(counters, "denials", 0)
-	limit := _config.denial_streak.max_denials
-	denials >= limit
-} else := set()
+	{"principal": _principal_id(req) | scope == "principal"},
+)
+
+_principal_id(req) := id if {
+	id := req.principal.id
+	is_string(id)
+} else := "an unnamed principal"
 
 _window(counters) := concat("", [" in the last ", format_int(s, 10), " seconds"]) if {
 	s := counters.window_seconds

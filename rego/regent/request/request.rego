@@ -94,6 +94,7 @@ _type_checks := [
 	[["activity"], {"null", "object"}, "activity must be an object"],
 	[["activity", "agent"], {"null", "object"}, "activity.agent must be an object of numbers"],
 	[["activity", "session"], {"null", "object"}, "activity.session must be an object of numbers"],
+	[["activity", "principal"], {"null", "object"}, "activity.principal must be an object of numbers"],
 ]
 
 _type_problems(inp) := {msg |
@@ -119,6 +120,7 @@ _element_checks := [
 	[["detected"], "detection", "detected must be an array of {type, path} with paths under /payload/"],
 	[["activity", "agent"], "number", "activity.agent must be an object of numbers"],
 	[["activity", "session"], "number", "activity.session must be an object of numbers"],
+	[["activity", "principal"], "number", "activity.principal must be an object of numbers"],
 ]
 
 _element_problems(inp) := _kind_problems(inp) | {msg |
