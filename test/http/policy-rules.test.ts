@@ -69,7 +69,10 @@ const handbook = EXAMPLES.allowInternal;
 const forBob = {
   ...EXAMPLES.allowInternal,
   agent: { id: 'hr-assistant', on_behalf_of: { id: 'bob', groups: [], clearance: 'internal' } },
-  action: { ...EXAMPLES.allowInternal.action, resource: { system: 'gdrive', id: 'notes.txt', classification: 'internal' } },
+  action: {
+    ...EXAMPLES.allowInternal.action,
+    resource: { system: 'gdrive', id: 'notes.txt', classification: 'internal' },
+  },
 };
 
 describe('company rules under regent.rules, added with PUT /v1/policies', () => {
