@@ -1,15 +1,25 @@
 /**
- * One compiled policy revision loaded into opa-wasm. The only module that calls the SDK: every
- * string or plain object it throws becomes a {@link PolicyEvaluationError} here, so nothing
+ * One compiled policy revision, evaluated on OPA's wasm ABI (instances built by
+ * wasm-instance.ts, the way opa-wasm builds them). Every string, plain object or trap the wasm,
+ * the SDK's builtins or regent's throw becomes a {@link PolicyEvaluationError} here, so nothing
  * untyped travels further (fail closed starts at this boundary).
  */
-import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { PolicyEvaluationError, BundleError, describeThrown } from '../errors/policy-errors.ts';
 import type { Bundle } from './bundle/read-bundle.ts';
+import {
+  PolicyInstance,
+  webAssembly,
+  type BuiltinCallState,
+  type BuiltinTable,
+  type WasmMemoryDescriptor,
+  type WasmModule,
+} from './wasm-instance.ts';
 
 /** Host-supplied builtins, with a hook run before each evaluation (per-evaluation clock, uuid cache). */
 export interface HostBuiltins {
   functions: Record<string, (...args: unknown[]) => unknown>;
+  /** Builtins that take their arguments as the JSON texts the wasm wrote (exact numbers). */
+  rawArguments?: ReadonlySet<string>;
   beginEvaluation(): void;
 }
 
@@ -18,6 +28,8 @@ export interface EngineOptions {
   /** WebAssembly memory ceiling in 64 KiB pages; growth past it aborts the evaluation. */
   maxMemoryPages: number;
   builtins?: HostBuiltins;
+  /** Default for {@link EvaluateOptions.strictBuiltinErrors} (off: a failing builtin is undefined, as in OPA). */
+  strictBuiltinErrors?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -28,40 +40,7 @@ export function jsonToInputBuffer(json: string): ArrayBuffer {
   return bytes.buffer.byteLength === bytes.byteLength ? bytes.buffer : bytes.slice().buffer;
 }
 
-/** The part of WebAssembly.Memory regent reads (the SDK's typings leave it unresolved). */
-interface LinearMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-
-/**
- * The SDK's own fields its ABI 1.2 fast path uses (opa.js `LoadedPolicy.evaluate`, pinned
- * @open-policy-agent/opa-wasm 1.10.0): regent runs the same steps so the result comes back as the
- * JSON text the wasm wrote, which crosses a thread boundary far cheaper than a parsed object.
- */
-interface SdkInternals {
-  minorVersion: number;
-  mem: LinearMemory;
-  dataAddr: number;
-  dataHeapPtr: number;
-  entrypoints: Record<string, number>;
-  wasmInstance: {
-    exports: {
-      opa_eval(
-        reserved: number,
-        entrypoint: number,
-        data: number,
-        input: number,
-        len: number,
-        heap: number,
-        format: number,
-      ): number;
-    };
-  };
-}
-
 const PAGE_BYTES = 64 * 1024;
-const decoder = new TextDecoder();
 
 /**
  * The rule's value from the result-set JSON text {@link WasmEngine.evaluateText} returns; an
@@ -84,82 +63,177 @@ export function resultFromText(entrypoint: string, text: string): unknown {
   return first.result;
 }
 
-/** A loaded, ready-to-evaluate policy revision. */
+/** Per-evaluation settings. */
+export interface EvaluateOptions {
+  /**
+   * Fail the evaluation when a builtin fails (OPA's `strict-builtin-errors`), instead of making
+   * only that builtin's expression undefined. Default: the engine's `strictBuiltinErrors`.
+   */
+  strictBuiltinErrors?: boolean;
+}
+
+/** How an engine's instances have fared: what a readiness check reads. */
+export interface EngineHealth {
+  /** Evaluations that aborted inside the wasm (each discarded its instance). */
+  aborts: number;
+  /** Aborts since the last evaluation that completed. */
+  consecutiveAborts: number;
+  /** Builtin errors made undefined (non-strict), across all evaluations. */
+  builtinErrors: number;
+  /** The reason code of the last abort (no input values: builtin messages can quote them). */
+  lastAbort?: string;
+  /** Set while no instance can be built: why. */
+  instantiateError?: string;
+}
+
+/**
+ * A loaded, ready-to-evaluate policy revision. The module is compiled once; an instance whose
+ * evaluation aborted inside the wasm (a trap, out-of-bounds access, `opa_abort`, a failed builtin
+ * in strict mode, growth past the memory ceiling) is discarded and a fresh one built at once,
+ * synchronously: after an abort the wasm's heap and free lists can be half-updated, and every
+ * later evaluation on that instance may then fail (issue 17: `memory access out of bounds` until
+ * restart).
+ */
 export class WasmEngine {
   readonly revision: string;
   readonly entrypoints: ReadonlySet<string>;
-  private readonly policy: LoadedPolicy;
-  private readonly sdk: SdkInternals;
+  private readonly module: WasmModule;
+  private readonly data: Uint8Array;
+  private readonly descriptor: WasmMemoryDescriptor;
+  private readonly table: BuiltinTable;
   private readonly builtins: HostBuiltins | undefined;
+  private readonly strictDefault: boolean;
+  private readonly state: BuiltinCallState = { strict: false, firstError: undefined, errors: 0 };
+  private instance: PolicyInstance | undefined;
+  private readonly stats: EngineHealth = { aborts: 0, consecutiveAborts: 0, builtinErrors: 0 };
+  private replacedCount = 0;
 
-  private constructor(revision: string, policy: LoadedPolicy, builtins: HostBuiltins | undefined) {
+  private constructor(revision: string, module: WasmModule, data: Uint8Array, options: EngineOptions) {
     this.revision = revision;
-    this.policy = policy;
-    this.sdk = policy;
-    this.builtins = builtins;
-    this.entrypoints = new Set(Object.keys(policy.entrypoints as Record<string, number>));
+    this.module = module;
+    this.data = data;
+    this.descriptor = { initial: Math.min(5, options.maxMemoryPages), maximum: options.maxMemoryPages };
+    this.builtins = options.builtins;
+    this.table = {
+      functions: options.builtins?.functions ?? {},
+      rawArguments: options.builtins?.rawArguments ?? new Set(),
+    };
+    this.strictDefault = options.strictBuiltinErrors ?? false;
+    this.instance = this.instantiate();
+    this.entrypoints = new Set(Object.keys(this.instance.entrypoints));
   }
 
-  /** Instantiates the bundle's wasm and installs its data; throws {@link BundleError} when it cannot. */
+  /** Compiles the bundle's wasm, instantiates it and installs its data; throws {@link BundleError} when it cannot. */
   static async load(bundle: Bundle, options: EngineOptions): Promise<WasmEngine> {
-    const descriptor = { initial: Math.min(5, options.maxMemoryPages), maximum: options.maxMemoryPages };
-    let policy: LoadedPolicy;
     try {
-      policy = await loadPolicy(bundle.wasm, descriptor, options.builtins?.functions ?? {});
-      policy.setData(bundle.data);
+      const module = await webAssembly.compile(bundle.wasm);
+      return new WasmEngine(bundle.manifest.revision, module, encoder.encode(JSON.stringify(bundle.data)), options);
     } catch (thrown) {
       throw new BundleError(`cannot load the bundle's wasm: ${describeThrown(thrown)}`, thrown);
     }
-    return new WasmEngine(bundle.manifest.revision, policy, options.builtins);
+  }
+
+  private instantiate(): PolicyInstance {
+    return new PolicyInstance(this.module, this.descriptor, this.data, this.table, this.state);
   }
 
   /** Current size of the instance's linear memory in bytes (it grows, never shrinks). */
   get memoryBytes(): number {
-    return this.sdk.mem.buffer.byteLength;
+    return this.instance?.memory.buffer.byteLength ?? 0;
+  }
+
+  /** Instances built after the first (aborts and {@link recycle} calls). */
+  get replaced(): number {
+    return this.replacedCount;
+  }
+
+  /** Counters a readiness check reads (a copy). */
+  health(): EngineHealth {
+    return { ...this.stats };
+  }
+
+  /** Replaces the instance with a fresh one now (memory grown past a threshold). */
+  recycle(): void {
+    this.replaceInstance();
   }
 
   /**
    * Evaluates `entrypoint` on a ready JSON input (see {@link jsonToInputBuffer}) and returns the
    * rule's value. Undefined results and every failure throw {@link PolicyEvaluationError}.
    */
-  evaluate(entrypoint: string, input: ArrayBuffer): unknown {
-    return resultFromText(entrypoint, this.evaluateText(entrypoint, input));
+  evaluate(entrypoint: string, input: ArrayBuffer, options?: EvaluateOptions): unknown {
+    return resultFromText(entrypoint, this.evaluateText(entrypoint, input, options));
   }
 
   /**
    * Evaluates `entrypoint` and returns the result set as the JSON text the wasm wrote, unparsed
    * (read it with {@link resultFromText}). Every failure throws {@link PolicyEvaluationError}.
    */
-  evaluateText(entrypoint: string, input: ArrayBuffer): string {
-    const id = this.entrypoints.has(entrypoint) ? this.sdk.entrypoints[entrypoint] : undefined;
-    if (id === undefined) {
+  evaluateText(entrypoint: string, input: ArrayBuffer, options?: EvaluateOptions): string {
+    if (!this.entrypoints.has(entrypoint)) {
       throw new PolicyEvaluationError(
         'policy.evaluation_error',
         `entrypoint ${entrypoint} is not compiled into revision ${this.revision}`,
       );
     }
+    const instance = this.instance ?? this.replaceInstance();
+    if (instance === undefined) {
+      throw new PolicyEvaluationError(
+        'policy.not_loaded',
+        `no wasm instance of revision ${this.revision} could be built: ${this.stats.instantiateError ?? ''}`,
+      );
+    }
+    const id = instance.entrypoints[entrypoint] ?? 0;
+    const bytes = new Uint8Array(input);
+    // Room for the input is made before the wasm runs: refusing an oversized input leaves the instance sound.
     try {
-      this.builtins?.beginEvaluation();
-      if (this.sdk.minorVersion < 2) return JSON.stringify(this.policy.evaluate(input, entrypoint));
-      return this.fastEvaluate(id, new Uint8Array(input));
+      const missing = instance.dataHeapPtr + bytes.byteLength - instance.memory.buffer.byteLength;
+      if (missing > 0) instance.memory.grow(Math.ceil(missing / PAGE_BYTES));
     } catch (thrown) {
       throw toPolicyError(thrown);
     }
+    this.state.strict = options?.strictBuiltinErrors ?? this.strictDefault;
+    this.state.errors = 0;
+    this.state.firstError = undefined;
+    let text: string;
+    try {
+      this.builtins?.beginEvaluation();
+      text = fastEvaluate(instance, id, bytes);
+    } catch (thrown) {
+      this.stats.aborts++;
+      this.stats.consecutiveAborts++;
+      const error = toPolicyError(thrown);
+      this.stats.lastAbort = error.reasonCode;
+      this.replaceInstance();
+      throw error;
+    } finally {
+      this.stats.builtinErrors += this.state.errors;
+    }
+    this.stats.consecutiveAborts = 0;
+    return text;
   }
 
-  /** The SDK's ABI 1.2 fast path: input at the heap start, one opa_eval call, NUL-terminated JSON out. */
-  private fastEvaluate(entrypoint: number, input: Uint8Array): string {
-    const { sdk } = this;
-    const inputAddr = sdk.dataHeapPtr;
-    const missing = inputAddr + input.byteLength - sdk.mem.buffer.byteLength;
-    if (missing > 0) sdk.mem.grow(Math.ceil(missing / PAGE_BYTES));
-    new Uint8Array(sdk.mem.buffer).set(input, inputAddr);
-    const heapPtr = inputAddr + input.byteLength;
-    const out = sdk.wasmInstance.exports.opa_eval(0, entrypoint, sdk.dataAddr, inputAddr, input.byteLength, heapPtr, 0);
-    const bytes = new Uint8Array(sdk.mem.buffer);
-    const end = bytes.indexOf(0, out);
-    return decoder.decode(bytes.subarray(out, end < 0 ? bytes.length : end));
+  /** Builds a fresh instance in place of the current one; undefined (and reported in health) when it cannot. */
+  private replaceInstance(): PolicyInstance | undefined {
+    this.instance = undefined;
+    try {
+      this.instance = this.instantiate();
+      this.replacedCount++;
+      delete this.stats.instantiateError;
+    } catch (thrown) {
+      this.stats.instantiateError = describeThrown(thrown);
+    }
+    return this.instance;
   }
+}
+
+/** The SDK's ABI 1.2 fast path: input at the heap start, one opa_eval call, NUL-terminated JSON out. */
+function fastEvaluate(instance: PolicyInstance, entrypoint: number, input: Uint8Array): string {
+  const inputAddr = instance.dataHeapPtr;
+  new Uint8Array(instance.memory.buffer).set(input, inputAddr);
+  const heapPtr = inputAddr + input.byteLength;
+  const out = instance.exports.opa_eval(0, entrypoint, instance.dataAddr, inputAddr, input.byteLength, heapPtr, 0);
+  return instance.readString(out);
 }
 
 /** Classifies anything the SDK or a builtin threw. */

@@ -12,6 +12,7 @@ export function createEvaluator(bundle: Bundle, options: EvaluatorOptions): Prom
     data: bundle.data,
     revision: bundle.manifest.revision,
     maxMemoryPages: options.maxMemoryPages,
+    strictBuiltinErrors: options.strictBuiltinErrors ?? false,
   };
   return WorkerPoolEvaluator.start(init, options);
 }

@@ -27,6 +27,8 @@ export interface WorkerInit {
   data: Record<string, unknown>;
   revision: string;
   maxMemoryPages: number;
+  /** Default for builtin errors: abort (OPA's strict-builtin-errors) instead of undefined. */
+  strictBuiltinErrors: boolean;
 }
 
 /** The per-worker parts of the start message: where replies go and where progress is published. */
@@ -42,6 +44,8 @@ export interface EvalRequest {
   id: number;
   entrypoint: string;
   json: string;
+  /** Overrides the worker's default for builtin errors, for this evaluation. */
+  strict?: boolean;
 }
 
 /** A chunk of evaluations: answered by {@link ChunkReplies} messages, the last one marked done. */
@@ -56,7 +60,14 @@ export interface EvalChunk {
  */
 export type EvalReply =
   | { id: number; ok: true; text: string }
-  | { id: number; ok: false; reasonCode: PolicyEvaluationError['reasonCode']; message: string };
+  | {
+      id: number;
+      ok: false;
+      reasonCode: PolicyEvaluationError['reasonCode'];
+      message: string;
+      /** The evaluation aborted inside the wasm (its instance was replaced), or no instance could be built. */
+      aborted: boolean;
+    };
 
 /** Answers of one chunk; the chunk's last message also says the worker is idle again. */
 export interface ChunkReplies {
@@ -126,7 +137,7 @@ if (parentPort !== null) {
       data: init.data,
       files: new Map(),
     },
-    { maxMemoryPages: init.maxMemoryPages, builtins: createBuiltins() },
+    { maxMemoryPages: init.maxMemoryPages, builtins: createBuiltins(), strictBuiltinErrors: init.strictBuiltinErrors },
   );
   const claims = new ChunkClaims(channel.claims);
   parentPort.on('message', (message: EvalChunk) => {
@@ -136,11 +147,18 @@ if (parentPort !== null) {
     for (let index = claims.claim(jobs.length); index >= 0; index = claims.claim(jobs.length)) {
       const req = jobs[index] as EvalRequest;
       let reply: EvalReply;
+      const abortsBefore = engine.health().aborts;
       try {
-        reply = { id: req.id, ok: true, text: engine.evaluateText(req.entrypoint, jsonToInputBuffer(req.json)) };
+        const options = req.strict === undefined ? undefined : { strictBuiltinErrors: req.strict };
+        reply = {
+          id: req.id,
+          ok: true,
+          text: engine.evaluateText(req.entrypoint, jsonToInputBuffer(req.json), options),
+        };
       } catch (err) {
         const reasonCode = err instanceof PolicyEvaluationError ? err.reasonCode : 'policy.evaluation_error';
-        reply = { id: req.id, ok: false, reasonCode, message: describeThrown(err) };
+        const aborted = engine.health().aborts > abortsBefore || reasonCode === 'policy.not_loaded';
+        reply = { id: req.id, ok: false, reasonCode, message: describeThrown(err), aborted };
       }
       const now = performance.now();
       if (held.length === 0) heldSince = now;

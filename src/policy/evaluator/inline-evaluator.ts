@@ -5,46 +5,64 @@
 import type { Bundle } from '../bundle/read-bundle.ts';
 import { createBuiltins } from '../builtins/index.ts';
 import { WasmEngine, jsonToInputBuffer } from '../wasm-engine.ts';
-import type { Evaluator, EvaluatorOptions } from './evaluator.ts';
+import {
+  DEFAULT_UNREADY_AFTER_ABORTS,
+  healthOf,
+  type EvaluateOptions,
+  type Evaluator,
+  type EvaluatorHealth,
+  type EvaluatorOptions,
+} from './evaluator.ts';
 
-/** An in-thread evaluator that re-instantiates its engine when memory grows past the threshold. */
+/**
+ * An in-thread evaluator. Its engine discards an instance an evaluation aborted in and builds a
+ * fresh one at once; an instance whose memory grew past the threshold is rebuilt the same way.
+ */
 export class InlineEvaluator implements Evaluator {
-  private engine: WasmEngine;
-  private readonly bundle: Bundle;
+  private readonly engine: WasmEngine;
   private readonly options: EvaluatorOptions;
   private recycledCount = 0;
-  private recycling: Promise<void> | undefined;
 
-  private constructor(engine: WasmEngine, bundle: Bundle, options: EvaluatorOptions) {
+  private constructor(engine: WasmEngine, options: EvaluatorOptions) {
     this.engine = engine;
-    this.bundle = bundle;
     this.options = options;
   }
 
   /** Loads the bundle into an engine in this thread. */
   static async start(bundle: Bundle, options: EvaluatorOptions): Promise<InlineEvaluator> {
-    return new InlineEvaluator(await InlineEvaluator.load(bundle, options), bundle, options);
-  }
-
-  private static load(bundle: Bundle, options: EvaluatorOptions): Promise<WasmEngine> {
-    return WasmEngine.load(bundle, { maxMemoryPages: options.maxMemoryPages, builtins: createBuiltins() });
+    const engine = await WasmEngine.load(bundle, {
+      maxMemoryPages: options.maxMemoryPages,
+      builtins: createBuiltins(),
+      strictBuiltinErrors: options.strictBuiltinErrors ?? false,
+    });
+    return new InlineEvaluator(engine, options);
   }
 
   // async so that a synchronous throw from the engine becomes a rejection, as the interface promises.
   // eslint-disable-next-line @typescript-eslint/require-await
-  async evaluate(entrypoint: string, inputJson: string): Promise<unknown> {
+  async evaluate(entrypoint: string, inputJson: string, options?: EvaluateOptions): Promise<unknown> {
     try {
-      return this.engine.evaluate(entrypoint, jsonToInputBuffer(inputJson));
+      return this.engine.evaluate(entrypoint, jsonToInputBuffer(inputJson), options);
     } finally {
-      if (this.engine.memoryBytes > this.options.recycleAboveBytes && this.recycling === undefined) {
-        this.recycling = InlineEvaluator.load(this.bundle, this.options)
-          .then((fresh) => {
-            this.engine = fresh;
-            this.recycledCount++;
-          })
-          .finally(() => (this.recycling = undefined));
+      if (this.engine.memoryBytes > this.options.recycleAboveBytes) {
+        this.engine.recycle();
+        this.recycledCount++;
       }
     }
+  }
+
+  health(): EvaluatorHealth {
+    const h = this.engine.health();
+    if (h.instantiateError !== undefined) {
+      return {
+        ready: false,
+        reason: `no wasm instance can be built: ${h.instantiateError}`,
+        aborts: h.aborts,
+        consecutiveAborts: h.consecutiveAborts,
+      };
+    }
+    const threshold = this.options.unreadyAfterAborts ?? DEFAULT_UNREADY_AFTER_ABORTS;
+    return healthOf(h.aborts, h.consecutiveAborts, threshold, h.lastAbort);
   }
 
   memoryBytes(): number {
@@ -56,7 +74,7 @@ export class InlineEvaluator implements Evaluator {
   }
 
   whenReady(): Promise<void> {
-    return this.recycling ?? Promise.resolve();
+    return Promise.resolve();
   }
 
   close(): Promise<void> {

@@ -29,7 +29,14 @@ import {
   type WorkerInit,
 } from './eval-worker.ts';
 import { resultFromText } from '../wasm-engine.ts';
-import type { Evaluator, EvaluatorOptions } from './evaluator.ts';
+import {
+  DEFAULT_UNREADY_AFTER_ABORTS,
+  healthOf,
+  type EvaluateOptions,
+  type Evaluator,
+  type EvaluatorHealth,
+  type EvaluatorOptions,
+} from './evaluator.ts';
 
 const WORKER_URL = new URL('./eval-worker.ts', import.meta.url);
 
@@ -43,6 +50,7 @@ interface Job {
   id: number;
   entrypoint: string;
   json: string;
+  strict: boolean | undefined;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
   timer: NodeJS.Timeout;
@@ -83,6 +91,9 @@ export class WorkerPoolEvaluator implements Evaluator {
   private nextChunk = 1;
   private recycledCount = 0;
   private closed = false;
+  private aborts = 0;
+  private consecutiveAborts = 0;
+  private lastAbort: string | undefined;
 
   private constructor(init: WorkerInit, options: EvaluatorOptions) {
     this.init = init;
@@ -102,7 +113,7 @@ export class WorkerPoolEvaluator implements Evaluator {
     return pool;
   }
 
-  evaluate(entrypoint: string, json: string): Promise<unknown> {
+  evaluate(entrypoint: string, json: string, options?: EvaluateOptions): Promise<unknown> {
     if (this.closed)
       return Promise.reject(new PolicyEvaluationError('policy.not_loaded', 'this revision is no longer active'));
     if (this.queue.length >= this.options.maxQueue) {
@@ -113,6 +124,7 @@ export class WorkerPoolEvaluator implements Evaluator {
         id: this.nextId++,
         entrypoint,
         json,
+        strict: options?.strictBuiltinErrors,
         resolve,
         reject,
         done: false,
@@ -144,6 +156,15 @@ export class WorkerPoolEvaluator implements Evaluator {
       // A successor that failed to load stays in its slot unloaded: nothing more to wait for.
       if (pending.every((s) => this.slots.includes(s) && !s.loaded)) return;
     }
+  }
+
+  /**
+   * Counts aborts across all workers: each worker replaces an instance an evaluation aborted in,
+   * so only a run of aborts with no completed evaluation between makes the pool not ready.
+   */
+  health(): EvaluatorHealth {
+    const threshold = this.options.unreadyAfterAborts ?? DEFAULT_UNREADY_AFTER_ABORTS;
+    return healthOf(this.aborts, this.consecutiveAborts, threshold, this.lastAbort);
   }
 
   memoryBytes(): number {
@@ -228,7 +249,11 @@ export class WorkerPoolEvaluator implements Evaluator {
       slot.handedAt = performance.timeOrigin + performance.now();
       const message: EvalChunk = {
         chunk: chunk.id,
-        jobs: jobs.map((j) => ({ id: j.id, entrypoint: j.entrypoint, json: j.json })),
+        jobs: jobs.map((j) =>
+          j.strict === undefined
+            ? { id: j.id, entrypoint: j.entrypoint, json: j.json }
+            : { id: j.id, entrypoint: j.entrypoint, json: j.json, strict: j.strict },
+        ),
       };
       slot.worker.postMessage(message);
       this.armWatchdog(slot, jobs.length > 1 ? STEAL_AFTER_MS : this.options.timeoutMs);
@@ -257,9 +282,15 @@ export class WorkerPoolEvaluator implements Evaluator {
       const job = chunk.jobs.find((j) => j.id === reply.id);
       if (job === undefined) continue;
       if (!reply.ok) {
+        if (reply.aborted) {
+          this.aborts++;
+          this.consecutiveAborts++;
+          this.lastAbort = reply.reasonCode;
+        }
         this.finish(job, new PolicyEvaluationError(reply.reasonCode, reply.message));
         continue;
       }
+      this.consecutiveAborts = 0;
       try {
         this.finish(job, undefined, resultFromText(job.entrypoint, reply.text));
       } catch (err) {
