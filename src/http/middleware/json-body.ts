@@ -1,11 +1,12 @@
 /**
  * Parses JSON request bodies with a size bound and a nesting bound. Anything that is not JSON
- * is a 415, over the size limit a 413, unparseable, too deep or carrying prototype-pollution keys
- * a 400 — always as a JSON error
- * body, never a default HTML page.
+ * is a 415, over the size limit a 413, unparseable, too deep, repeating a key in one object or
+ * carrying prototype-pollution keys a 400 — always as a JSON error body, never a default HTML
+ * page.
  */
 import express, { type RequestHandler } from 'express';
 import { InvalidParameterError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../errors/regent-error.ts';
+import { duplicateKeyMessage, findDuplicateKey, type DuplicateKey } from './duplicate-keys.ts';
 
 /** Deepest nesting a request body may have; recursive walkers below stay far from the stack limit. */
 export const MAX_JSON_DEPTH = 64;
@@ -34,9 +35,28 @@ export function unsafeJsonReason(value: unknown, max: number): string | null {
   return null;
 }
 
+/** Thrown from the parser's `verify` hook; body-parser passes it on as `entity.verify.failed`. */
+class DuplicateKeyFound extends Error {
+  readonly duplicate: DuplicateKey;
+  constructor(duplicate: DuplicateKey) {
+    super(duplicateKeyMessage(duplicate));
+    this.duplicate = duplicate;
+  }
+}
+
 /** Middleware that accepts only `application/json` bodies up to `limitBytes`. */
 export function jsonBody(limitBytes: number): RequestHandler[] {
-  const parse = express.json({ limit: limitBytes, strict: false, type: () => true });
+  const parse = express.json({
+    limit: limitBytes,
+    strict: false,
+    type: () => true,
+    // The raw text, before JSON.parse keeps only the last of two equal keys. body-parser's json
+    // accepts only UTF-8 (another charset is a 415 before this runs).
+    verify: (_req, _res, buf) => {
+      const duplicate = findDuplicateKey(buf.toString('utf8'), MAX_JSON_DEPTH);
+      if (duplicate !== null) throw new DuplicateKeyFound(duplicate);
+    },
+  });
   return [
     (req, _res, next) => {
       const type = req.headers['content-type'];
@@ -59,7 +79,14 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
           return;
         }
         const type = (err as { type?: string }).type;
-        if (type === 'entity.too.large') next(new PayloadTooLargeError(limitBytes));
+        // A fresh error: body-parser attaches the raw body to the one it passes on.
+        if (err instanceof DuplicateKeyFound)
+          next(
+            new InvalidParameterError(err.message, [
+              { code: 'duplicate_key', message: err.message, path: err.duplicate.pointer },
+            ]),
+          );
+        else if (type === 'entity.too.large') next(new PayloadTooLargeError(limitBytes));
         else if (type === 'charset.unsupported' || type === 'encoding.unsupported')
           next(new UnsupportedMediaTypeError('unsupported body encoding or charset'));
         else next(new InvalidParameterError('request body is not valid JSON'));
