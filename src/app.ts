@@ -10,6 +10,7 @@ import type { Metrics } from './observability/metrics.ts';
 import type { DataApi } from './policy/data-api.ts';
 import type { PolicyStore } from './policy/policy-store.ts';
 import type { Authenticator } from './security/authenticator.ts';
+import type { DrainState } from './http/server/drain-state.ts';
 import { registerAdminTrail } from './http/admin-audit.ts';
 import { ROUTE_SCOPES, authorize } from './http/middleware/authorize.ts';
 import { errorHandler, notFound } from './http/middleware/errors.ts';
@@ -39,6 +40,8 @@ export interface AppDeps {
   lifecycle: Omit<PolicyAdminDeps, 'trail'>;
   /** Verifies principal tokens for the decision routes; null or absent: verification is off. */
   principals?: PrincipalVerifier | null;
+  /** Draining for shutdown: readiness answers 503. */
+  drain?: DrainState;
 }
 
 /** Creates the HTTP app. */
@@ -48,14 +51,19 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestContext(deps.logger, deps.metrics));
-  app.use(healthRoutes(deps.policies));
+  app.use(healthRoutes(deps.policies, deps.drain));
   // Every route below needs a credential with a scope: those named in ROUTE_SCOPES
   // (src/http/middleware/authorize.ts), `admin` for anything else. Mount new routers below this.
   app.use(authorize(deps.auth, ROUTE_SCOPES, (result) => deps.metrics.authFailures.labels(result).inc()));
   registerAdminTrail(app, deps.admin.trail, deps.logger);
   app.use(metricsRoutes(deps.metrics.registry));
   app.use(decisionRoutes(deps.decisions, deps.limits, deps.principals ?? null));
-  app.use(opaDataRoutes(deps.dataApi, deps.limits.maxBodyBytes));
+  app.use(
+    opaDataRoutes(deps.dataApi, deps.limits.maxBodyBytes, {
+      service: deps.decisions,
+      principals: deps.principals ?? null,
+    }),
+  );
   app.use(sessionRoutes(deps.admin));
   app.use(auditRoutes(deps.admin));
   app.use(policyAdminRoutes({ ...deps.lifecycle, trail: deps.admin.trail }));

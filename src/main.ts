@@ -1,15 +1,16 @@
 /**
- * Process wiring: reads configuration, builds regent, loads the bundle, listens, shuts down
- * cleanly on SIGTERM/SIGINT and reloads the credential files on SIGHUP. Everything else is built
+ * Process wiring: reads configuration, builds regent, loads the bundle, listens, drains and shuts
+ * down on SIGTERM/SIGINT and reloads the credential files on SIGHUP. Everything else is built
  * by createRegent and testable in-process.
  */
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config/load-config.ts';
 import { createLogger } from './observability/logger.ts';
+import { createHttpServer } from './http/server/http-server.ts';
+import { shutDownGracefully } from './http/server/graceful-shutdown.ts';
 import { createRegent } from './regent.ts';
 import { checkBinding } from './security/binding.ts';
 import { authEnabled } from './security/security-settings.ts';
-import { createRegentServer } from './security/tls-server.ts';
 
 let config: Config;
 try {
@@ -44,7 +45,8 @@ try {
   throw err;
 }
 
-const server = createRegentServer(regent.app, config.security);
+const http = createHttpServer(regent.app, config.security, config, regent.drain);
+const server = http.server;
 server.listen(config.port, config.host, () => {
   const { address, port } = server.address() as AddressInfo;
   logger.info('regent listening', {
@@ -55,19 +57,36 @@ server.listen(config.port, config.host, () => {
     revision: regent.policies.current()?.revision ?? null,
   });
 });
-server.keepAliveTimeout = 65_000;
-server.headersTimeout = 66_000;
-server.requestTimeout = 30_000;
 
+// The first SIGTERM/SIGINT drains (src/http/server/graceful-shutdown.ts); a second one exits at once.
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
+  if (stopping) {
+    logger.warn('second signal: exiting without draining', { signal });
+    process.exit(1);
+  }
   stopping = true;
   logger.info('shutting down', { signal });
-  server.close();
-  server.closeIdleConnections();
-  await regent.close();
-  process.exitCode = 0;
+  try {
+    await shutDownGracefully({
+      http,
+      drain: regent.drain,
+      delayMs: config.drainDelaySeconds * 1000,
+      timeoutMs: config.drainTimeoutSeconds * 1000,
+      closeStores: () => regent.close(),
+      logger,
+    });
+    process.exitCode = 0;
+  } catch (err) {
+    logger.error('shutdown failed', { error: (err as Error).message });
+    process.exitCode = 1;
+  }
+  // Everything regent opened is closed; a handle something else left open must not keep a
+  // stopped process alive (the timer itself does not).
+  setTimeout(() => {
+    logger.warn('handles still open after shutdown; exiting');
+    process.exit();
+  }, 2_000).unref();
 }
 // SIGHUP re-reads the token and client-certificate files: revoking a token needs no restart
 // (which would drop in-memory session state). TLS certificates are read at start only.

@@ -22,6 +22,7 @@ import { NotReadyError } from './errors/regent-error.ts';
 import { activityPort, createFlowStores, sessionPort, type FlowStores } from './flow/index.ts';
 import type { AdminTrail } from './http/admin-audit.ts';
 import { createPrincipalVerifier } from './identity/index.ts';
+import { DrainState } from './http/server/drain-state.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createLifecycleMetrics } from './observability/lifecycle-metrics.ts';
@@ -48,6 +49,8 @@ export interface Regent {
   readonly library: PolicyLibrary | undefined;
   /** Shadow mode: a candidate revision evaluated beside the active one. */
   readonly shadow: ShadowRunner;
+  /** Set on SIGTERM by src/main.ts: readiness turns 503 and connections are asked to close. */
+  readonly drain: DrainState;
   /** Session and activity stores (available after {@link Regent.start}). */
   flow(): FlowStores;
   /** The audit store, or null when the trail is disabled or not open yet. */
@@ -244,8 +247,10 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
       logger.error('principal JWKS file not reloaded; the previous keys stay in force', { error: describeThrown(err) }),
   });
   const auth = new Authenticator(config.security);
+  const drain = new DrainState();
   const app = createApp({
     principals,
+    drain,
     policies,
     decisions,
     metrics,
@@ -284,6 +289,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
     logger,
     library,
     shadow,
+    drain,
     flow: () => {
       if (flow === undefined) throw new Error('regent is not started');
       return flow;

@@ -18,6 +18,12 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly maxConnections: number;
   readonly maxHeaderBytes: number;
+  readonly drainDelaySeconds: number;
+  readonly drainTimeoutSeconds: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly maxHeaderBytes: number;
   readonly bundlePath: string;
   readonly bundleUrl: string;
   readonly bundleTokenFile: string;

@@ -9,7 +9,12 @@
  * before any request is read: the same place Node itself rejects unauthorized peers.
  */
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type RequestListener,
+  type Server as HttpServer,
+  type ServerOptions as HttpServerOptions,
+} from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { PeerCertificate } from './authenticator.ts';
@@ -18,17 +23,22 @@ import type { SecuritySettings } from './security-settings.ts';
 /** The server regent listens with. */
 export type RegentServer = HttpServer | HttpsServer;
 
-/** Creates an HTTP or HTTPS server for `app` according to `settings.tls`. */
+/**
+ * Creates an HTTP or HTTPS server for `app` according to `settings.tls`; `options` are Node's
+ * HTTP server options (limits and timeouts, src/http/server/http-server.ts).
+ */
 export function createRegentServer(
   app: RequestListener,
   settings: SecuritySettings,
   readFile: (path: string) => Buffer = (p) => readFileSync(p),
+  options: HttpServerOptions = {},
 ): RegentServer {
   const tls = settings.tls;
-  if (tls === null) return createHttpServer(app);
+  if (tls === null) return createHttpServer(options, app);
   const requestCert = tls.clientCaPath !== null;
   const server = createHttpsServer(
     {
+      ...options,
       cert: readFile(tls.certPath),
       key: readFile(tls.keyPath),
       minVersion: 'TLSv1.2',
