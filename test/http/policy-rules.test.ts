@@ -140,6 +140,27 @@ describe('company rules under regent.rules, added with PUT /v1/policies', () => 
     assert.equal(d.reasons[0]?.details?.['package'], 'regent.rules.acme');
   });
 
+  it('runs the shipped example rules in the wasm engine (walk, time.now_ns, time.parse_rfc3339_ns)', async () => {
+    const bulk = await decide(server, {
+      agent: { id: 'sales-assistant' },
+      action: { tool: 'salesforce.read_account', kind: 'read', resource: { system: 'salesforce' } },
+      payload: { ids: Array.from({ length: 101 }, (_, i) => i) },
+    });
+    assert.ok(bulk.codes.includes('rules.bulk_export.too_many_records'), JSON.stringify(bulk));
+    const keyDelete = (changed: string | undefined) => ({
+      agent: { id: 'eng-assistant' },
+      action: { tool: 'vault.delete_secret', kind: 'delete', resource: { system: 'vault', id: 'db-password' } },
+      context: changed === undefined ? {} : { key: { rotated_at: changed } },
+    });
+    const young = await decide(server, keyDelete(new Date(Date.now() - 86_400_000).toISOString()));
+    assert.ok(young.codes.includes('rules.key_deletion.within_grace_period'), JSON.stringify(young));
+    const old = await decide(server, keyDelete('2020-01-01T00:00:00Z'));
+    assert.ok(!old.codes.some((c) => c.startsWith('rules.')), JSON.stringify(old));
+    const unknown = await decide(server, keyDelete(undefined));
+    const escalated = unknown.reasons.find((r) => r.code === 'rules.key_deletion.age_unknown');
+    assert.deepEqual(escalated?.details?.['escalate'], true, JSON.stringify(unknown));
+  });
+
   it('goes back to the core alone once the rule is deleted', async () => {
     const res = await fetch(`${server.url}/v1/policies/${RULE_ID}`, { method: 'DELETE' });
     assert.equal(res.status, 200);
