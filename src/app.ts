@@ -58,7 +58,12 @@ export function createApp(deps: AppDeps): Express {
   registerAdminTrail(app, deps.admin.trail, deps.logger);
   app.use(metricsRoutes(deps.metrics.registry));
   app.use(decisionRoutes(deps.decisions, deps.limits, deps.principals ?? null));
-  app.use(opaDataRoutes(deps.dataApi, deps.limits.maxBodyBytes));
+  app.use(
+    opaDataRoutes(deps.dataApi, deps.limits.maxBodyBytes, {
+      service: deps.decisions,
+      principals: deps.principals ?? null,
+    }),
+  );
   app.use(sessionRoutes(deps.admin));
   app.use(auditRoutes(deps.admin));
   app.use(policyAdminRoutes({ ...deps.lifecycle, trail: deps.admin.trail }));

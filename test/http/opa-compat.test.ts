@@ -25,6 +25,8 @@ interface Case {
   expect?: 'allow' | 'deny' | 'redact' | 'undefined';
 }
 
+const CONTRACT = 'denies an input that breaks the contract';
+
 const CASES: Case[] = [
   {
     note: 'allows a cleared HR user to read restricted compensation data',
@@ -90,7 +92,27 @@ describe('OPA compatibility: the same SDK calls against regent and opa', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  for (const c of CASES) {
+  for (const c of CASES.filter((k) => k.path === 'regent/decision' && k.input !== undefined && k.note !== CONTRACT)) {
+    // One decision path: the decision entrypoint over the SDK answers as POST /v1/decisions does
+    // (trust rule, session, detectors, activity, audit), so it is compared with that, not with a
+    // bare `opa run`, which has none of them.
+    it(`${c.note} (decision entrypoint: the same answer as POST /v1/decisions)`, async () => {
+      const ours = await viaRegent.evaluate<Record<string, unknown>, Record<string, unknown>>(c.path, c.input);
+      const direct = await regent.post('/v1/decisions', c.input);
+      const { decision_id: _id, policy: _policy, ...want } = direct.body as Record<string, unknown>;
+      assert.deepEqual(ours, want);
+      assert.equal(ours['decision'], c.expect, JSON.stringify(ours));
+    });
+  }
+
+  it('refuses a decision input that breaks the contract, or none, as POST /v1/decisions does', async () => {
+    for (const input of [{ agent: 7 }, undefined]) {
+      const res = await regent.post('/v1/data/regent/decision', input === undefined ? {} : { input });
+      assert.equal(res.status, 400, res.text);
+    }
+  });
+
+  for (const c of CASES.filter((k) => k.path !== 'regent/decision')) {
     it(c.note, async () => {
       const [ours, theirs] = await Promise.all([viaRegent.evaluate(c.path, c.input), viaOpa.evaluate(c.path, c.input)]);
       assert.deepEqual(ours, theirs);

@@ -19,9 +19,22 @@ import {
   type DataResult,
 } from '../../policy/data-api.ts';
 import { MAX_JSON_DEPTH, jsonBody, unsafeJsonReason } from '../middleware/json-body.ts';
+import { DECISION_ENTRYPOINT, type DecisionService } from '../../decision/decision-service.ts';
+import { DECISION_REQUEST_SCHEMA, type DecisionRequest } from '../../decision/decision-request.ts';
+import { applyPrincipal, type PrincipalVerifier } from '../../identity/index.ts';
+import { compileValidator } from '../validation.ts';
 import { boolParam, malformedPathErrors, sendJson } from '../opa-params.ts';
 
 const DATA_PREFIX = '/v1/data';
+
+/** The decision entrypoint's Data API path (DECISION_ENTRYPOINT). */
+const DECISION_PATH = DECISION_ENTRYPOINT;
+
+/** What the decision entrypoint needs: the decision service and the principal verifier. */
+export interface DecisionPath {
+  service: DecisionService;
+  principals: PrincipalVerifier | null;
+}
 
 /** OPA's warning when a POST body has no `input` key. */
 const INPUT_KEY_MISSING = { code: 'api_usage_warning', message: "'input' key missing from the request" };
@@ -133,9 +146,45 @@ async function recordQuery(
 }
 
 /** Routes for OPA's Data API. */
-export function opaDataRoutes(api: DataApi, maxBodyBytes: number): Router {
+export function opaDataRoutes(api: DataApi, maxBodyBytes: number, decisions: DecisionPath): Router {
   const router = Router();
   const log = (res: Response) => res.locals['log'] as Logger;
+  const validate = compileValidator<DecisionRequest>(DECISION_REQUEST_SCHEMA, 'decision request');
+
+  // One decision path: the decision entrypoint over the Data API is the decision API with OPA's
+  // body shape. The input is validated as a decision request, the principal verified, session
+  // state, detectors, activity and the trust rule applied, and the decision audited, exactly as
+  // on POST /v1/decisions; a caller-supplied input.session is refused by the schema, never used.
+  router.get(`${DATA_PREFIX}/${DECISION_PATH}`, () => {
+    throw new InvalidParameterError(
+      `${DECISION_PATH} is decided only through POST with {"input": <decision request>}, as POST /v1/decisions`,
+    );
+  });
+  router.post(`${DATA_PREFIX}/${DECISION_PATH}`, ...jsonBody(maxBodyBytes), async (req, res) => {
+    const body: unknown = req.body;
+    if (body === null || typeof body !== 'object' || Array.isArray(body) || !Object.hasOwn(body, 'input')) {
+      throw new InvalidParameterError(`${DECISION_PATH} needs a body {"input": <decision request>}`);
+    }
+    const { request, principalVerified } = await applyPrincipal(
+      validate((body as { input: unknown }).input),
+      req.headers,
+      decisions.principals,
+    );
+    const answer = await decisions.service.decide(request, log(res), { principalVerified });
+    const { decision_id: decisionId, policy, ...result } = answer;
+    const out: Record<string, unknown> = { decision_id: decisionId };
+    if (boolParam(req, 'provenance')) {
+      out['provenance'] = {
+        version: pkg.version,
+        build_commit: '',
+        build_timestamp: '',
+        build_hostname: '',
+        bundles: { [ACTIVE_BUNDLE_NAME]: { revision: policy.revision } },
+      };
+    }
+    out['result'] = result;
+    sendJson(req, res, out);
+  });
 
   router.get(`${DATA_PREFIX}{/*path}`, resolvePath, async (req, res) => {
     const started = process.hrtime.bigint();
