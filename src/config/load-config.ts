@@ -18,12 +18,6 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly maxConnections: number;
   readonly maxHeaderBytes: number;
-  readonly drainDelaySeconds: number;
-  readonly drainTimeoutSeconds: number;
-  readonly headersTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-  readonly maxConnections: number;
-  readonly maxHeaderBytes: number;
   readonly bundlePath: string;
   readonly bundleUrl: string;
   readonly bundleTokenFile: string;
@@ -73,6 +67,8 @@ export interface Config {
   readonly principalGroupsClaim: string;
   readonly principalHeader: string;
   readonly principalAlgorithms: string;
+  /** REGENT_STRICT_BUILTIN_ERRORS. */
+  readonly strictBuiltinErrors: boolean;
   /** Tokens, client CNs and TLS files as read from the files the keys above name (not a key itself). */
   readonly security: SecuritySettings;
 }

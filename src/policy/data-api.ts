@@ -11,6 +11,7 @@ import type { LifecycleMetrics } from '../observability/lifecycle-metrics.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { PolicyStore } from './policy-store.ts';
+import type { EvaluateOptions } from './wasm-engine.ts';
 
 /** The entrypoint `POST /` evaluates (OPA's default decision, `data.system.main`). */
 export const DEFAULT_DECISION_ENTRYPOINT = 'system/main';
@@ -94,13 +95,16 @@ export class DataApi {
    * Evaluates `entrypoint` on `inputJson` (undefined: no input) with one leased revision.
    * Throws NotFoundError when the revision does not compile `entrypoint` (`notFoundCode` lets
    * `POST /` answer OPA's `undefined_document`), DataEvaluationError when evaluation fails, and
-   * NotReadyError before the first revision is active.
+   * NotReadyError before the first revision is active. `options.strictBuiltinErrors` is OPA's
+   * `strict-builtin-errors` query parameter: a failing builtin fails the query (builtin_error)
+   * instead of leaving only its expression undefined; absent, the configured default applies.
    */
   async evaluate(
     entrypoint: string,
     inputJson: string | undefined,
     log: Logger,
     notFound?: () => RegentError,
+    options?: EvaluateOptions,
   ): Promise<DataResult> {
     const lease = this.deps.policies.acquire();
     if (lease === undefined) throw new NotReadyError('no policy revision is loaded yet');
@@ -119,7 +123,7 @@ export class DataApi {
       let defined = true;
       try {
         // An empty input text is how opa-wasm is told there is no input at all.
-        value = await policy.evaluator.evaluate(entrypoint, inputJson ?? '');
+        value = await policy.evaluator.evaluate(entrypoint, inputJson ?? '', options);
       } catch (err) {
         if (err instanceof PolicyEvaluationError && err.reasonCode === 'policy.undefined_result') {
           defined = false;

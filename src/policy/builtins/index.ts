@@ -11,8 +11,9 @@
  *
  * `beginEvaluation` starts OPA's per-query state: time.now_ns reads the clock once and then
  * returns that value for the rest of the evaluation; uuid.rfc4122 and rand.intn return the same
- * value for the same key. A failing builtin throws {@link BuiltinError} (fail closed), never a
- * string or plain object. Results that a double cannot hold (nanosecond timestamps) cross the
+ * value for the same key. A failing builtin throws {@link BuiltinError}, never a string or plain
+ * object; the engine's dispatcher (wasm-instance.ts) then makes only that expression undefined,
+ * as OPA does, or fails the evaluation with strict builtin errors. Results that a double cannot hold (nanosecond timestamps) cross the
  * SDK as exact JSON digits; time builtins also receive such arguments exactly (see
  * exact-arguments.ts; disable with `exactIntegerArguments: false`).
  *
