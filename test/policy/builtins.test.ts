@@ -109,6 +109,11 @@ const CASES: BuiltinCase[] = [
     args: ['baaac', 'a*', 'x'],
     note: 'skips an empty match right after a match, as Go does',
   },
+  {
+    builtin: 'regex.replace',
+    args: ['ab', '(?:(a)|b)+', '$1'],
+    note: 'keeps a capture from an earlier iteration of a repeated group (issue 17: V8 gave "")',
+  },
   { builtin: 'regex.replace', args: ['abc', '', '-'], note: 'replaces the empty match between every character' },
   { builtin: 'regex.replace', args: ['😀a', '', '-'], note: 'steps over a character outside the BMP whole' },
   { builtin: 'regex.replace', args: ['aaa', '^a', 'b'], note: 'anchors ^ at the start of the text only' },

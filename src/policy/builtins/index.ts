@@ -18,9 +18,8 @@
  * exact-arguments.ts; disable with `exactIntegerArguments: false`).
  *
  * Known differences from OPA's evaluator (everything else is checked against `opa eval`):
- * - regex.replace runs on V8's backtracking engine: in a repeated group JavaScript resets
- *   captures per iteration and refuses empty iterations (RE2 does neither), and nested
- *   quantifiers can take exponential time where RE2 is linear (bounded by the engine deadline).
+ * - regex.replace runs on re2js (RE2's own algorithm, linear time); a group name used twice is
+ *   renamed internally, since re2js refuses what Go accepts.
  * - units.parse / units.parse_bytes refuse decimal exponents beyond ±1000 (OPA expands up to
  *   999999 digits' worth); semver.compare orders pre-release numbers beyond int64 exactly (OPA
  *   1.22 hangs on them).

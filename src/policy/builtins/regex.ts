@@ -1,10 +1,9 @@
 /**
  * regex.replace(s, pattern, value): every match of the Go pattern replaced by the template with
- * `$1` / `${name}` expanded, with Go's `ReplaceAllString` semantics (see go-regexp.ts).
+ * `$1` / `${name}` expanded, with Go's `ReplaceAllString` semantics, on re2js (RE2 itself).
  */
 import type { BuiltinContext, BuiltinDefinition } from './context.ts';
-import { compileGoRegExp } from './go-regexp.ts';
-import { replaceAll } from './go-regexp-replace.ts';
+import { compileRe2, replaceAll } from './go-regexp-replace.ts';
 import type { BuiltinValue } from './json-numbers.ts';
 import { stringOperand } from './operands.ts';
 
@@ -12,7 +11,7 @@ function replace(_context: BuiltinContext, base: unknown, pattern: unknown, valu
   const s = stringOperand(base, 1);
   const p = stringOperand(pattern, 2);
   const template = stringOperand(value, 3);
-  return replaceAll(compileGoRegExp(p), s, template);
+  return replaceAll(compileRe2(p), s, template);
 }
 
 /** The regex.* builtins the wasm and the SDK lack, by OPA name. */
