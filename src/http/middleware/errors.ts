@@ -2,7 +2,7 @@
  * The one error middleware: every error becomes `{code, message, errors?}` with its status.
  * 5xx messages stay short for the caller; the detail goes to the request's log line.
  */
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { InternalError, InvalidParameterError, NotFoundError, RegentError } from '../../errors/regent-error.ts';
 import { describeThrown } from '../../errors/policy-errors.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -42,9 +42,18 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       });
     else log.debug('request rejected', { code: error.code, status: error.status });
     if (res.headersSent) return;
-    const body: Record<string, unknown> = { code: error.code, message: error.message };
-    if (error.errors.length > 0) body['errors'] = error.errors;
-    if (req.path === '/v1/decisions' || req.path.startsWith('/v1/decisions/')) body['decision'] = 'deny';
-    res.status(error.status).json(body);
+    sendError(req, res, error);
   };
+}
+
+/**
+ * Writes `error` as regent's error body. For the rare answer that cannot wait for the middleware
+ * chain (a body refused while it is still arriving, body-limit.ts); everything else goes through
+ * {@link errorHandler}, which also logs.
+ */
+export function sendError(req: Request, res: Response, error: RegentError): void {
+  const body: Record<string, unknown> = { code: error.code, message: error.message };
+  if (error.errors.length > 0) body['errors'] = error.errors;
+  if (req.path === '/v1/decisions' || req.path.startsWith('/v1/decisions/')) body['decision'] = 'deny';
+  res.status(error.status).json(body);
 }

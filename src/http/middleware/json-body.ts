@@ -6,7 +6,9 @@
  */
 import express, { type RequestHandler } from 'express';
 import { InvalidParameterError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../errors/regent-error.ts';
+import { closeAfterResponse, refuseBodyOverLimit } from './body-limit.ts';
 import { duplicateKeyMessage, findDuplicateKey, type DuplicateKey } from './duplicate-keys.ts';
+import { wellFormedStrings } from './well-formed-strings.ts';
 
 /** Deepest nesting a request body may have; recursive walkers below stay far from the stack limit. */
 export const MAX_JSON_DEPTH = 64;
@@ -58,17 +60,20 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
     },
   });
   return [
-    (req, _res, next) => {
+    (req, res, next) => {
       const type = req.headers['content-type'];
       if (type === undefined || !/^application\/([a-z0-9.+-]*\+)?json\b/i.test(type)) {
         next(new UnsupportedMediaTypeError());
         return;
       }
+      // Over the limit: 413 and the connection closed, without reading the body (body-limit.ts).
       const length = Number(req.headers['content-length']);
       if (Number.isFinite(length) && length > limitBytes) {
+        closeAfterResponse(res);
         next(new PayloadTooLargeError(limitBytes));
         return;
       }
+      refuseBodyOverLimit(req, res, limitBytes);
       next();
     },
     (req, res, next) => {
@@ -92,5 +97,6 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
         else next(new InvalidParameterError('request body is not valid JSON'));
       });
     },
+    wellFormedStrings,
   ];
 }
