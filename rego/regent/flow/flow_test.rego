@@ -142,7 +142,7 @@ test_not_cleared_names_sources_labels_and_destination if {
 		"audience": "all_employees", "classification": "restricted", "clearance": "internal",
 	}
 	r.message == "Data classified restricted from workday (labels compensation, pii) may not go to slack (audience all_employees), which is cleared only up to internal."
-	contains(r.alternative, "audience individual")
+	contains(r.alternative, "directory lists as individual")
 	not contains(r.alternative, "tag the fields")
 }
 
