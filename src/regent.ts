@@ -84,6 +84,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
     timeoutMs: config.evaluationTimeoutMs,
     workers: config.evalWorkers < 0 ? availableParallelism() : config.evalWorkers,
     maxQueue: config.evalMaxQueue,
+    strictBuiltinErrors: config.strictBuiltinErrors,
   };
   const policies = new PolicyStore({
     maxMemoryPages: config.wasmMaxMemoryPages,
