@@ -63,7 +63,9 @@ let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) {
     logger.warn('second signal: exiting without draining', { signal });
-    process.exit(1);
+    // A moment for the log line to leave (winston writes asynchronously), then out.
+    setTimeout(() => process.exit(1), 50);
+    return;
   }
   stopping = true;
   logger.info('shutting down', { signal });

@@ -2,14 +2,16 @@
  * The socket server regent listens with (HTTP or HTTPS, src/security/tls-server.ts) and its
  * connection limits: header and whole-request deadlines, a cap on open connections, a header
  * size bound answered with 431, and JSON answers for requests Node refuses before express sees
- * them. It also keeps the in-flight responses, so a drain can ask their clients to close and
- * close each keep-alive connection as soon as it falls idle (graceful-shutdown.ts).
+ * them. It also keeps the in-flight responses and the connections, so a drain can ask clients
+ * to close and close each connection once it has gone quiet (graceful-shutdown.ts).
  */
 import type { RequestListener, ServerOptions, ServerResponse } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createRegentServer, type RegentServer } from '../../security/tls-server.ts';
 import type { SecuritySettings } from '../../security/security-settings.ts';
 import type { DrainState } from './drain-state.ts';
+import { QuietConnections } from './quiet-connections.ts';
 
 /** Connection limits (REGENT_HEADERS_TIMEOUT_MS and friends). */
 export interface ConnectionLimits {
@@ -25,8 +27,8 @@ export interface RegentHttpServer {
   /** Responses not yet finished. */
   inFlight(): number;
   /**
-   * Stops accepting, closes idle keep-alive connections now and each busy one once its response
-   * is sent; resolves when the last connection has closed.
+   * Stops accepting after a settle time, closes each connection once it has been quiet that
+   * long; resolves when the last connection has closed.
    */
   stopAccepting(): Promise<void>;
   /** Cuts every remaining connection (the drain timeout passed). */
@@ -35,6 +37,11 @@ export interface RegentHttpServer {
 
 /** Idle keep-alive connections live this long, longer than the 60 s idle timeout of common load balancers. */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/**
+ * How long the listener stays open after the drain delay, and how long a connection must be quiet
+ * before a drain closes it: far above how long a request already sent takes to reach the process.
+ */
+const SETTLE_MS = 500;
 /** How long a refused connection may keep sending before it is cut, so the client can read the answer. */
 const LINGER_MS = 2_000;
 
@@ -46,7 +53,6 @@ export function createHttpServer(
   drain: DrainState,
 ): RegentHttpServer {
   const responses = new Set<ServerResponse>();
-  let closing = false;
   // Node requires headersTimeout <= requestTimeout; the header deadline is part of the request's.
   const requestTimeout = limits.requestTimeoutMs;
   const headersTimeout = Math.min(limits.headersTimeoutMs, requestTimeout);
@@ -59,18 +65,17 @@ export function createHttpServer(
     // up to 30 s past them.
     connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeout / 2))),
   };
+  const connections = new QuietConnections();
   const listener: RequestListener = (req, res) => {
     responses.add(res);
-    res.once('close', () => {
-      responses.delete(res);
-      // The socket may now be idle; the next turn lets a request already buffered on it be read first.
-      if (closing) setImmediate(() => server.closeIdleConnections());
-    });
+    res.once('close', () => responses.delete(res));
+    connections.busy(req.socket, res);
     if (drain.draining) res.shouldKeepAlive = false;
     app(req, res);
   };
   const server: RegentServer = createRegentServer(listener, security, undefined, options);
   server.maxConnections = limits.maxConnections;
+  server.on(security.tls === null ? 'connection' : 'secureConnection', (socket: Socket) => connections.add(socket));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket));
   drain.onBegin(() => {
     for (const res of responses) if (!res.headersSent) res.shouldKeepAlive = false;
@@ -79,18 +84,30 @@ export function createHttpServer(
   return {
     server,
     inFlight: () => responses.size,
-    stopAccepting() {
-      closing = true;
-      return new Promise((resolve) => {
-        // In a later turn than the caller's: requests already buffered on idle sockets are read
-        // (and become in-flight) before Node closes what it considers idle.
-        setImmediate(() => server.close(() => resolve()));
-      });
+    async stopAccepting() {
+      // A request sent just before the signal may still be crossing the machine's loopback or
+      // sit in the listen backlog: the listener stays open for a settle time, and a connection
+      // is closed only once it has been quiet that long (quiet-connections.ts). During a drain
+      // every response also asks its client to close, so busy connections end by themselves.
+      const sweep = setInterval(() => connections.closeQuiet(SETTLE_MS), SETTLE_MS / 5);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+        // net.Server's close: http.Server's would also destroy every connection Node deems idle.
+        await new Promise<void>((resolve) => netClose(server, resolve));
+      } finally {
+        clearInterval(sweep);
+      }
     },
     cutOff() {
       server.closeAllConnections();
+      connections.closeAll();
     },
   };
+}
+
+/** Closes the listener without http.Server's immediate close of idle connections. */
+function netClose(server: RegentServer, callback: () => void): void {
+  NetServer.prototype.close.call(server, callback);
 }
 
 const answered = new WeakSet<Duplex>();
