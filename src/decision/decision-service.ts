@@ -99,8 +99,10 @@ class FailClosed extends Error {
 }
 
 const SESSION_UNAVAILABLE = 'session.store_unavailable';
-const TAINT_UNAVAILABLE = 'resource.store_unavailable';
-const ACTIVITY_UNAVAILABLE = 'activity.store_unavailable';
+// Resource taint and activity live in the same flow store as sessions (memory or Redis), so their
+// outage has the session store's reason code: one dependency down, one code to alert on.
+const TAINT_UNAVAILABLE = SESSION_UNAVAILABLE;
+const ACTIVITY_UNAVAILABLE = SESSION_UNAVAILABLE;
 
 /** What a decision has resolved and reserved so far. */
 interface DecisionContext {
