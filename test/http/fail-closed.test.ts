@@ -28,12 +28,23 @@ describe('fail closed on policy faults', () => {
       fixture: 'memory-hog',
       code: 'policy.memory_exceeded',
     },
-    { note: 'a host builtin that throws', fixture: 'builtin-error', code: 'policy.builtin_error' },
+    // OPA's default: a failing builtin makes its expression undefined, so the decision is undefined.
+    { note: 'a host builtin that throws', fixture: 'builtin-error', code: 'policy.undefined_result' },
+    {
+      note: 'a host builtin that throws, in strict mode',
+      fixture: 'builtin-error',
+      code: 'policy.builtin_error',
+      strict: true,
+    },
   ];
   for (const c of cases) {
     it(`denies with ${c.code} for ${c.note}`, async () => {
       const bundle = await faultBundle(c.fixture);
-      const server = await startRegent({ bundlePath: bundle.file, wasmMaxMemoryPages: 256 });
+      const server = await startRegent({
+        bundlePath: bundle.file,
+        wasmMaxMemoryPages: 256,
+        strictBuiltinErrors: 'strict' in c && c.strict,
+      });
       try {
         for (let i = 0; i < 3; i++) {
           const res = await server.post('/v1/decisions', request);
