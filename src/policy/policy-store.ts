@@ -6,9 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../observability/logger.ts';
 import { setActiveRevision, type Metrics } from '../observability/metrics.ts';
-import { describeThrown } from '../errors/policy-errors.ts';
+import { BundleError, describeThrown } from '../errors/policy-errors.ts';
 import { readBundle, type Bundle } from './bundle/read-bundle.ts';
-import { WasmEngine, type HostBuiltins } from './wasm-engine.ts';
+import { WasmEngine, jsonToInputBuffer, type HostBuiltins } from './wasm-engine.ts';
 import type { Evaluator, EvaluatorOptions } from './evaluator/evaluator.ts';
 import { createEvaluator } from './evaluator/create-evaluator.ts';
 
@@ -133,6 +133,7 @@ export class PolicyStore {
       maxMemoryPages: this.options.maxMemoryPages,
       ...(this.options.createBuiltins === undefined ? {} : { builtins: this.options.createBuiltins() }),
     });
+    checkConfiguration(engine);
     const options = this.options.evaluator ?? {
       maxMemoryPages: this.options.maxMemoryPages,
       recycleAboveBytes: Infinity,
@@ -182,4 +183,33 @@ export class PolicyStore {
       active_revision: this.active?.revision ?? null,
     });
   }
+}
+
+/** The entrypoint that lists the configuration's problems (rego/regent/config_check). */
+export const CONFIG_CHECK_ENTRYPOINT = 'regent/config_check/problems';
+
+/**
+ * Refuses a revision whose configuration (the catalogue in `data.regent.config`) has problems,
+ * listing every one, so a typo never serves: a role naming an unknown tool, a label or audience
+ * whose classification is not in the lattice, a destination or principal the policy cannot
+ * place. A revision that does not compile the check (a library without rego/regent/config_check)
+ * is not checked here.
+ */
+export function checkConfiguration(engine: WasmEngine): void {
+  const list = configurationProblems(engine);
+  if (list.length > 0) {
+    throw new BundleError(
+      `the configuration has ${list.length} problem(s), so this revision is refused: ${list.join('; ')}`,
+    );
+  }
+}
+
+/** The configuration problems a revision's own check reports (none when it has no check). */
+export function configurationProblems(engine: WasmEngine): string[] {
+  if (!engine.entrypoints.has(CONFIG_CHECK_ENTRYPOINT)) return [];
+  const problems = engine.evaluate(CONFIG_CHECK_ENTRYPOINT, jsonToInputBuffer('{}'));
+  if (!Array.isArray(problems)) {
+    throw new BundleError(`${CONFIG_CHECK_ENTRYPOINT} did not return a list of problems`);
+  }
+  return problems.map(String).sort();
 }

@@ -10,8 +10,97 @@ import data.regent.request
 
 _cfg := data.regent.config
 
-# problems lists every inconsistency in the configuration, as sentences.
-problems := (((((_lattice | _audiences) | _systems) | _agents_roles_tools) | _labels) | _walls_declassifiers) | (_detectors | _activity)
+# METADATA
+# title: problems
+# description: >-
+#   Every inconsistency in the configuration, as sentences. regent evaluates it before a
+#   revision serves (start, hot reload, bundle activation) and refuses a revision that has any.
+# entrypoint: true
+problems := ((((((_lattice | _audiences) | _systems) | _agents_roles_tools) | _labels) | _walls_declassifiers) | (_detectors | _activity)) | (((_returns | _destinations) | _principals) | _domains)
+
+_returns contains concat("", ["tools.", tool, ".returns: label '", label, "' is not defined in labels"]) if {
+	some tool, t in _cfg.tools
+	some label in object.get(t, ["returns", "labels"], [])
+	not _cfg.labels[label]
+}
+
+_returns contains concat("", ["tools.", tool, ".returns: classification '", _str(c), "' is not a classification"]) if {
+	some tool, t in _cfg.tools
+	c := object.get(t, ["returns", "classification"], null)
+	c != null
+	not _known(c)
+}
+
+_dest := object.get(_cfg, "destinations", {})
+
+_destinations contains concat("", ["destinations.default_audience: '", _str(a), "' is not defined in audiences"]) if {
+	a := object.get(_dest, "default_audience", null)
+	a != null
+	not _cfg.audiences[a]
+}
+
+_destinations contains concat("", ["destinations.systems.", system, ": system is not defined in systems"]) if {
+	some system, _ in object.get(_dest, "systems", {})
+	not _cfg.systems[system]
+}
+
+_destinations contains concat("", ["destinations.systems.", system, ".default_audience: '", _str(a), "' is not defined in audiences"]) if {
+	some system, d in object.get(_dest, "systems", {})
+	a := object.get(d, "default_audience", null)
+	a != null
+	not _cfg.audiences[a]
+}
+
+_destinations contains concat("", ["destinations.systems.", system, ".entries.", id, ": audience '", _str(a), "' is not defined in audiences"]) if {
+	some system, d in object.get(_dest, "systems", {})
+	some id, a in object.get(d, "entries", {})
+	not _cfg.audiences[a]
+}
+
+_destinations contains concat("", ["destinations.systems.", system, ".addressed_by: must be \"recipients\" or absent"]) if {
+	some system, d in object.get(_dest, "systems", {})
+	by := object.get(d, "addressed_by", null)
+	by != null
+	by != "recipients"
+}
+
+_principals_cfg := object.get(_cfg, "principals", {})
+
+_principals contains concat("", ["principals.", key, ": '", _str(c), "' is not a classification"]) if {
+	some key in ["default_clearance", "internal_clearance"]
+	c := object.get(_principals_cfg, key, null)
+	c != null
+	not _known(c)
+}
+
+_principals contains concat("", ["principals.users.", user, ": clearance '", _str(u.clearance), "' is not a classification"]) if {
+	some user, u in object.get(_principals_cfg, "users", {})
+	object.get(u, "clearance", null) != null
+	not _known(u.clearance)
+}
+
+_principals contains concat("", ["principals.users.", user, ": group '", group, "' is not defined in principals.groups"]) if {
+	some user, u in object.get(_principals_cfg, "users", {})
+	some group in object.get(u, "groups", [])
+	object.get(_principals_cfg, ["groups", group], null) == null
+}
+
+_principals contains concat("", ["principals.groups.", group, ": clearance '", _str(g.clearance), "' is not a classification"]) if {
+	some group, g in object.get(_principals_cfg, "groups", {})
+	object.get(g, "clearance", null) != null
+	not _known(g.clearance)
+}
+
+_domains contains concat("", ["internal_domains: '", _str(d), "' must be a lower-case domain name"]) if {
+	some d in object.get(_cfg, "internal_domains", [])
+	not _domain(d)
+}
+
+_domain(d) if {
+	is_string(d)
+	lower(d) == d
+	regex.match(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`, d)
+}
 
 _known(level) if _cfg.classifications[level] != null
 

@@ -44,3 +44,41 @@ test_detector_mistakes if {
 		"detectors.secret_stores: 'safe' is not defined in systems",
 	}
 }
+
+test_catalogue_mistakes if {
+	config := object.union(data.regent.config, {
+		"tools": {"hr.read": {"system": "workday", "kinds": ["read"], "returns": {"labels": ["salaryy"], "classification": "Restricted"}}},
+		"roles": {},
+		"agents": {},
+		"declassifiers": {},
+		"destinations": {
+			"default_audience": "everyone",
+			"systems": {
+				"chat": {"entries": {"#all": "all_staff"}},
+				"slack": {"addressed_by": "members"},
+			},
+		},
+		"principals": {
+			"default_clearance": "none",
+			"users": {"ann": {"clearance": "top", "groups": ["ghosts"]}},
+			"groups": {"hr": {"clearance": "Restricted"}},
+		},
+		"internal_domains": ["Example.COM"],
+	})
+	problems := config_check.problems with data.regent.config as config
+	every want in {
+		"tools.hr.read.returns: label 'salaryy' is not defined in labels",
+		"tools.hr.read.returns: classification 'Restricted' is not a classification",
+		"destinations.default_audience: 'everyone' is not defined in audiences",
+		"destinations.systems.chat: system is not defined in systems",
+		"destinations.systems.chat.entries.#all: audience 'all_staff' is not defined in audiences",
+		"destinations.systems.slack.addressed_by: must be \"recipients\" or absent",
+		"principals.default_clearance: 'none' is not a classification",
+		"principals.users.ann: clearance 'top' is not a classification",
+		"principals.users.ann: group 'ghosts' is not defined in principals.groups",
+		"principals.groups.hr: clearance 'Restricted' is not a classification",
+		"internal_domains: 'Example.COM' must be a lower-case domain name",
+	} {
+		want in problems
+	}
+}
