@@ -197,3 +197,65 @@ describe('trust boundary: limits under concurrency', () => {
     assert.match(res.text, /kind/);
   });
 });
+
+describe('trust boundary: streaks the caller cannot reset, and declassification', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startRegent({ bundlePath: (await regoBundle()).file });
+  });
+  after(async () => server.close());
+  const decide = async (body: object): Promise<Body> => {
+    const res = await server.post('/v1/decisions', body);
+    assert.equal(res.status, 200, res.text);
+    return res.body as Body;
+  };
+
+  it('7: an approved declassifier lowers the session with its labels, so its aggregate may go out', async () => {
+    const session = { id: 'declassify-1' };
+    const agent = { id: 'hr-assistant', on_behalf_of: { id: 'alice' } };
+    await decide({
+      agent,
+      action: { tool: 'workday.read_employee', kind: 'read', resource: { system: 'workday', id: 'emp-42' } },
+      session,
+    });
+    const post = {
+      agent,
+      action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
+      payload: { text: 'Average salary rose 3%' },
+      session,
+    };
+    assert.equal((await decide(post)).decision, 'deny', 'before the summary');
+    const summary = await decide({
+      agent,
+      action: { tool: 'docs.approved_summarizer', kind: 'execute' },
+      payload: { text: 'summarise' },
+      session,
+    });
+    assert.equal(summary.decision, 'allow', JSON.stringify(summary));
+    const state = await server.regent.flow().sessions.get(session.id);
+    assert.deepEqual(state?.labels, []);
+    assert.equal(state?.classification, null);
+    const after = await decide(post);
+    assert.equal(after.decision, 'allow', JSON.stringify(after));
+  });
+
+  it('5: a denial streak is not reset by choosing a new session id', async () => {
+    // Ten denied calls (an unregistered tool), each in a session of its own.
+    for (let i = 0; i < 10; i++) {
+      const res = await decide({
+        agent: { id: 'sales-assistant' },
+        action: { tool: 'vault.read_everything', kind: 'read' },
+        session: { id: `streak-${i}` },
+      });
+      assert.equal(res.decision, 'deny');
+    }
+    const res = await decide({
+      agent: { id: 'sales-assistant' },
+      action: { tool: 'gdrive.read_file', kind: 'read', resource: { system: 'gdrive', id: 'sales/pipeline' } },
+      session: { id: 'streak-fresh' },
+    });
+    assert.equal(res.decision, 'deny', JSON.stringify(res));
+    const streak = res.reasons.find((r) => r.code === 'activity.denial_streak');
+    assert.equal(streak?.details?.['scope'], 'agent', JSON.stringify(res));
+  });
+});

@@ -38,11 +38,18 @@ _read_burst(req) := {_burst_reason(req, scope, counters, limit) |
 }
 
 _denial_streak(req) := {_streak_reason(req, scope, counters, limit) |
-	limit := _config.denial_streak.max_denials
-	some scope in ["session", "principal"]
+	some scope in ["session", "principal", "agent"]
+	limit := _streak_limit(scope)
 	counters := object.get(req.activity, scope, {})
 	object.get(counters, "denials", 0) >= limit
 }
+
+# A session id is the caller's to choose, so the streak also counts per agent, over all its
+# sessions: with a limit of its own (max_agent_denials, default three times max_denials), since
+# one agent serves many sessions.
+_streak_limit("agent") := object.get(_config.denial_streak, "max_agent_denials", _config.denial_streak.max_denials * 3)
+
+_streak_limit(scope) := _config.denial_streak.max_denials if scope != "agent"
 
 _burst_reason(req, scope, counters, limit) := {
 	"code": "activity.restricted_read_burst",
@@ -72,6 +79,8 @@ _streak_reason(req, scope, counters, limit) := {
 }
 
 _streak_subject(_, "session") := "This session has had"
+
+_streak_subject(req, "agent") := concat("", ["Agent ", req.agent_id, " has had, over all its sessions,"])
 
 _streak_subject(req, "principal") := concat("", ["Actions on behalf of ", _principal_id(req), " have had"])
 

@@ -76,7 +76,8 @@ streak_cases := {
 	"a session at the threshold": [{"session": {"denials": 3}}, {["activity.denial_streak", "session"]}],
 	"a principal at the threshold, in a new session": [{"session": {"denials": 0}, "principal": {"denials": 3}}, {["activity.denial_streak", "principal"]}],
 	"both at the threshold": [{"session": {"denials": 3}, "principal": {"denials": 4}}, {["activity.denial_streak", "session"], ["activity.denial_streak", "principal"]}],
-	"an agent's denials across sessions and principals are not a streak": [{"agent": {"denials": 50}}, set()],
+	"an agent's denials across sessions count with their own limit": [{"agent": {"denials": 9}}, {["activity.denial_streak", "agent"]}],
+	"an agent below its own limit": [{"agent": {"denials": 8}, "session": {"denials": 2}}, set()],
 	"regent's own faults never count": [{"session": {"denials": 0, "faults": 50}, "principal": {"denials": 2, "faults": 50}}, set()],
 }
 
@@ -94,4 +95,20 @@ test_denial_streak_reason_details if {
 	[r] := [r | some r in activity.deny(_send({"principal": {"window_seconds": 60, "denials": 3}}))]
 	r.details == {"agent": "hr-assistant", "scope": "principal", "principal": "alice", "denials": 3, "threshold": 3, "window_seconds": 60}
 	startswith(r.message, "Actions on behalf of alice have had 3 denials in the last 60 seconds")
+}
+
+test_denial_streak_counts_per_agent_over_all_sessions if {
+	reasons := activity.deny({"agent_id": "a", "kind": "send", "principal": {}, "activity": {
+		"agent": {"denials": 9, "window_seconds": 300},
+		"session": {"denials": 0, "window_seconds": 300},
+	}})
+	some r in reasons
+	r.code == "activity.denial_streak"
+	r.details.scope == "agent"
+	r.details.threshold == 9
+}
+
+test_denial_streak_per_agent_below_its_limit if {
+	reasons := activity.deny({"agent_id": "a", "kind": "send", "principal": {}, "activity": {"agent": {"denials": 8}}})
+	count(reasons) == 0
 }
