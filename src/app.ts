@@ -20,6 +20,7 @@ import { auditRoutes } from './http/routes/audit.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
 import { opaDataRoutes } from './http/routes/opa-data.ts';
+import { openApiRoutes } from './http/routes/openapi.ts';
 import { policyAdminRoutes, type PolicyAdminDeps } from './http/routes/policy-admin.ts';
 import { sessionRoutes, type SessionRouteDeps } from './http/routes/sessions.ts';
 
@@ -52,6 +53,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestContext(deps.logger, deps.metrics));
   app.use(healthRoutes(deps.policies, deps.drain));
+  // The API description is public like health: it holds no data (src/http/routes/openapi.ts).
+  app.use(openApiRoutes({ ...deps.limits, maxPolicyBytes: deps.lifecycle.maxPolicyBytes }));
   // Every route below needs a credential with a scope: those named in ROUTE_SCOPES
   // (src/http/middleware/authorize.ts), `admin` for anything else. Mount new routers below this.
   app.use(authorize(deps.auth, ROUTE_SCOPES, (result) => deps.metrics.authFailures.labels(result).inc()));

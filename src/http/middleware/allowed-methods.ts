@@ -20,6 +20,11 @@ export function notARouteTable(router: Router): Router {
   return router;
 }
 
+/** Whether `handle` was marked with {@link notARouteTable}. */
+export function isNotARouteTable(handle: object): boolean {
+  return skipped.has(handle);
+}
+
 /** Methods (upper case, sorted, HEAD with GET) some route of `app` answers on `path`; empty for an unknown path. */
 export function allowedMethods(app: Application, path: string): string[] {
   const found = new Set<string>();

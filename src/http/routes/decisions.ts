@@ -17,6 +17,23 @@ export interface DecisionLimits {
   maxBatchBodyBytes: number;
 }
 
+/** JSON Schema of a batch request (its items refer to the decision request schema by `$id`); the OpenAPI document uses it too. */
+export function batchRequestSchema(maxBatch: number) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['decisions'],
+    properties: {
+      decisions: {
+        type: 'array',
+        minItems: 1,
+        maxItems: maxBatch,
+        items: { $ref: DECISION_REQUEST_SCHEMA.$id },
+      },
+    },
+  } as const;
+}
+
 /**
  * Routes for single and batch decisions. `principals` null (the default) is principal
  * verification off: `on_behalf_of` passes as the caller declared it.
@@ -29,19 +46,7 @@ export function decisionRoutes(
   const router = Router();
   const validate = compileValidator<DecisionRequest>(DECISION_REQUEST_SCHEMA, 'decision request');
   const validateBatch = compileValidator<{ decisions: DecisionRequest[] }>(
-    {
-      type: 'object',
-      additionalProperties: false,
-      required: ['decisions'],
-      properties: {
-        decisions: {
-          type: 'array',
-          minItems: 1,
-          maxItems: limits.maxBatch,
-          items: { $ref: DECISION_REQUEST_SCHEMA.$id },
-        },
-      },
-    },
+    batchRequestSchema(limits.maxBatch),
     'batch request',
   );
   // One invalid item, or one whose principal cannot be verified, rejects the whole batch before

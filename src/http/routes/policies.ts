@@ -79,13 +79,13 @@ export function policyRoutes(library: PolicyLibrary | undefined, maxPolicyBytes:
     sendJson(req, res, { result: library === undefined ? [] : (await library.list()).map(view) });
   });
 
-  router.get(`${PREFIX}{*id}`, checkId, async (req, res) => {
+  router.get(`${PREFIX}*id`, checkId, async (req, res) => {
     const id = idOf(res);
     if (library === undefined) throw new NotFoundError(`policy id ${JSON.stringify(id)} not found`);
     sendJson(req, res, { result: view(await library.get(id)) });
   });
 
-  router.put(`${PREFIX}{*id}`, checkId, regoBody(maxPolicyBytes), async (req, res) => {
+  router.put(`${PREFIX}*id`, checkId, regoBody(maxPolicyBytes), async (req, res) => {
     const id = idOf(res);
     if (library === undefined) throw owned();
     await trail.ready();
@@ -93,7 +93,7 @@ export function policyRoutes(library: PolicyLibrary | undefined, maxPolicyBytes:
     sendJson(req, res, { result: { id, revision: change.revision, activated: change.activated } });
   });
 
-  router.delete(`${PREFIX}{*id}`, checkId, async (req, res) => {
+  router.delete(`${PREFIX}*id`, checkId, async (req, res) => {
     const id = idOf(res);
     if (library === undefined) throw owned();
     await trail.ready();
