@@ -188,6 +188,17 @@ describe('trust boundary: limits under concurrency', () => {
     assert.ok(!res.text.includes('AKIAQ4LMZ8X2B7NWRT5Y'));
   });
 
+  it('6b: personal data in an object key is removed without its key appearing in paths or reasons', async () => {
+    const res = await server.post('/v1/decisions', {
+      agent: { id: 'eng-assistant' },
+      action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
+      payload: { contacts: { 'bob.private@gmail.com': 'met at conference' } },
+    });
+    assert.equal(res.status, 200, res.text);
+    assert.notEqual(res.body.decision, 'allow', res.text);
+    assert.ok(!res.text.includes('bob.private@gmail.com'), res.text);
+  });
+
   it('13: a body with a duplicate key is refused with a 400 naming the key', async () => {
     const res = await server.post(
       '/v1/decisions',

@@ -7,6 +7,7 @@
 #   for its label. A label whose every field is removed no longer counts in the flow's join.
 package regent.redact
 
+import data.regent.detect
 import data.regent.lattice
 import data.regent.request
 import data.regent.text
@@ -29,7 +30,9 @@ _known_tags(req) := {{"path": path, "label": l, "origin": "known", "system": sys
 	some l in labels
 }
 
-_detected_tags(req) := {{"path": d.path, "label": t.label, "origin": "detected", "system": "", "detector": d.type} |
+# A finding in an object key is tagged at `<object>/*` (detect.shown_path): its own pointer holds
+# the key, which may be the personal data itself, and paths go back to the caller.
+_detected_tags(req) := {{"path": detect.shown_path(d), "label": t.label, "origin": "detected", "system": "", "detector": d.type} |
 	some d in req.detected
 	t := data.regent.config.detectors.types[d.type]
 	t.category == "personal"
