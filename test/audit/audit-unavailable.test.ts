@@ -40,6 +40,34 @@ describe('audit trail unavailable', () => {
     }
   });
 
+  it('an outage does not lock a session out: its denials are faults, not a denial streak', async () => {
+    const pg = await startPostgres();
+    const server = await startRegent({
+      bundlePath: (await regoBundle()).file,
+      auditPath: '',
+      auditDatabaseUrl: pg.url,
+    });
+    const inSession = { ...EXAMPLES.allowInternal, session: { id: 'outage-session' } };
+    try {
+      assert.equal((await server.post('/v1/decisions', inSession)).body.decision, 'allow');
+      await pg.stop();
+      for (let i = 0; i < 6; i++) {
+        assert.deepEqual(codes((await server.post('/v1/decisions', inSession)).body), ['audit.unavailable']);
+      }
+      await pg.start();
+      let answer: { decision: string; reasons: { code: string }[] } = { decision: 'deny', reasons: [] };
+      for (let i = 0; i < 50; i++) {
+        answer = (await server.post('/v1/decisions', inSession)).body;
+        if (!codes(answer).includes('audit.unavailable')) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(answer.decision, 'allow', JSON.stringify(answer));
+    } finally {
+      await server.close();
+      await pg.destroy();
+    }
+  });
+
   it('denies every decision with audit.unavailable when the trail file cannot be opened', async () => {
     const server = await startRegent({
       bundlePath: (await regoBundle()).file,
