@@ -2,7 +2,7 @@
  * Builds the express app from its dependencies, without a socket, so tests drive it in-process
  * and src/main.ts only wires the process (config, listen, signals).
  */
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { DecisionService } from './decision/decision-service.ts';
 import type { PrincipalVerifier } from './identity/index.ts';
 import type { Logger } from './observability/logger.ts';
@@ -43,6 +43,8 @@ export interface AppDeps {
   principals?: PrincipalVerifier | null;
   /** Draining for shutdown: readiness answers 503. */
   drain?: DrainState;
+  /** W3C trace context and server spans (src/observability/tracing/http.ts), after the request context. */
+  traceRequests?: RequestHandler;
 }
 
 /** Creates the HTTP app. */
@@ -52,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestContext(deps.logger, deps.metrics));
+  if (deps.traceRequests !== undefined) app.use(deps.traceRequests);
   app.use(healthRoutes(deps.policies, deps.drain));
   // The API description is public like health: it holds no data (src/http/routes/openapi.ts).
   app.use(openApiRoutes({ ...deps.limits, maxPolicyBytes: deps.lifecycle.maxPolicyBytes }));

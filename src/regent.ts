@@ -26,6 +26,7 @@ import { DrainState } from './http/server/drain-state.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createLifecycleMetrics } from './observability/lifecycle-metrics.ts';
+import { createTelemetry } from './observability/telemetry.ts';
 import { createBuiltins } from './policy/builtins/index.ts';
 import { buildCapabilities } from './policy/capabilities.ts';
 import { DataApi } from './policy/data-api.ts';
@@ -227,6 +228,8 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
     pendingAdmin.add(done);
   });
 
+  // Tracing and OPA-format decision logs (src/observability/telemetry.ts): both off by default.
+  const telemetry = createTelemetry(config, { registry: metrics.registry, logger });
   const decisions = new DecisionService({
     policies,
     sessions: flowPorts.sessions,
@@ -237,9 +240,11 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
     metrics,
     logger,
     logPayloads: config.logPayloads,
-    decisionLog: config.decisionLog,
+    decisionLog: telemetry.regentDecisionLog,
     shadow,
     logInputs: config.decisionLogInputs,
+    ...(telemetry.tracing === undefined ? {} : { tracing: telemetry.tracing }),
+    ...(telemetry.decisionEvents === undefined ? {} : { decisionEvents: telemetry.decisionEvents }),
   });
 
   // Principal tokens (src/identity): null when REGENT_PRINCIPAL_ISSUER and a key source are unset.
@@ -250,6 +255,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
   const auth = new Authenticator(config.security);
   const drain = new DrainState();
   const app = createApp({
+    traceRequests: telemetry.requests,
     principals,
     drain,
     policies,
@@ -339,6 +345,8 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
       return true;
     },
     async close() {
+      // Decisions are over by now: upload the events and spans they left.
+      await telemetry.close();
       await bundleSource.stop();
       await library?.close();
       await shadow.close();

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { loadSecuritySettings, type SecurityKeys, type SecuritySettings } from '../security/security-settings.ts';
 import { checkPrincipalKeys, type PrincipalKeys } from '../identity/index.ts';
+import { checkTelemetryKeys, type TelemetryKeys } from '../observability/telemetry-keys.ts';
 import { CONFIG_KEYS, type ConfigKey } from './config-keys.ts';
 
 /** regent's validated configuration. */
@@ -38,6 +39,17 @@ export interface Config {
   readonly decisionLog: boolean;
   readonly logPayloads: boolean;
   readonly decisionLogInputs: boolean;
+  /** REGENT_DECISION_LOG_FORMAT. */
+  readonly decisionLogFormat: 'regent' | 'opa';
+  /** REGENT_DECISION_LOG_URL (empty: no upload). */
+  readonly decisionLogUrl: string;
+  readonly decisionLogTokenFile: string;
+  readonly decisionLogBufferEvents: number;
+  readonly decisionLogUploadIntervalMs: number;
+  /** REGENT_OTLP_ENDPOINT (empty: tracing off). */
+  readonly otlpEndpoint: string;
+  readonly otlpServiceName: string;
+  readonly traceSamplePercent: number;
   readonly sessionTtlSeconds: number;
   /** REGENT_RESOURCE_TAINT_TTL_SECONDS. */
   readonly resourceTaintTtlSeconds: number;
@@ -195,6 +207,7 @@ export function loadConfig(
   problems.push(...security.problems);
   // Principal verification: invalid combinations and an unusable JWKS file fail start-up too.
   problems.push(...checkPrincipalKeys(flat as unknown as PrincipalKeys, readFile));
+  problems.push(...checkTelemetryKeys(flat as unknown as TelemetryKeys, readFile));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...flat, security: security.settings }) as unknown as Config;
 }
