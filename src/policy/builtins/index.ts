@@ -32,8 +32,10 @@ import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { BuiltinError, OperandError } from './builtin-error.ts';
 import type { BuiltinContext, BuiltinDefinition } from './context.ts';
 import { CRYPTO_BUILTINS } from './crypto.ts';
+import { ENCODING_BUILTINS } from './encoding.ts';
 import { decodeNextArgumentsExactly, restoreJsonParse } from './exact-arguments.ts';
 import type { BuiltinValue } from './json-numbers.ts';
+import { JWT_BUILTINS } from './jwt.ts';
 import { RAND_BUILTINS } from './rand.ts';
 import { REGEX_BUILTINS } from './regex.ts';
 import { SEMVER_BUILTINS } from './semver.ts';
@@ -55,6 +57,8 @@ const DEFINITIONS: Readonly<Record<string, BuiltinDefinition>> = {
   ...CRYPTO_BUILTINS,
   ...SEMVER_BUILTINS,
   ...RAND_BUILTINS,
+  ...JWT_BUILTINS,
+  ...ENCODING_BUILTINS,
 };
 
 /** Names of the builtins regent implements on the host; the bundle build admits exactly these. */
