@@ -34,6 +34,8 @@ export interface Catalogue {
   readonly systemClassification: ReadonlyMap<string, string>;
   /** Label -> classification. */
   readonly labelClassification: ReadonlyMap<string, string>;
+  /** Detector type -> the label its findings carry (personal types). */
+  readonly detectorLabels: ReadonlyMap<string, string>;
   /** Audience -> clearance. */
   readonly audiences: ReadonlyMap<string, string>;
   /** Audience for any destination the directory does not list (the most restrictive by default). */
@@ -100,6 +102,11 @@ function parseCatalogue(config: Record<string, unknown>): Catalogue {
     const c = str(record(spec)['classification']);
     if (c !== null) labelClassification.set(name, c);
   }
+  const detectorLabels = new Map<string, string>();
+  for (const [type, spec] of Object.entries(record(record(config['detectors'])['types']))) {
+    const label = str(record(spec)['label']);
+    if (label !== null) detectorLabels.set(type, label);
+  }
   const audiences = new Map<string, string>();
   for (const [name, spec] of Object.entries(record(config['audiences']))) {
     const c = str(record(spec)['clearance']);
@@ -144,6 +151,7 @@ function parseCatalogue(config: Record<string, unknown>): Catalogue {
     tools,
     systemClassification,
     labelClassification,
+    detectorLabels,
     audiences,
     defaultAudience,
     destinations,

@@ -248,7 +248,7 @@ export const CONFIG_KEYS = [
     env: 'REGENT_DECISION_LOG_INPUTS',
     type: { kind: 'bool' },
     default: false,
-    doc: 'Include the policy input, with `payload` removed, in decision records, so `scripts/replay.ts` can replay them against a candidate bundle.',
+    doc: 'Include the policy input, with `payload` removed, in decision records, so `regent replay` can replay them against a candidate bundle.',
     example: 'true',
   },
   {

@@ -87,7 +87,7 @@ export interface DecisionDeps {
   maxSessionRetries?: number;
   /** Shadow mode: told about every decision the policy answered, after the answer is final. */
   shadow?: ShadowPort;
-  /** Put the policy input, minus `payload`, in decision records (for scripts/replay.ts). */
+  /** Put the policy input, minus `payload`, in decision records (for regent replay). */
   logInputs?: boolean;
   /** Spans for each decision and its stages (src/observability/tracing); absent: tracing is off. */
   tracing?: DecisionTracing;
@@ -331,13 +331,13 @@ export class DecisionService {
       }
       ctx.span?.stage('evaluate');
       const json = JSON.stringify(buildInput(resolved, loaded?.view, { detected, complete }, activity, trust));
-      const result = await this.evaluate(active, json);
+      const result = await this.evaluate(active, json, request.agent.id);
       const digest = createHash('sha256').update(json).digest('hex');
       if (result.decision === 'deny') return { result, digest, session: loaded?.view, detected, json };
       ctx.span?.stage('session.commit');
       const update = sessionUpdate(resolved, result, catalogue);
       if (loaded === undefined || sessionId === null) {
-        await this.leaveTaint(resolved, catalogue, update, undefined);
+        await this.leaveTaint(resolved, catalogue, update, undefined, detected);
         return { result, digest, session: loaded?.view, detected, json };
       }
       let committed: boolean;
@@ -351,7 +351,7 @@ export class DecisionService {
         );
       }
       if (committed) {
-        await this.leaveTaint(resolved, catalogue, update, loaded.view);
+        await this.leaveTaint(resolved, catalogue, update, loaded.view, detected);
         return { result, digest, session: loaded.view, detected, json };
       }
       this.deps.metrics.sessionConflicts.inc();
@@ -361,10 +361,10 @@ export class DecisionService {
   }
 
   /** Runs the policy on one revision; every failure becomes a FailClosed with the engine's reason code. */
-  private async evaluate(active: ActivePolicy, json: string): Promise<PolicyDecision> {
+  private async evaluate(active: ActivePolicy, json: string, agentId: string): Promise<PolicyDecision> {
     const end = this.deps.metrics.evaluationDuration.startTimer();
     try {
-      return toPolicyDecision(await active.evaluator.evaluate(DECISION_ENTRYPOINT, json));
+      return toPolicyDecision(await active.evaluator.evaluate(DECISION_ENTRYPOINT, json, undefined, agentId));
     } catch (err) {
       const code = err instanceof PolicyEvaluationError ? err.reasonCode : 'policy.evaluation_error';
       this.deps.metrics.evaluationErrors.labels(code).inc();
@@ -411,6 +411,7 @@ export class DecisionService {
     catalogue: Catalogue,
     update: SessionUpdate,
     held: SessionView | undefined,
+    detected: readonly DetectedItem[],
   ): Promise<void> {
     const target = writeTarget(resolved, catalogue);
     if (target === null || this.deps.taint === undefined) return;
@@ -421,6 +422,11 @@ export class DecisionService {
       ...update.add_labels,
       ...(flow?.sources ?? []).flatMap((s) => s.labels ?? []),
       ...(flow?.fields ?? []).flatMap((f) => f.labels),
+      // Personal data the detectors found in what was written (e-mail, phone...) carries its label.
+      ...detected.flatMap((d) => {
+        const label = catalogue.detectorLabels.get(d.type);
+        return label === undefined ? [] : [label];
+      }),
     ].filter((l) => !removed.has(l));
     let classification = update.classification;
     for (const c of [held?.classification, ...(flow?.sources ?? []).map((s) => s.classification)]) {
@@ -582,6 +588,14 @@ function sessionUpdate(request: DecisionRequest, result: PolicyDecision, catalog
 /** The policy input for a decision record: everything but `payload` (detector findings carry no values). */
 function inputWithoutPayload(json: string): Record<string, unknown> {
   const { payload: _payload, ...rest } = JSON.parse(json) as Record<string, unknown>;
+  // A finding in an object key has the key in its path, and the key may be the secret itself.
+  if (Array.isArray(rest['detected'])) {
+    rest['detected'] = (rest['detected'] as { path?: unknown; in?: unknown }[]).map((d) =>
+      d.in === 'key' && typeof d.path === 'string'
+        ? { ...d, path: `${d.path.slice(0, d.path.lastIndexOf('/'))}/*` }
+        : d,
+    );
+  }
   return rest;
 }
 
