@@ -12,6 +12,19 @@ import path from 'node:path';
 import { IMPLEMENTED_BUILTINS } from './builtins/index.ts';
 import { opaBinary, runOpa } from './toolchain/opa-cli.ts';
 
+/**
+ * Builtins the pinned opa compiles into the wasm itself (internal/compiler/wasm's builtin table)
+ * that opa-wasm 1.10's capabilities.json does not list yet; OPA's own cases for each pass
+ * through regent's engine (test/policy/builtins-native.test.ts).
+ */
+export const WASM_NATIVE_BUILTINS: readonly string[] = [
+  'array.flatten',
+  'array.reverse',
+  'object.keys',
+  'object.union_n',
+  'strings.reverse',
+];
+
 /** One builtin's entry in a capabilities document (decl, infix, ... as opa prints them). */
 export interface BuiltinCapability {
   name: string;
@@ -49,7 +62,7 @@ export async function currentCapabilities(opaBin: string = opaBinary()): Promise
  */
 export async function buildCapabilities(opaBin: string = opaBinary()): Promise<CapabilitiesDocument> {
   const [current, sdk] = await Promise.all([currentCapabilities(opaBin), readSdkCapabilities()]);
-  const runnable = new Set([...sdk.builtins.map((b) => b.name), ...IMPLEMENTED_BUILTINS]);
+  const runnable = new Set([...sdk.builtins.map((b) => b.name), ...WASM_NATIVE_BUILTINS, ...IMPLEMENTED_BUILTINS]);
   const builtins = current.builtins.filter((b) => runnable.has(b.name));
   const unknown = [...runnable].filter((name) => !builtins.some((b) => b.name === name));
   if (unknown.length > 0)
