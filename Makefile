@@ -9,7 +9,7 @@ export PATH := $(NODE_DIR):$(CURDIR)/node_modules/.bin:$(PATH)
 OPA_BIN ?= $(CURDIR)/.tools/bin/opa
 export OPA_BIN
 
-.PHONY: help setup tools bundles run test test-rego test-rego-other-org test-ts lint typecheck fmt-rego bench check-deploy clean
+.PHONY: help setup tools bundles run test test-api test-soak test-rego test-rego-other-org test-ts lint typecheck fmt-rego bench check-deploy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,7 +51,17 @@ test-rego-other-org: tools ## the same Rego tests with another company's data.js
 test-ts: bundles
 	npm test
 
-test: setup lint typecheck test-rego test-rego-other-org check-deploy test-ts ## everything CI runs
+# schemathesis, pinned in tools/schemathesis-requirements.txt, installed into .tools/venv when
+# missing; settings and their exceptions in tools/schemathesis.toml. API_FUZZ_EXAMPLES=N per operation.
+test-api: bundles ## fuzz a real regent from its own OpenAPI document with schemathesis (about 2.5 minutes)
+	node scripts/api-fuzz.ts --st "$$(scripts/ensure-schemathesis.sh)"
+
+test: setup lint typecheck test-rego test-rego-other-org check-deploy test-ts test-api ## the gate: every test, soak tests at short length
+
+# The soak tests at full length (npm test runs them short: KILL_RUNS=20, AUDIT_CRASH_RUNS=100).
+# About 30 minutes on 2 cores; CI runs it after make test (.ci/run).
+test-soak: bundles ## 1,000 SIGKILLs of a loaded regent and 1,000 of the audit writer, each checked
+	KILL_RUNS=$${KILL_RUNS:-1000} AUDIT_CRASH_RUNS=$${AUDIT_CRASH_RUNS:-1000} node --test --test-concurrency=1 test/audit/regent-crash.test.ts test/audit/crash.test.ts
 
 # Validators of deploy/, all pinned and offline: deploycheck (tools/deploycheck, the real
 # Kubernetes and kustomize Go types from tools/go.mod), hadolint (PyPI wheel, hash-pinned) and

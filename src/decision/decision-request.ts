@@ -89,7 +89,14 @@ export const DECISION_REQUEST_SCHEMA = {
             additionalProperties: false,
             required: ['path', 'labels'],
             properties: {
-              path: { type: 'string', minLength: 1, maxLength: 1024, pattern: '^/payload(/.*)?$' },
+              // `.` spelled out as ECMAScript reads it (no line terminators), so the OpenAPI document's
+              // readers, whose regex dialects differ on `.`, agree with ajv on which paths are valid.
+              path: {
+                type: 'string',
+                minLength: 1,
+                maxLength: 1024,
+                pattern: '^/payload(/[^\\n\\r\\u2028\\u2029]*)?$',
+              },
               labels,
             },
           },
@@ -126,5 +133,35 @@ export interface DecisionRequest {
   };
   payload?: unknown;
   session?: { id: string };
+  context?: Record<string, unknown>;
+}
+
+/**
+ * JSON Schema of a result-phase request (`POST /v1/results`): the action as it was decided, and
+ * what the tool returned, before the agent sees it. `decision_id` links it to the pre-call
+ * decision in the audit trail.
+ */
+export const RESULT_REQUEST_SCHEMA = {
+  $id: 'regent/result-request',
+  type: 'object',
+  additionalProperties: false,
+  required: ['agent', 'action', 'result'],
+  properties: {
+    agent: DECISION_REQUEST_SCHEMA.properties.agent,
+    action: DECISION_REQUEST_SCHEMA.properties.action,
+    session: DECISION_REQUEST_SCHEMA.properties.session,
+    decision_id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' },
+    result: {},
+    context: DECISION_REQUEST_SCHEMA.properties.context,
+  },
+} as const;
+
+/** A validated result-phase request. */
+export interface ResultRequest {
+  agent: DecisionRequest['agent'];
+  action: DecisionRequest['action'];
+  session?: { id: string };
+  decision_id?: string;
+  result: unknown;
   context?: Record<string, unknown>;
 }

@@ -70,7 +70,11 @@ describe('GET /v1/openapi.json', () => {
         for (const m of route.methods) if (doc.paths[p]?.[m] === undefined) missing.push(`${m.toUpperCase()} ${p}`);
       }
     }
-    assert.deepEqual(missing, [], 'routes without an OpenAPI operation');
+    assert.deepEqual(
+      missing,
+      [],
+      'routes without an OpenAPI operation: describe them in src/http/openapi/openapi-document.ts',
+    );
   });
 
   it('describes no operation that no route answers', () => {

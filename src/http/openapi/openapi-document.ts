@@ -40,8 +40,8 @@ const OPA_FLAGS = [
 ];
 const DATA_PATH = pathParam(
   'path',
-  { type: 'string', pattern: '^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$', maxLength: 512 },
-  "A compiled entrypoint's path, `/`-separated, up to 32 segments of letters, digits, `_` and `-`.",
+  { type: 'string', pattern: '^[A-Za-z0-9_-]+$', maxLength: 511 },
+  "A compiled entrypoint's path: up to 32 `/`-separated segments of letters, digits, `_` and `-` (sent unencoded; a percent-encoded path is refused).",
 );
 const SESSION_ID = pathParam(
   'id',
@@ -50,10 +50,16 @@ const SESSION_ID = pathParam(
 );
 const POLICY_ID = pathParam(
   'id',
-  { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}(/[A-Za-z0-9][A-Za-z0-9_-]{0,63}){0,7}$' },
-  'A module id: up to eight `/`-separated segments (not ending in `_test`); the file is `<id>.rego`.',
+  { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' },
+  'A module id: up to eight `/`-separated segments like this one (sent unencoded), not ending in `_test`; the file is `<id>.rego`.',
 );
-const ISO_TIME = { type: 'string', maxLength: 40, description: 'ISO 8601, e.g. 2026-01-31T09:00:00Z' };
+const ISO_TIME = {
+  type: 'string',
+  maxLength: 40,
+  pattern:
+    '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$',
+  description: 'An ISO 8601 date or date-time with a zone, e.g. 2026-01-31T09:00:00Z.',
+};
 const AUDIT_QUERY = [
   queryParam('agent', { type: 'string', minLength: 1, maxLength: 256 }, 'Only this agent.'),
   queryParam('since', ISO_TIME, 'Records at or after this time.'),
@@ -61,7 +67,7 @@ const AUDIT_QUERY = [
   queryParam('decision', { enum: ['allow', 'deny', 'redact'] }, 'Only decisions with this outcome.'),
   queryParam('type', { enum: ['decision', 'admin', 'checkpoint'] }, 'Only records of this type.'),
   queryParam('cursor', { type: 'string', pattern: '^[A-Za-z0-9_-]+$', maxLength: 256 }, 'A previous `next_cursor`.'),
-  queryParam('limit', { type: 'string', pattern: `^[1-9][0-9]*$`, maxLength: 4 }, `Page size, 1..${MAX_PAGE}.`),
+  queryParam('limit', { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' }, `Page size, 1..${MAX_PAGE}.`),
 ];
 
 /** Builds the document for an app with `limits`. */
@@ -209,7 +215,17 @@ function dataApiPaths(limits: OpenApiLimits): Record<string, Record<string, Json
       summary: "Evaluate an entrypoint (OPA's Data API), input from `?input=`",
       tag: 'opa',
       scope: 'decide',
-      parameters: [...params, queryParam('input', { type: 'string' }, 'The input document as JSON.'), ...OPA_FLAGS],
+      parameters: [
+        ...params,
+        {
+          name: 'input',
+          in: 'query',
+          required: false,
+          description: 'The input document.',
+          content: { 'application/json': { schema: {} } },
+        },
+        ...OPA_FLAGS,
+      ],
       ok: dataOk,
       errors: [404],
     });

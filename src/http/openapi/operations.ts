@@ -85,8 +85,8 @@ function requestBody(body: BodyKind): Json {
     };
   return {
     required: true,
-    description: `An OPA bundle (.tar.gz).${limit}`,
-    content: { 'application/gzip': { schema: { type: 'string', contentMediaType: 'application/gzip' } } },
+    description: `An OPA bundle (.tar.gz), sent as application/octet-stream, application/gzip or application/vnd.openpolicyagent.bundle.${limit}`,
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
   };
 }
 

@@ -27,4 +27,6 @@ export interface BuiltinDefinition {
   readonly arity: number;
   /** Whether integer arguments beyond 2^53 must arrive exact (nanosecond timestamps). */
   readonly exactIntegers?: boolean;
+  /** Whether the arguments arrive as the JSON texts the wasm wrote, undecoded (sprintf). */
+  readonly rawArguments?: boolean;
 }

@@ -27,6 +27,8 @@
  *   abbreviations, and no abbreviation lookup for "Local" in time.parse_ns.
  * - The default clock has millisecond resolution; integer operands written as 1.0 are accepted
  *   (the SDK hands over 1).
+ * - sprintf (Go's fmt, replacing the SDK's JavaScript one) prints a set as `[...]`: it arrives as
+ *   JSON. See README.md in this folder for what each builtin matches.
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { BuiltinError, OperandError } from './builtin-error.ts';
@@ -39,6 +41,7 @@ import { JWT_BUILTINS } from './jwt.ts';
 import { RAND_BUILTINS } from './rand.ts';
 import { REGEX_BUILTINS } from './regex.ts';
 import { SEMVER_BUILTINS } from './semver.ts';
+import { SPRINTF_BUILTINS } from './sprintf.ts';
 import { STRINGS_BUILTINS } from './strings.ts';
 import { TIME_BUILTINS } from './time.ts';
 import { hostZoneName } from './time-zones.ts';
@@ -57,6 +60,7 @@ const DEFINITIONS: Readonly<Record<string, BuiltinDefinition>> = {
   ...CRYPTO_BUILTINS,
   ...SEMVER_BUILTINS,
   ...RAND_BUILTINS,
+  ...SPRINTF_BUILTINS,
   ...JWT_BUILTINS,
   ...ENCODING_BUILTINS,
 };
@@ -83,6 +87,8 @@ export interface BuiltinsOptions {
 export interface HostBuiltins {
   /** Builtin implementations by OPA name, for opa-wasm's `customBuiltins`. */
   readonly functions: Record<string, HostFunction>;
+  /** Builtins that take their arguments as the JSON texts the wasm wrote (exact numbers, `1.0` kept). */
+  readonly rawArguments: ReadonlySet<string>;
   /** Starts a new evaluation: a fresh time.now_ns reading and empty uuid/rand caches. */
   beginEvaluation(): void;
 }
@@ -132,7 +138,12 @@ export function createBuiltins(options: BuiltinsOptions = {}): HostBuiltins {
 
   const exactNames = new Set(
     Object.entries(DEFINITIONS)
-      .filter(([, d]) => d.exactIntegers === true)
+      .filter(([, d]) => d.exactIntegers === true && d.rawArguments !== true)
+      .map(([n]) => n),
+  );
+  const rawArguments: ReadonlySet<string> = new Set(
+    Object.entries(DEFINITIONS)
+      .filter(([, d]) => d.rawArguments === true)
       .map(([n]) => n),
   );
   const lookup = exact
@@ -147,6 +158,7 @@ export function createBuiltins(options: BuiltinsOptions = {}): HostBuiltins {
 
   return {
     functions: lookup,
+    rawArguments,
     beginEvaluation(): void {
       restoreJsonParse();
       state = { now: undefined, cache: new Map() };
