@@ -5,7 +5,9 @@
  * A later load that fails (a bad bundle, a policy directory that stops compiling) leaves regent
  * ready on the previous revision; readiness says so without the error, which only the
  * authenticated `/v1/status` carries. Once a shutdown drain begins both readiness answers turn
- * not-ready at once, while decisions are still served until the drain delay ends.
+ * not-ready at once, while decisions are still served until the drain delay ends. Readiness is
+ * also 503, with the evaluator's reason, while the active revision's evaluations keep aborting
+ * (Evaluator.health: a run of consecutive aborts with no completed evaluation between).
  */
 import { Router } from 'express';
 import type { PolicyStore } from '../../policy/policy-store.ts';
@@ -25,6 +27,16 @@ export function healthRoutes(policies: PolicyStore, drain?: DrainState): Router 
     const active = policies.current();
     if (active === undefined) {
       res.status(503).json({ status: 'not_ready', reason: 'no policy revision is loaded' });
+      return;
+    }
+    // A replica whose evaluations keep aborting is not answering by its policy (issue 17).
+    const health = active.evaluator.health();
+    if (!health.ready) {
+      res.status(503).json({
+        status: 'not_ready',
+        reason: health.reason ?? 'policy evaluations keep aborting',
+        revision: active.revision,
+      });
       return;
     }
     res.json({
