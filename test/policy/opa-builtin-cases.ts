@@ -141,7 +141,8 @@ function canonicalBindings(bindings: readonly unknown[], sort: boolean): string[
 export function disagreement(c: OpaCase, outcome: CaseOutcome): string | undefined {
   if (c.want_error !== undefined || c.want_error_code !== undefined) {
     if (outcome.kind !== 'error') return `wanted error ${c.want_error ?? c.want_error_code}, got a result`;
-    if (c.want_error !== undefined && !outcome.message.includes(c.want_error))
+    const texts = [outcome.message, `${outcome.code ?? ''}: ${outcome.message}`];
+    if (c.want_error !== undefined && !texts.some((t) => t.includes(c.want_error ?? '')))
       return `wanted error containing ${JSON.stringify(c.want_error)}, got ${JSON.stringify(outcome.message)}`;
     return undefined;
   }

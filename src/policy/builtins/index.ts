@@ -38,6 +38,7 @@ import { ENCODING_BUILTINS } from './encoding.ts';
 import { decodeNextArgumentsExactly, restoreJsonParse } from './exact-arguments.ts';
 import type { BuiltinValue } from './json-numbers.ts';
 import { JWT_BUILTINS } from './jwt.ts';
+import { NET_BUILTINS } from './net.ts';
 import { RAND_BUILTINS } from './rand.ts';
 import { REGEX_BUILTINS } from './regex.ts';
 import { SEMVER_BUILTINS } from './semver.ts';
@@ -63,6 +64,7 @@ const DEFINITIONS: Readonly<Record<string, BuiltinDefinition>> = {
   ...SPRINTF_BUILTINS,
   ...JWT_BUILTINS,
   ...ENCODING_BUILTINS,
+  ...NET_BUILTINS,
 };
 
 /** Names of the builtins regent implements on the host; the bundle build admits exactly these. */
