@@ -46,8 +46,12 @@ export function healthOf(
 
 /** Evaluates one compiled revision. */
 export interface Evaluator {
-  /** Evaluates `entrypoint` on a JSON input; rejects with PolicyEvaluationError (never a plain value). */
-  evaluate(entrypoint: string, inputJson: string, options?: EvaluateOptions): Promise<unknown>;
+  /**
+   * Evaluates `entrypoint` on a JSON input; rejects with PolicyEvaluationError (never a plain value).
+   * `key` (the agent id) is who the evaluation is for: the worker pool queues and bounds each key
+   * apart, so one agent's looping inputs delay only that agent (see worker-pool.ts).
+   */
+  evaluate(entrypoint: string, inputJson: string, options?: EvaluateOptions, key?: string): Promise<unknown>;
   /** Whether this evaluator still answers by its policy (for /health/ready). */
   health(): EvaluatorHealth;
   /** Largest linear memory of any instance, in bytes (for the wasm memory gauge). */
@@ -76,4 +80,8 @@ export interface EvaluatorOptions {
   strictBuiltinErrors?: boolean;
   /** Consecutive aborts after which health() is not ready (default {@link DEFAULT_UNREADY_AFTER_ABORTS}). */
   unreadyAfterAborts?: number;
+  /** Run limit (ms) of a suspect key's evaluations (worker mode; default a fifth of `timeoutMs`, at least 10). */
+  suspectRunLimitMs?: number;
+  /** A key leaves the penalty lane after this long (ms) without a cut-off evaluation (worker mode; default 10 s). */
+  keyQuietMs?: number;
 }
