@@ -7,7 +7,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PolicyEvaluationError, describeThrown } from '../errors/policy-errors.ts';
 import { NotReadyError } from '../errors/regent-error.ts';
+import type { DecisionLogSink } from '../observability/decision-logs/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { DecisionSpan, DecisionTracing } from '../observability/tracing/index.ts';
 import { reasonClass, type Metrics } from '../observability/metrics.ts';
 import type { ActivePolicy, PolicyStore } from '../policy/policy-store.ts';
 import { buildInput, highestClassification, isRestrictedRead, type DetectedItem } from './build-input.ts';
@@ -85,8 +87,12 @@ export interface DecisionDeps {
   maxSessionRetries?: number;
   /** Shadow mode: told about every decision the policy answered, after the answer is final. */
   shadow?: ShadowPort;
-  /** Put the policy input, minus `payload`, in decision records (for scripts/replay.ts). */
+  /** Put the policy input, minus `payload`, in decision records (for regent replay). */
   logInputs?: boolean;
+  /** Spans for each decision and its stages (src/observability/tracing); absent: tracing is off. */
+  tracing?: DecisionTracing;
+  /** OPA-format decision events (src/observability/decision-logs); absent: off. Never blocks or throws. */
+  decisionEvents?: DecisionLogSink;
 }
 
 /** A deny caused by a failure, not by policy. */
@@ -109,6 +115,8 @@ interface DecisionContext {
   /** The request with the trust rule applied (the request itself until then). */
   resolved: DecisionRequest;
   reservation: ActivityReservation | undefined;
+  /** The decision's span, when tracing is on and the trace is sampled. */
+  span: DecisionSpan | undefined;
 }
 
 /** Decides agent actions. */
@@ -181,7 +189,7 @@ export class DecisionService {
     const decisionId = randomUUID();
     const sessionId = request.session?.id ?? null;
     // Filled in as the decision goes, so a failure part-way still settles what was reserved.
-    const ctx: DecisionContext = { resolved: request, reservation: undefined };
+    const ctx: DecisionContext = { resolved: request, reservation: undefined, span: this.deps.tracing?.begin(log) };
 
     let outcome: {
       result: PolicyDecision;
@@ -194,6 +202,7 @@ export class DecisionService {
     let payload: unknown;
     try {
       outcome = await this.evaluateWithSession(request, active, sessionId, facts, ctx);
+      ctx.span?.leave();
       if (outcome.result.decision === 'redact') {
         try {
           ({ payload } = this.deps.redaction.redact(request.payload, outcome.result.redactions));
@@ -206,6 +215,7 @@ export class DecisionService {
         err instanceof FailClosed
           ? err
           : new FailClosed('policy.evaluation_error', 'unexpected failure while deciding', err);
+      ctx.span?.leave(failure.code);
       outcome = {
         result: { decision: 'deny', reasons: [], redactions: [] },
         digest: digestOf(request),
@@ -217,14 +227,17 @@ export class DecisionService {
     let response = this.respond(decisionId, active, outcome.result, failure, payload);
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
     if (this.deps.audit !== undefined) {
+      ctx.span?.stage('audit');
       try {
         await this.deps.audit.appendDecision(this.auditRecord(decisionId, ctx.resolved, response, outcome, latencyMs));
+        ctx.span?.leave();
       } catch (err) {
         failure = new FailClosed(
           'audit.unavailable',
           'the audit trail cannot be written; no decision is answered unrecorded',
           err,
         );
+        ctx.span?.leave(failure.code);
         response = this.respond(
           decisionId,
           active,
@@ -236,6 +249,7 @@ export class DecisionService {
     }
     await this.settleActivity(ctx, request, response, failure !== undefined, log);
     this.observe(response, failure, started, log, request, outcome, latencyMs);
+    ctx.span?.end(response, failure?.code);
     if (this.deps.shadow !== undefined && failure === undefined && outcome.json !== undefined) {
       this.deps.shadow.offer({
         decisionId,
@@ -261,6 +275,7 @@ export class DecisionService {
     facts: RequestFacts,
     ctx: DecisionContext,
   ) {
+    ctx.span?.stage('input');
     const catalogue = catalogueOf(active.bundle.data);
     const target = readTarget(request, catalogue);
     let taint;
@@ -304,6 +319,7 @@ export class DecisionService {
     const retries = this.deps.maxSessionRetries ?? 3;
     for (let attempt = 0; ; attempt++) {
       let loaded: { view: SessionView; version: number } | undefined;
+      ctx.span?.stage('session.load');
       try {
         if (sessionId !== null) loaded = await this.deps.sessions.load(sessionId);
       } catch (err) {
@@ -313,13 +329,15 @@ export class DecisionService {
           err,
         );
       }
+      ctx.span?.stage('evaluate');
       const json = JSON.stringify(buildInput(resolved, loaded?.view, { detected, complete }, activity, trust));
       const result = await this.evaluate(active, json, request.agent.id);
       const digest = createHash('sha256').update(json).digest('hex');
       if (result.decision === 'deny') return { result, digest, session: loaded?.view, detected, json };
+      ctx.span?.stage('session.commit');
       const update = sessionUpdate(resolved, result, catalogue);
       if (loaded === undefined || sessionId === null) {
-        await this.leaveTaint(resolved, catalogue, update, undefined);
+        await this.leaveTaint(resolved, catalogue, update, undefined, detected);
         return { result, digest, session: loaded?.view, detected, json };
       }
       let committed: boolean;
@@ -333,7 +351,7 @@ export class DecisionService {
         );
       }
       if (committed) {
-        await this.leaveTaint(resolved, catalogue, update, loaded.view);
+        await this.leaveTaint(resolved, catalogue, update, loaded.view, detected);
         return { result, digest, session: loaded.view, detected, json };
       }
       this.deps.metrics.sessionConflicts.inc();
@@ -393,6 +411,7 @@ export class DecisionService {
     catalogue: Catalogue,
     update: SessionUpdate,
     held: SessionView | undefined,
+    detected: readonly DetectedItem[],
   ): Promise<void> {
     const target = writeTarget(resolved, catalogue);
     if (target === null || this.deps.taint === undefined) return;
@@ -403,6 +422,11 @@ export class DecisionService {
       ...update.add_labels,
       ...(flow?.sources ?? []).flatMap((s) => s.labels ?? []),
       ...(flow?.fields ?? []).flatMap((f) => f.labels),
+      // Personal data the detectors found in what was written (e-mail, phone...) carries its label.
+      ...detected.flatMap((d) => {
+        const label = catalogue.detectorLabels.get(d.type);
+        return label === undefined ? [] : [label];
+      }),
     ].filter((l) => !removed.has(l));
     let classification = update.classification;
     for (const c of [held?.classification, ...(flow?.sources ?? []).map((s) => s.classification)]) {
@@ -503,6 +527,7 @@ export class DecisionService {
         error: describeThrown(failure.cause ?? failure),
       });
     }
+    this.deps.decisionEvents?.record({ response, inputJson: outcome.json, latencyMs, failureCode: failure?.code }, log);
     if (!this.deps.decisionLog) return;
     const record: Record<string, unknown> = {
       decision_id: response.decision_id,
@@ -563,6 +588,14 @@ function sessionUpdate(request: DecisionRequest, result: PolicyDecision, catalog
 /** The policy input for a decision record: everything but `payload` (detector findings carry no values). */
 function inputWithoutPayload(json: string): Record<string, unknown> {
   const { payload: _payload, ...rest } = JSON.parse(json) as Record<string, unknown>;
+  // A finding in an object key has the key in its path, and the key may be the secret itself.
+  if (Array.isArray(rest['detected'])) {
+    rest['detected'] = (rest['detected'] as { path?: unknown; in?: unknown }[]).map((d) =>
+      d.in === 'key' && typeof d.path === 'string'
+        ? { ...d, path: `${d.path.slice(0, d.path.lastIndexOf('/'))}/*` }
+        : d,
+    );
+  }
   return rest;
 }
 
