@@ -27,10 +27,10 @@ tools: $(OPA_BIN) ## build the pinned OPA toolchain into .tools/bin
 setup: node_modules/.installed tools ## install Node 24, npm packages and OPA
 
 bundles: setup ## compile rego/ to bundles/regent.tar.gz with opa build -t wasm
-	node scripts/build-bundle.ts --src rego --out bundles/regent.tar.gz
+	node src/cli/main.ts bundle build --src rego --out bundles/regent.tar.gz
 
 run: bundles ## run the service on the built-in policies at 127.0.0.1:8181
-	node src/main.ts
+	node src/cli/main.ts serve
 
 typecheck: setup
 	tsc --noEmit -p tsconfig.json

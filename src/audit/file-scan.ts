@@ -105,9 +105,7 @@ export async function scanTrail(file: AuditFile): Promise<ScanResult> {
     return true;
   });
   if (corrupt !== null) {
-    throw new AuditCorruptError(
-      `audit trail is damaged: ${corrupt as string}; inspect it with scripts/audit-verify.ts`,
-    );
+    throw new AuditCorruptError(`audit trail is damaged: ${corrupt as string}; inspect it with regent audit verify`);
   }
   return { state, goodSize, fileSize: size, index };
 }

@@ -2,7 +2,7 @@
  * Export mapping to OCSF-style events (class API Activity, 6003), so a SIEM can ingest the trail
  * with field names it already knows. Only fields with a clear OCSF home are mapped; the whole
  * original record rides along in `unmapped.regent` so the chain can still be verified from an
- * export (scripts/audit-verify.ts --ocsf).
+ * export (regent audit verify --ocsf).
  */
 import type { AuditRecord } from './record.ts';
 

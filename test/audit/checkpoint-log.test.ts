@@ -1,6 +1,6 @@
 /**
  * Signed checkpoints reach the log: regent writes each as an `audit checkpoint` line whose fields
- * are exactly an anchor for `scripts/audit-verify.ts --anchor`, so a trail cut back past a logged
+ * are exactly an anchor for `regent audit verify --anchor`, so a trail cut back past a logged
  * checkpoint fails verification even though what is left is a valid, shorter chain.
  */
 import assert from 'node:assert/strict';
@@ -20,7 +20,12 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function verify(args: string[]): Promise<{ code: number; out: string }> {
   try {
-    const { stdout, stderr } = await execFile(process.execPath, [join(ROOT, 'scripts/audit-verify.ts'), ...args]);
+    const { stdout, stderr } = await execFile(process.execPath, [
+      join(ROOT, 'src/cli/main.ts'),
+      'audit',
+      'verify',
+      ...args,
+    ]);
     return { code: 0, out: stdout + stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

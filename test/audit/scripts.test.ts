@@ -24,11 +24,16 @@ const pubPath = join(tmp.dir, 'audit.pub.pem');
 const otherPubPath = join(tmp.dir, 'other.pub.pem');
 const SECRET = 'the-password-is-hunter2';
 
-async function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs `regent audit <command>` (src/cli/main.ts) with `args`. */
+async function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFile(process.execPath, [join(ROOT, 'scripts', script), ...args], {
-      maxBuffer: 64 << 20,
-    });
+    const { stdout, stderr } = await execFile(
+      process.execPath,
+      [join(ROOT, 'src/cli/main.ts'), 'audit', command, ...args],
+      {
+        maxBuffer: 64 << 20,
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -63,7 +68,7 @@ function tampered(name: string, change: (lines: string[]) => string[]): string {
   return path;
 }
 
-describe('scripts/audit-verify.ts', () => {
+describe('regent audit verify', () => {
   const cases = [
     {
       note: 'an untouched trail is OK with counts',
@@ -117,14 +122,14 @@ describe('scripts/audit-verify.ts', () => {
   ];
   for (const c of cases) {
     it(c.note, async () => {
-      const result = await run('audit-verify.ts', ['--file', c.file(), ...c.args]);
+      const result = await run('verify', ['--file', c.file(), ...c.args]);
       assert.equal(result.code, c.code, result.stdout + result.stderr);
       assert.match(result.stdout, c.out);
     });
   }
 
   it('exits 2 with usage when --file is missing', async () => {
-    const result = await run('audit-verify.ts', []);
+    const result = await run('verify', []);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /usage:/);
   });
@@ -141,9 +146,9 @@ interface OcsfDecision {
   api: { operation: string };
 }
 
-describe('scripts/audit-export.ts', () => {
+describe('regent audit export', () => {
   it('writes OCSF-style API Activity events with the decision mapped', async () => {
-    const result = await run('audit-export.ts', ['--file', trail, '--type', 'decision']);
+    const result = await run('export', ['--file', trail, '--type', 'decision']);
     assert.equal(result.code, 0, result.stderr);
     const events = result.stdout
       .trim()
@@ -164,12 +169,12 @@ describe('scripts/audit-export.ts', () => {
   });
 
   it('filters by agent', async () => {
-    const result = await run('audit-export.ts', ['--file', trail, '--agent', 'ops-bot', '--format', 'raw']);
+    const result = await run('export', ['--file', trail, '--agent', 'ops-bot', '--format', 'raw']);
     assert.equal(result.stdout.trim().split('\n').length, 4);
   });
 
   it('never exports payload values', async () => {
-    const result = await run('audit-export.ts', ['--file', trail]);
+    const result = await run('export', ['--file', trail]);
     assert.ok(!result.stdout.includes(SECRET));
   });
 
@@ -179,10 +184,10 @@ describe('scripts/audit-export.ts', () => {
   ];
   for (const c of roundTrips) {
     it(c.note, async () => {
-      const exported = await run('audit-export.ts', ['--file', trail, '--format', c.format]);
+      const exported = await run('export', ['--file', trail, '--format', c.format]);
       const path = join(tmp.dir, `export-${c.format}.jsonl`);
       writeFileSync(path, exported.stdout);
-      const verified = await run('audit-verify.ts', ['--file', path, '--public-key', pubPath, ...c.verifyArgs]);
+      const verified = await run('verify', ['--file', path, '--public-key', pubPath, ...c.verifyArgs]);
       assert.equal(verified.code, 0, verified.stdout);
       assert.match(verified.stdout, /^OK .*15 records/m);
     });

@@ -3,7 +3,7 @@
  * every decision written to the socket before SIGTERM gets its policy's answer (no deny caused by
  * shutdown, no reset), readiness turns 503 at once while decisions are still served during the
  * drain delay, the process exits by itself within the drain bound, a second signal forces it out,
- * and the audit trail left behind verifies with scripts/audit-verify.ts.
+ * and the audit trail left behind verifies with `regent audit verify`.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -174,9 +174,13 @@ describe('SIGTERM on the real process', () => {
     assert.match(regent.output(), /"message":"shut down"/);
     assert.doesNotMatch(regent.output(), /handles still open/);
 
-    const verify = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/audit-verify.ts'), '--file', trail], {
-      encoding: 'utf8',
-    });
+    const verify = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'src/cli/main.ts'), 'audit', 'verify', '--file', trail],
+      {
+        encoding: 'utf8',
+      },
+    );
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
     const recorded = await readFile(trail, 'utf8');
     const missing = before.filter((o) => o.decisionId === undefined || !recorded.includes(o.decisionId));
@@ -205,7 +209,7 @@ describe('SIGTERM on the real process', () => {
     agent.destroy();
     const verify = spawnSync(
       process.execPath,
-      [path.join(REPO_ROOT, 'scripts/audit-verify.ts'), '--file', path.join(dir, 'delay.jsonl')],
+      [path.join(REPO_ROOT, 'src/cli/main.ts'), 'audit', 'verify', '--file', path.join(dir, 'delay.jsonl')],
       { encoding: 'utf8' },
     );
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);

@@ -135,15 +135,17 @@ describe('signBundle writes signatures opa accepts', () => {
   });
 });
 
-describe('node scripts/sign-bundle.ts', () => {
-  const script = path.join(REPO_ROOT, 'scripts/sign-bundle.ts');
+describe('regent bundle sign', () => {
+  const cli = path.join(REPO_ROOT, 'src/cli/main.ts');
 
   it('signs a bundle file that opa then verifies', async () => {
     const input = path.join(dir, 'script-in.tar.gz');
     const out = path.join(dir, 'script-out.tar.gz');
     await writeFile(input, unsigned);
     const run = await execFileAsync(process.execPath, [
-      script,
+      cli,
+      'bundle',
+      'sign',
       '--bundle',
       input,
       '--key',
@@ -160,13 +162,16 @@ describe('node scripts/sign-bundle.ts', () => {
     assert.ok(Buffer.from(await readFile(input)).equals(unsigned), 'input left alone when --out is given');
   });
 
-  it('fails with a usage message and exit code 1 when --key is missing', async () => {
+  it('fails with a usage message and exit code 2 when --key is missing', async () => {
     const input = path.join(dir, 'script-in.tar.gz');
-    await assert.rejects(execFileAsync(process.execPath, [script, '--bundle', input]), (err: unknown) => {
-      const e = err as { code: number; stderr: string };
-      assert.equal(e.code, 1);
-      assert.match(e.stderr, /bundle signing failed: usage: node scripts\/sign-bundle\.ts/);
-      return true;
-    });
+    await assert.rejects(
+      execFileAsync(process.execPath, [cli, 'bundle', 'sign', '--bundle', input]),
+      (err: unknown) => {
+        const e = err as { code: number; stderr: string };
+        assert.equal(e.code, 2);
+        assert.match(e.stderr, /--bundle and --key are required\nusage: regent bundle sign/);
+        return true;
+      },
+    );
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Replay: decisions recorded by a real regent (with REGENT_DECISION_LOG_INPUTS) are replayed by
- * `node scripts/replay.ts` against candidate bundles built by the real toolchain, and the table
+ * `regent replay` against candidate bundles built by the real toolchain, and the table
  * says what would change. The records carry the policy input without payload values.
  */
 import assert from 'node:assert/strict';
@@ -20,9 +20,13 @@ const run = promisify(execFile);
 
 async function replay(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(REPO_ROOT, 'scripts/replay.ts'), ...args], {
-      cwd: REPO_ROOT,
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [path.join(REPO_ROOT, 'src/cli/main.ts'), 'replay', ...args],
+      {
+        cwd: REPO_ROOT,
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
