@@ -1,7 +1,8 @@
 /**
  * OPA's Data API over regent's engine, for clients and SDKs written against OPA:
  * `GET|POST /v1/data/{path}` and `POST /` (the default decision, `data.system.main`), with OPA's
- * bodies, error codes and the `pretty`, `metrics` and `provenance` parameters. The path is
+ * bodies, error codes and the `pretty`, `metrics`, `provenance` and `strict-builtin-errors`
+ * parameters. The path is
  * checked and looked up as a whole in the entrypoint table (src/policy/data-api.ts); it never
  * becomes query text.
  */
@@ -24,6 +25,7 @@ import { DECISION_REQUEST_SCHEMA, type DecisionRequest } from '../../decision/de
 import { applyPrincipal, type PrincipalVerifier } from '../../identity/index.ts';
 import { compileValidator } from '../validation.ts';
 import { boolParam, malformedPathErrors, sendJson } from '../opa-params.ts';
+import type { EvaluateOptions } from '../../policy/evaluator/evaluator.ts';
 
 const DATA_PREFIX = '/v1/data';
 
@@ -51,6 +53,15 @@ function optionalJsonBody(limitBytes: number): RequestHandler[] {
       (req, res, next) =>
         hasBody(req) ? handler(req, res, next) : next(),
   );
+}
+
+/**
+ * OPA's `strict-builtin-errors` query parameter: present, a failing builtin fails the query
+ * (`?strict-builtin-errors` alone means true); absent, the configured default applies.
+ */
+function builtinErrorMode(req: Request): EvaluateOptions | undefined {
+  if (!Object.hasOwn(req.query as object, 'strict-builtin-errors')) return undefined;
+  return { strictBuiltinErrors: boolParam(req, 'strict-builtin-errors') };
 }
 
 /** Resolves the entrypoint before any body is read, so a bad path is refused first. */
@@ -190,7 +201,9 @@ export function opaDataRoutes(api: DataApi, maxBodyBytes: number, decisions: Dec
     const started = process.hrtime.bigint();
     const input = timed(() => queryInput(req));
     const entrypoint = res.locals['entrypoint'] as string;
-    const out = await recordQuery(req, entrypoint, input.value, () => api.evaluate(entrypoint, input.value, log(res)));
+    const out = await recordQuery(req, entrypoint, input.value, () =>
+      api.evaluate(entrypoint, input.value, log(res), undefined, builtinErrorMode(req)),
+    );
     sendJson(req, res, dataBody(req, out, started, input.ns));
   });
 
@@ -203,7 +216,9 @@ export function opaDataRoutes(api: DataApi, maxBodyBytes: number, decisions: Dec
     const hasInput = body !== undefined && Object.hasOwn(body, 'input');
     const input = timed(() => (hasInput ? JSON.stringify((body as { input: unknown }).input) : undefined));
     const entrypoint = res.locals['entrypoint'] as string;
-    const out = await recordQuery(req, entrypoint, input.value, () => api.evaluate(entrypoint, input.value, log(res)));
+    const out = await recordQuery(req, entrypoint, input.value, () =>
+      api.evaluate(entrypoint, input.value, log(res), undefined, builtinErrorMode(req)),
+    );
     sendJson(req, res, dataBody(req, out, started, input.ns, hasInput ? undefined : INPUT_KEY_MISSING));
   });
 
