@@ -9,7 +9,7 @@ export PATH := $(NODE_DIR):$(CURDIR)/node_modules/.bin:$(PATH)
 OPA_BIN ?= $(CURDIR)/.tools/bin/opa
 export OPA_BIN
 
-.PHONY: help setup tools bundles run test test-api test-soak test-rego test-rego-other-org test-ts lint typecheck fmt-rego bench check-deploy clean
+.PHONY: help setup tools bundles run test test-api test-soak test-rego test-rego-other-org test-ts lint typecheck fmt-rego bench check-deploy conformance clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -92,6 +92,11 @@ $(VEGETA_BIN): tools/go.mod tools/go.sum
 
 bench: bundles $(VEGETA_BIN) ## regent vs opa run --server on one policy, side by side; writes bench/RESULTS.md (BENCH_SECONDS=...)
 	node bench/run.ts
+
+# OPA's own conformance cases (pinned OPA module) through regent's engine; also part of npm test
+# as test/policy/conformance.test.ts. CONFORMANCE_ARGS=--verbose lists every case off the list.
+conformance: setup ## OPA's conformance cases through regent: pass / known difference / not offered counts
+	node test/policy/conformance-cli.ts $(CONFORMANCE_ARGS)
 
 clean:
 	rm -rf bundles/*.tar.gz .tools node_modules
