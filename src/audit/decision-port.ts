@@ -27,6 +27,8 @@ export interface ServiceDecisionRecord {
   revision: string | null;
   input_digest: string;
   latency_ms: number;
+  phase?: 'result';
+  parent_decision_id?: string;
 }
 
 /** Maps the service's record to a trail entry. */
@@ -61,6 +63,8 @@ export function toDecisionEntry(record: ServiceDecisionRecord): DecisionEntry {
     input_digest: record.input_digest,
     // Integer microseconds: floats would make the canonical encoding language-dependent.
     latency_us: Math.max(0, Math.round(record.latency_ms * 1000)),
+    ...(record.phase === undefined ? {} : { phase: record.phase }),
+    ...(record.parent_decision_id === undefined ? {} : { parent_decision_id: record.parent_decision_id }),
   };
 }
 

@@ -64,6 +64,10 @@ export interface DecisionEntry {
   /** sha256 hex of the canonical policy input, so a kept copy of the input can be matched. */
   input_digest: string;
   latency_us: number;
+  /** Present on a result-phase step: what a tool returned, decided before the agent saw it. */
+  phase?: 'result';
+  /** The pre-call decision a result-phase step answers, when the caller named it. */
+  parent_decision_id?: string;
 }
 
 /** The body of an admin record: who changed what, through which interface. */
@@ -215,6 +219,8 @@ export function validateEntry(entry: AuditEntry): void {
     if (entry.policy_revision !== null && !isId(entry.policy_revision)) bad('policy_revision');
     if (typeof entry.input_digest !== 'string' || !HEX64.test(entry.input_digest)) bad('input_digest');
     if (!Number.isSafeInteger(entry.latency_us) || entry.latency_us < 0) bad('latency_us');
+    if (entry.phase !== undefined && entry.phase !== 'result') bad('phase');
+    if (entry.parent_decision_id !== undefined && !isId(entry.parent_decision_id)) bad('parent_decision_id');
     if (typeof entry.data_flow !== 'object' || entry.data_flow === null) bad('data_flow');
   } else if (entry.type === 'admin') {
     if (typeof entry.action !== 'string' || !ACTION.test(entry.action)) bad('action');

@@ -21,6 +21,11 @@ export interface TrustedFacts {
   readonly principalVerified?: boolean;
   /** What earlier writes left on the resource this request reads. */
   readonly taint?: ResourceTaint | undefined;
+  /**
+   * `result`: the tool's output on its way back to the agent (POST /v1/results). It goes to the
+   * principal the agent acts for, so the destination is that principal, cleared by the directory.
+   */
+  readonly phase?: 'action' | 'result';
 }
 
 /** Where a resolved fact came from, as the policy sees it in `input.trust`. */
@@ -68,7 +73,8 @@ export function resolveRequest(request: DecisionRequest, catalogue: Catalogue, f
   const trust: TrustNotes = {};
   const agent = resolvePrincipal(request, catalogue, facts, trust);
   const action = resolveResource(request, catalogue, facts, trust);
-  const dataFlow = resolveFlow(request, catalogue, trust);
+  const dataFlow =
+    facts.phase === 'result' ? resultFlow(request, agent, catalogue, trust) : resolveFlow(request, catalogue, trust);
   const resolved: DecisionRequest = { ...request, agent, action };
   if (dataFlow !== undefined) resolved.data_flow = dataFlow;
   return { request: resolved, trust };
@@ -232,4 +238,29 @@ function resolveFlow(request: DecisionRequest, catalogue: Catalogue, trust: Trus
   const out: NonNullable<DecisionRequest['data_flow']> = { ...(flow ?? {}), destination };
   if (sources !== undefined) out.sources = sources;
   return out;
+}
+
+/**
+ * The result phase's flow: the output goes to the agent, for its principal. With a principal,
+ * the destination is that principal, cleared by the directory (already resolved in `agent`), so
+ * the policy redacts what they may not see; without one there is no destination to check.
+ */
+function resultFlow(
+  request: DecisionRequest,
+  agent: DecisionRequest['agent'],
+  catalogue: Catalogue,
+  trust: TrustNotes,
+): DecisionRequest['data_flow'] {
+  const principal = agent.on_behalf_of;
+  const system = toolSystem(request, catalogue);
+  if (principal === undefined || system === null) return undefined;
+  trust.destination = { id: null, audience_source: 'recipients', declared_audience: null };
+  return {
+    destination: {
+      system,
+      recipients: [
+        { id: principal.id, ...(principal.clearance === undefined ? {} : { clearance: principal.clearance }) },
+      ],
+    },
+  };
 }

@@ -20,6 +20,7 @@ export function buildInput(
   detection: { detected: readonly DetectedItem[]; complete: boolean },
   activity: Record<string, unknown> | undefined,
   trust?: TrustNotes,
+  phase?: 'action' | 'result',
 ): Record<string, unknown> {
   const input: Record<string, unknown> = {
     agent: request.agent,
@@ -33,6 +34,8 @@ export function buildInput(
   if (session !== undefined) input['session'] = session;
   if (activity !== undefined) input['activity'] = activity;
   if (trust !== undefined) input['trust'] = trust;
+  // Only results are marked: an action's input stays as it was, so recorded inputs replay alike.
+  if (phase === 'result') input['phase'] = 'result';
   return input;
 }
 

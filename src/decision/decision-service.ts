@@ -13,7 +13,7 @@ import type { DecisionSpan, DecisionTracing } from '../observability/tracing/ind
 import { reasonClass, type Metrics } from '../observability/metrics.ts';
 import type { ActivePolicy, PolicyStore } from '../policy/policy-store.ts';
 import { buildInput, highestClassification, isRestrictedRead, type DetectedItem } from './build-input.ts';
-import type { DecisionRequest } from './decision-request.ts';
+import type { DecisionRequest, ResultRequest } from './decision-request.ts';
 import { toPolicyDecision, type PolicyDecision, type Reason, type Redaction } from './policy-result.ts';
 import type {
   ActivityPort,
@@ -32,6 +32,10 @@ import { readTarget, resolveRequest, writeTarget } from '../catalogue/resolve.ts
 export interface RequestFacts {
   /** `agent.on_behalf_of` was replaced from a verified token (src/identity). */
   principalVerified?: boolean;
+  /** `result`: deciding what a tool returned before the agent sees it (POST /v1/results). */
+  phase?: 'action' | 'result';
+  /** The pre-call decision a result belongs to, for the audit trail. */
+  parentDecisionId?: string;
 }
 
 /** The entrypoint that answers decisions. */
@@ -67,6 +71,17 @@ export interface DecisionResponse {
   reasons: Reason[];
   redactions: { path: string; reason: string }[];
   payload?: unknown;
+  policy: { revision: string | null };
+}
+
+/** What the result phase answers: the output to pass on (when redacted), or why it is withheld. */
+export interface ResultResponse {
+  decision_id: string;
+  decision: 'allow' | 'deny' | 'redact';
+  reasons: Reason[];
+  redactions: { path: string; reason: string }[];
+  /** The redacted output, on `redact`; on `allow` the original passes, on `deny` nothing does. */
+  result?: unknown;
   policy: { revision: string | null };
 }
 
@@ -137,6 +152,34 @@ export class DecisionService {
     } finally {
       lease.release();
     }
+  }
+
+  /**
+   * The result phase: decides what a tool returned before the agent sees it. The output is the
+   * payload of a read by the same agent, tool and session: detectors scan it, the catalogue
+   * labels it, the policy may redact what the principal may not see or withhold it, and the
+   * session is tainted by what came back. Audited as a step of its own, linked to the pre-call
+   * decision. Redaction paths point into `/result`.
+   */
+  async decideResult(request: ResultRequest, log: Logger, facts: RequestFacts = {}): Promise<ResultResponse> {
+    const asAction: DecisionRequest = { agent: request.agent, action: request.action, payload: request.result };
+    if (request.session !== undefined) asAction.session = request.session;
+    if (request.context !== undefined) asAction.context = request.context;
+    const answer = await this.decide(asAction, log, {
+      ...facts,
+      phase: 'result',
+      ...(request.decision_id === undefined ? {} : { parentDecisionId: request.decision_id }),
+    });
+    const toResult = (path: string) => (path.startsWith('/payload') ? `/result${path.slice('/payload'.length)}` : path);
+    const response: ResultResponse = {
+      decision_id: answer.decision_id,
+      decision: answer.decision,
+      reasons: answer.reasons,
+      redactions: answer.redactions.map((r) => ({ path: toResult(r.path), reason: r.reason })),
+      policy: answer.policy,
+    };
+    if (answer.decision === 'redact') response.result = answer.payload;
+    return response;
   }
 
   /**
@@ -229,7 +272,9 @@ export class DecisionService {
     if (this.deps.audit !== undefined) {
       ctx.span?.stage('audit');
       try {
-        await this.deps.audit.appendDecision(this.auditRecord(decisionId, ctx.resolved, response, outcome, latencyMs));
+        await this.deps.audit.appendDecision(
+          this.auditRecord(decisionId, ctx.resolved, response, outcome, latencyMs, facts),
+        );
         ctx.span?.leave();
       } catch (err) {
         failure = new FailClosed(
@@ -286,11 +331,13 @@ export class DecisionService {
     }
     const { request: resolved, trust } = resolveRequest(request, catalogue, {
       ...(facts.principalVerified === undefined ? {} : { principalVerified: facts.principalVerified }),
+      ...(facts.phase === undefined ? {} : { phase: facts.phase }),
       taint,
     });
     ctx.resolved = resolved;
     let activity: Record<string, unknown> | undefined;
-    if (this.deps.activity !== undefined) {
+    // A result is the second half of an action already counted, not another action.
+    if (this.deps.activity !== undefined && facts.phase !== 'result') {
       try {
         ctx.reservation = await this.deps.activity.reserve(
           { agent: request.agent.id, session: sessionId, principal: resolved.agent.on_behalf_of?.id ?? null },
@@ -330,12 +377,17 @@ export class DecisionService {
         );
       }
       ctx.span?.stage('evaluate');
-      const json = JSON.stringify(buildInput(resolved, loaded?.view, { detected, complete }, activity, trust));
+      const json = JSON.stringify(
+        buildInput(resolved, loaded?.view, { detected, complete }, activity, trust, facts.phase),
+      );
       const result = await this.evaluate(active, json, request.agent.id);
       const digest = createHash('sha256').update(json).digest('hex');
       if (result.decision === 'deny') return { result, digest, session: loaded?.view, detected, json };
       ctx.span?.stage('session.commit');
-      const update = sessionUpdate(resolved, result, catalogue);
+      const update =
+        facts.phase === 'result'
+          ? withSeenLabels(sessionUpdate(resolved, result, catalogue), detected, result, catalogue)
+          : sessionUpdate(resolved, result, catalogue);
       if (loaded === undefined || sessionId === null) {
         await this.leaveTaint(resolved, catalogue, update, undefined, detected);
         return { result, digest, session: loaded?.view, detected, json };
@@ -471,9 +523,10 @@ export class DecisionService {
     response: DecisionResponse,
     outcome: { digest: string; session: SessionView | undefined; detected: DetectedItem[] },
     latencyMs: number,
+    facts: RequestFacts,
   ): DecisionAuditRecord {
     const dest = request.data_flow?.destination;
-    return {
+    const record: DecisionAuditRecord = {
       decision_id: decisionId,
       time: new Date().toISOString(),
       agent: request.agent.id,
@@ -502,6 +555,11 @@ export class DecisionService {
       input_digest: outcome.digest,
       latency_ms: latencyMs,
     };
+    if (facts.phase === 'result') {
+      record.phase = 'result';
+      if (facts.parentDecisionId !== undefined) record.parent_decision_id = facts.parentDecisionId;
+    }
+    return record;
   }
 
   private observe(
@@ -583,6 +641,43 @@ function sessionUpdate(request: DecisionRequest, result: PolicyDecision, catalog
     classification: highestClassification(unexplained, catalogue.ranks),
     declassify: [...new Set(result.session?.declassify ?? [])].sort(),
   };
+}
+
+/**
+ * The result phase taints the session with what actually came back: besides the catalogue's
+ * labels for the tool, the labels of personal data the detectors found in the output, except
+ * where the policy redacted it (the agent never sees those values).
+ */
+function withSeenLabels(
+  update: SessionUpdate,
+  detected: readonly DetectedItem[],
+  result: PolicyDecision,
+  catalogue: Catalogue,
+): SessionUpdate {
+  const redacted = result.decision === 'redact' ? result.redactions.map((r) => r.path) : [];
+  const covered = (path: string) =>
+    redacted.some((r) => {
+      const pattern = new RegExp(
+        `^${r
+          .split('/')
+          .map((seg) => (seg === '*' ? '[^/]+' : escapeRegExp(seg)))
+          .join('/')}(/|$)`,
+      );
+      return pattern.test(path);
+    });
+  const seen = detected.flatMap((d) => {
+    const label = catalogue.detectorLabels.get(d.type);
+    return label === undefined || covered(d.path) ? [] : [label];
+  });
+  const removed = new Set(update.declassify);
+  return {
+    ...update,
+    add_labels: [...new Set([...update.add_labels, ...seen.filter((l) => !removed.has(l))])].sort(),
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The policy input for a decision record: everything but `payload` (detector findings carry no values). */

@@ -110,6 +110,9 @@ export interface DecisionAuditRecord {
   revision: string | null;
   input_digest: string;
   latency_ms: number;
+  /** Set on a result-phase step (what a tool returned), with the pre-call decision it answers. */
+  phase?: 'result';
+  parent_decision_id?: string;
 }
 
 /** The audit trail: `append` resolves only once the record is durable. */

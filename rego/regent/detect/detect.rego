@@ -81,6 +81,17 @@ _incomplete_scan(req) := {{
 }} if {
 	not req.scan_complete
 	req.kind in {"send", "write"}
+} else := {{
+	"code": "detect.scan_incomplete",
+	"message": concat("", [
+		"The tool's output is too large to be scanned completely for secrets and personal data,",
+		" so it is withheld from the agent; ask for less.",
+	]),
+	"details": {"kind": req.kind, "phase": "result"},
+	"alternative": "ask the tool for a smaller result",
+}} if {
+	not req.scan_complete
+	req.phase == "result"
 } else := set()
 
 _unknown_types(req) := {{

@@ -122,3 +122,15 @@ test_secret_stores_come_from_data if {
 	detect.secret_store("vault")
 	not detect.secret_store("slack")
 }
+
+test_result_scanned_incompletely_is_withheld if {
+	reasons := detect.deny({"kind": "read", "phase": "result", "scan_complete": false, "detected": []}, {"checked": false}, {"labels": set(), "redacted_labels": set()})
+	some r in reasons
+	r.code == "detect.scan_incomplete"
+	r.details.phase == "result"
+}
+
+test_read_scanned_incompletely_is_not_withheld_before_the_call if {
+	reasons := detect.deny({"kind": "read", "phase": "action", "scan_complete": false, "detected": []}, {"checked": false}, {"labels": set(), "redacted_labels": set()})
+	count({r | some r in reasons; r.code == "detect.scan_incomplete"}) == 0
+}

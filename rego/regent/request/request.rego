@@ -32,6 +32,7 @@ view(inp) := {
 	"scan_complete": object.get(inp, ["detection", "complete"], true) != false,
 	"activity": object.get(inp, "activity", {}),
 	"context": _object_or_empty(object.get(inp, "context", {})),
+	"phase": _phase(inp),
 }
 
 # Context is free-form caller metadata that only company rules read; anything but an object
@@ -165,3 +166,9 @@ _strings_or_absent(x) if {
 		is_string(e)
 	}
 }
+
+# _phase is "result" for a tool's output on its way back to the agent (POST /v1/results), else
+# "action". Only regent sets it: the request schema has no such field.
+_phase(inp) := "result" if object.get(inp, "phase", null) == "result"
+
+else := "action"

@@ -29,6 +29,7 @@ export interface RouteScope {
 export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'all', path: '/metrics', scope: 'metrics' },
   { method: 'all', path: '/v1/decisions{/*rest}', scope: 'decide' },
+  { method: 'all', path: '/v1/results', scope: 'decide' },
   { method: 'get', path: '/v1/data{/*rest}', scope: 'decide' },
   { method: 'post', path: '/v1/data{/*rest}', scope: 'decide' },
   { method: 'post', path: '/', scope: 'decide' },

@@ -4,7 +4,12 @@
  */
 import { Router } from 'express';
 import type { DecisionService } from '../../decision/decision-service.ts';
-import { DECISION_REQUEST_SCHEMA, type DecisionRequest } from '../../decision/decision-request.ts';
+import {
+  DECISION_REQUEST_SCHEMA,
+  RESULT_REQUEST_SCHEMA,
+  type DecisionRequest,
+  type ResultRequest,
+} from '../../decision/decision-request.ts';
 import { applyPrincipal, applyPrincipalToBatch, type PrincipalVerifier } from '../../identity/index.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { jsonBody } from '../middleware/json-body.ts';
@@ -45,6 +50,7 @@ export function decisionRoutes(
 ): Router {
   const router = Router();
   const validate = compileValidator<DecisionRequest>(DECISION_REQUEST_SCHEMA, 'decision request');
+  const validateResult = compileValidator<ResultRequest>(RESULT_REQUEST_SCHEMA, 'result request');
   const validateBatch = compileValidator<{ decisions: DecisionRequest[] }>(
     batchRequestSchema(limits.maxBatch),
     'batch request',
@@ -55,6 +61,20 @@ export function decisionRoutes(
     const batch = validateBatch(req.body);
     const { requests, principalVerified } = await applyPrincipalToBatch(batch.decisions, req.headers, principals);
     res.json({ results: await decisions.decideBatch(requests, res.locals['log'] as Logger, { principalVerified }) });
+  });
+  // The result phase: what a tool returned, decided before the agent sees it.
+  router.post('/v1/results', ...jsonBody(limits.maxBodyBytes), async (req, res) => {
+    const body = validateResult(req.body);
+    const { request, principalVerified } = await applyPrincipal(
+      { agent: body.agent, action: body.action },
+      req.headers,
+      principals,
+    );
+    res.json(
+      await decisions.decideResult({ ...body, agent: request.agent }, res.locals['log'] as Logger, {
+        principalVerified,
+      }),
+    );
   });
   router.post('/v1/decisions', ...jsonBody(limits.maxBodyBytes), async (req, res) => {
     const { request, principalVerified } = await applyPrincipal(validate(req.body), req.headers, principals);
