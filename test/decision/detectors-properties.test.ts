@@ -247,12 +247,13 @@ describe('detectors under adversarial input (linear time)', () => {
   };
   const options = { maxStringLength: n + 100, maxTotalLength: n + 100 };
   for (const [name, input] of Object.entries(inputs)) {
-    it(`scans ${name} (${Math.round(input.length / 1000)}k chars) in well under a second`, () => {
+    it(`scans ${name} (${Math.round(input.length / 1000)}k chars) in seconds, not minutes`, () => {
       const started = performance.now();
       detect(input, '/payload', options);
       const ms = performance.now() - started;
-      // A linear scan takes tens of milliseconds here; a quadratic one takes minutes.
-      assert.ok(ms < 1500, `took ${ms.toFixed(0)} ms`);
+      // A linear scan takes tens of milliseconds here; a quadratic one takes minutes. Generous, so
+      // a loaded machine cannot break it.
+      assert.ok(ms < 15_000, `took ${ms.toFixed(0)} ms`);
     });
   }
 });

@@ -231,6 +231,8 @@ describe('multi-needle search (properties)', () => {
     const started = performance.now();
     const ranges = createMultiMatcher(needles).ranges('a'.repeat(200_000));
     assert.deepEqual(ranges, [[0, 200_000]]);
-    assert.ok(performance.now() - started < 1000, 'took too long');
+    // Linear: tens of milliseconds. The naive scan does ~10^10 comparisons here (many seconds); the
+    // bound is generous so a loaded machine cannot break it.
+    assert.ok(performance.now() - started < 5000, 'took too long');
   });
 });

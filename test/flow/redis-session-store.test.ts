@@ -165,7 +165,9 @@ describe('redis session store: outages', () => {
     }
   };
 
-  it('fails every operation within 2 s while Redis is stopped, and recovers after a restart without a new store', async () => {
+  // Wall-clock bounds here tell a bounded failure from a hang (which never ends), generously, so a
+  // loaded machine cannot break them; the deadlines themselves are tested in redis-connection's tests.
+  it('fails every operation, without hanging, while Redis is stopped, and recovers after a restart without a new store', async () => {
     const store = await open();
     const id = freshId('outage');
     const before = await committed(store, id, 0, { add_labels: ['pii'] });
@@ -184,13 +186,12 @@ describe('redis session store: outages', () => {
         `expected SessionStoreUnavailableError, got ${String(error)}`,
       );
       assert.equal(error.code, 'session.store_unavailable');
-      assert.ok(ms < 2_000, `failed after ${ms} ms`);
+      assert.ok(ms < 10_000, `failed after ${ms} ms`);
     }
     assert.equal((await store.health()).ok, false);
 
     await redis.restart(); // same port, empty data (no persistence in tests)
-    const recoveredMs = await eventually(() => store.load(id), 5_000);
-    assert.ok(recoveredMs < 5_000);
+    await eventually(() => store.load(id), 30_000);
     assert.equal((await store.health()).ok, true);
     await committed(store, id, 0, { add_labels: ['after-restart'] });
   });
@@ -208,12 +209,12 @@ describe('redis session store: outages', () => {
           error instanceof SessionStoreUnavailableError,
           `expected SessionStoreUnavailableError, got ${String(error)}`,
         );
-        assert.ok(ms < 1_000, `failed after ${ms} ms with a 300 ms deadline`);
+        assert.ok(ms < 10_000, `failed after ${ms} ms with a 300 ms deadline: it hung`);
       }
     } finally {
       redis.resume();
     }
-    await eventually(() => store.load(id), 5_000);
+    await eventually(() => store.load(id), 30_000);
     assert.equal((await store.get(id))?.steps, 1);
   });
 });
