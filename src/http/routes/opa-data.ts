@@ -60,7 +60,7 @@ function optionalJsonBody(limitBytes: number): RequestHandler[] {
  * (`?strict-builtin-errors` alone means true); absent, the configured default applies.
  */
 function builtinErrorMode(req: Request): EvaluateOptions | undefined {
-  if (!Object.hasOwn(req.query as object, 'strict-builtin-errors')) return undefined;
+  if (!Object.hasOwn(req.query, 'strict-builtin-errors')) return undefined;
   return { strictBuiltinErrors: boolParam(req, 'strict-builtin-errors') };
 }
 
