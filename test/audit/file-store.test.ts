@@ -96,7 +96,7 @@ describe('file store: group commit', () => {
       }),
     );
     await store.append(decision(1));
-    for (let i = 0; i < 50 && seen.length === 0; i += 1) await sleep(10);
+    for (let i = 0; i < 500 && seen.length === 0; i += 1) await sleep(10);
     assert.equal(seen.length, 1);
     assert.deepEqual(seen[0]?.checkpoint.seq, 1);
     await store.close();

@@ -105,15 +105,16 @@ describe('redis session store: the Lua script agrees with advanceState', () => {
 
 describe('redis session store: idle TTL', () => {
   it('lets Redis forget a session idle for the TTL, and a commit restarts the clock', async () => {
-    const store = await open({ idleTtlSeconds: 1 });
+    // A 2 s TTL checked 1.2 s after a commit leaves 0.8 s for a loaded machine's late timers.
+    const store = await open({ idleTtlSeconds: 2 });
     const id = freshId('ttl');
     const first = await committed(store, id, 0, { add_labels: ['pii'] });
-    await sleep(600);
+    await sleep(1200);
     await committed(store, id, first.version, {});
-    await sleep(600);
-    assert.notEqual(await store.get(id), null, 'alive 1.2 s after creation: the second commit refreshed the TTL');
-    await sleep(900);
-    assert.equal(await store.get(id), null, 'gone 1.5 s after the last commit');
+    await sleep(1200);
+    assert.notEqual(await store.get(id), null, 'alive 2.4 s after creation: the second commit refreshed the TTL');
+    await sleep(1800);
+    assert.equal(await store.get(id), null, 'gone 3 s after the last commit');
     assert.equal((await store.load(id)).version, 0);
   });
 });

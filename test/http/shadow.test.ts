@@ -35,7 +35,7 @@ async function shadowState(server: TestServer): Promise<ShadowView> {
 }
 
 async function settled(server: TestServer, total: number): Promise<ShadowView> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const s = await shadowState(server);
     if (s.evaluated + s.dropped >= total) return s;

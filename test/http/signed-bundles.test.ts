@@ -166,11 +166,11 @@ describe('signed bundles', () => {
       ((await server.post('/v1/decisions', EXAMPLES.allowInternal)).body as { policy: { revision: string } }).policy
         .revision;
     const waitFor = async (check: () => Promise<boolean>) => {
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < 300; i++) {
         if (await check()) return;
         await new Promise((r) => setTimeout(r, 100));
       }
-      assert.fail('condition not reached in 6 s');
+      assert.fail('condition not reached in 30 s');
     };
     try {
       const first = (await regoBundle()).revision;

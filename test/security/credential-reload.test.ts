@@ -53,7 +53,7 @@ describe('credential reload on SIGHUP', () => {
   const hangUp = async (message: string) => {
     const seen = regent.output().split(message).length;
     regent.child.kill('SIGHUP');
-    for (let i = 0; i < 100 && regent.output().split(message).length === seen; i++)
+    for (let i = 0; i < 500 && regent.output().split(message).length === seen; i++)
       await new Promise((r) => setTimeout(r, 20));
     assert.ok(regent.output().split(message).length > seen, `no "${message}" log after SIGHUP`);
   };
