@@ -1,7 +1,8 @@
 /**
- * net.cidr_is_valid, cidr_expand, cidr_merge and cidr_contains_matches: OPA's own cases through
- * regent's engine (except a set argument, which reaches a host builtin as an array, see
- * src/policy/builtins/net.ts), and further calls compared with `opa eval`.
+ * net.cidr_is_valid, cidr_expand and cidr_merge: OPA's own cases through regent's engine, and
+ * further calls compared with `opa eval`. net.cidr_contains_matches is withheld (a set argument
+ * reaches a host builtin as an array, so it would answer indexes where OPA answers elements; see
+ * src/policy/builtins/net.ts): a policy calling it fails to build.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -9,21 +10,16 @@ import { createBuiltins } from '../../src/policy/builtins/index.ts';
 import { evaluateWithOpa, runHost, type BuiltinCase, type Outcome } from './builtins-oracle.ts';
 import { loadOpaCases, runCases } from './opa-builtin-cases.ts';
 
-/** Cases whose set argument arrives as an array: OPA indexes by element, regent by position. */
-const KNOWN = ['netcidrcontainsmatches/sets of strings', 'netcidrcontainsmatches/sets of tuples'];
-
 describe("net.cidr_* pass OPA's own cases through regent's engine", () => {
   let results: { note: string; problem: string | undefined }[] = [];
   before(async () => {
-    results = await runCases(
-      await loadOpaCases('netcidrisvalid', 'netcidrexpand', 'netcidrmerge', 'netcidrcontainsmatches'),
-    );
+    results = await runCases(await loadOpaCases('netcidrisvalid', 'netcidrexpand', 'netcidrmerge'));
   });
-  it('agrees with every case but the set-argument ones', () => {
-    assert.ok(results.length >= 35, `only ${results.length} cases found`);
+  it('agrees with every case', () => {
+    assert.ok(results.length >= 25, `only ${results.length} cases found`);
     assert.deepEqual(
-      results.filter((r) => r.problem !== undefined).map((r) => r.note),
-      KNOWN,
+      results.filter((r) => r.problem !== undefined).map((r) => `${r.note}: ${r.problem}`),
+      [],
     );
   });
 });
@@ -61,28 +57,6 @@ const CASES: BuiltinCase[] = [
     args: [['2001:db8::/33', '2001:db8:8000::/33', '::1/128']],
   },
   { note: 'refuses a non-string element', builtin: 'net.cidr_merge', args: [['10.0.0.0/8', 1]], want: 'error' },
-  {
-    note: 'matches CIDRs and addresses by index',
-    builtin: 'net.cidr_contains_matches',
-    args: [
-      ['10.0.0.0/8', '192.168.0.0/16'],
-      ['10.1.2.3', '192.168.7.0/24', '8.8.8.8'],
-    ],
-  },
-  {
-    note: 'matches by object key',
-    builtin: 'net.cidr_contains_matches',
-    args: [
-      { lan: '10.0.0.0/8', v6: ['2001:db8::/32', 'x'] },
-      { a: '10.0.0.1', b: ['2001:db8::1'] },
-    ],
-  },
-  {
-    note: 'matches an IPv4-mapped address',
-    builtin: 'net.cidr_contains_matches',
-    args: ['10.0.0.0/8', '::ffff:10.0.0.1'],
-  },
-  { note: 'refuses a bad address', builtin: 'net.cidr_contains_matches', args: ['10.0.0.0/8', 'nope'], want: 'error' },
 ];
 
 describe('net.cidr_* agree with opa eval', () => {
