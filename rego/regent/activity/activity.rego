@@ -17,7 +17,9 @@ _config := data.regent.config.activity
 
 # read_rank is the rank of what a read touches: the resource's classification joined with
 # its labels'. Undefined for other kinds, or when the resource's classification is unknown.
-read_rank(req) := lattice.join_rank({lattice.declared_level(resource)} | {lattice.label_level(l) | some l in request.labels(resource)}) if {
+read_rank(req) := lattice.join_rank({lattice.declared_level(resource)} | {lattice.label_level(l) |
+	some l in request.labels(resource)
+}) if {
 	req.kind == "read"
 	resource := flow.read_resource(req)
 	lattice.known(lattice.declared_level(resource))
@@ -65,7 +67,13 @@ _burst_reason(req, scope, counters, limit) := {
 
 _burst_subject(req, "agent") := concat("", ["Agent ", req.agent_id, " has already made"])
 
-_burst_subject(req, "principal") := concat("", ["Agent ", req.agent_id, " acts for ", _principal_id(req), ", who has already had"])
+_burst_subject(req, "principal") := concat("", [
+	"Agent ",
+	req.agent_id,
+	" acts for ",
+	_principal_id(req),
+	", who has already had",
+])
 
 _streak_reason(req, scope, counters, limit) := {
 	"code": "activity.denial_streak",

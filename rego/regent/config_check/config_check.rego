@@ -16,7 +16,20 @@ _cfg := data.regent.config
 #   Every inconsistency in the configuration, as sentences. regent evaluates it before a
 #   revision serves (start, hot reload, bundle activation) and refuses a revision that has any.
 # entrypoint: true
-problems := ((((((_lattice | _audiences) | _systems) | _agents_roles_tools) | _labels) | _walls_declassifiers) | (_detectors | _activity)) | (((_returns | _destinations) | _principals) | _domains)
+problems := union({
+	_lattice,
+	_audiences,
+	_systems,
+	_agents_roles_tools,
+	_labels,
+	_walls_declassifiers,
+	_detectors,
+	_activity,
+	_returns,
+	_destinations,
+	_principals,
+	_domains,
+})
 
 _returns contains concat("", ["tools.", tool, ".returns: label '", label, "' is not defined in labels"]) if {
 	some tool, t in _cfg.tools
@@ -44,20 +57,38 @@ _destinations contains concat("", ["destinations.systems.", system, ": system is
 	not _cfg.systems[system]
 }
 
-_destinations contains concat("", ["destinations.systems.", system, ".default_audience: '", _str(a), "' is not defined in audiences"]) if {
+_destinations contains concat("", [
+	"destinations.systems.",
+	system,
+	".default_audience: '",
+	_str(a),
+	"' is not defined in audiences",
+]) if {
 	some system, d in object.get(_dest, "systems", {})
 	a := object.get(d, "default_audience", null)
 	a != null
 	not _cfg.audiences[a]
 }
 
-_destinations contains concat("", ["destinations.systems.", system, ".entries.", id, ": audience '", _str(a), "' is not defined in audiences"]) if {
+_destinations contains concat("", [
+	"destinations.systems.",
+	system,
+	".entries.",
+	id,
+	": audience '",
+	_str(a),
+	"' is not defined in audiences",
+]) if {
 	some system, d in object.get(_dest, "systems", {})
 	some id, a in object.get(d, "entries", {})
 	not _cfg.audiences[a]
 }
 
-_destinations contains concat("", ["destinations.systems.", system, ".addressed_by: must be \"recipients\" or absent"]) if {
+_destinations contains concat("", [
+	"destinations.systems.",
+	system,
+	".addressed_by: must be \"recipients\" or absent",
+]) if {
 	some system, d in object.get(_dest, "systems", {})
 	by := object.get(d, "addressed_by", null)
 	by != null
@@ -73,19 +104,37 @@ _principals contains concat("", ["principals.", key, ": '", _str(c), "' is not a
 	not _known(c)
 }
 
-_principals contains concat("", ["principals.users.", user, ": clearance '", _str(u.clearance), "' is not a classification"]) if {
+_principals contains concat("", [
+	"principals.users.",
+	user,
+	": clearance '",
+	_str(u.clearance),
+	"' is not a classification",
+]) if {
 	some user, u in object.get(_principals_cfg, "users", {})
 	object.get(u, "clearance", null) != null
 	not _known(u.clearance)
 }
 
-_principals contains concat("", ["principals.users.", user, ": group '", group, "' is not defined in principals.groups"]) if {
+_principals contains concat("", [
+	"principals.users.",
+	user,
+	": group '",
+	group,
+	"' is not defined in principals.groups",
+]) if {
 	some user, u in object.get(_principals_cfg, "users", {})
 	some group in object.get(u, "groups", [])
 	object.get(_principals_cfg, ["groups", group], null) == null
 }
 
-_principals contains concat("", ["principals.groups.", group, ": clearance '", _str(g.clearance), "' is not a classification"]) if {
+_principals contains concat("", [
+	"principals.groups.",
+	group,
+	": clearance '",
+	_str(g.clearance),
+	"' is not a classification",
+]) if {
 	some group, g in object.get(_principals_cfg, "groups", {})
 	object.get(g, "clearance", null) != null
 	not _known(g.clearance)
@@ -119,12 +168,24 @@ _integer(x) if {
 	round(x) == x
 }
 
-_audiences contains concat("", ["audiences.", name, ": clearance '", _str(a.clearance), "' is not a classification"]) if {
+_audiences contains concat("", [
+	"audiences.",
+	name,
+	": clearance '",
+	_str(a.clearance),
+	"' is not a classification",
+]) if {
 	some name, a in _cfg.audiences
 	not _known(a.clearance)
 }
 
-_systems contains concat("", ["systems.", name, ": classification '", _str(s.classification), "' is not a classification"]) if {
+_systems contains concat("", [
+	"systems.",
+	name,
+	": classification '",
+	_str(s.classification),
+	"' is not a classification",
+]) if {
 	some name, s in _cfg.systems
 	not _known(s.classification)
 }
@@ -141,18 +202,36 @@ _agents_roles_tools contains concat("", ["roles.", role, ": tool '", tool, "' is
 	not _cfg.tools[tool]
 }
 
-_agents_roles_tools contains concat("", ["tools.", tool, ": kind '", _str(kind), "' is not one of read, write, send, delete, execute"]) if {
+_agents_roles_tools contains concat("", [
+	"tools.",
+	tool,
+	": kind '",
+	_str(kind),
+	"' is not one of read, write, send, delete, execute",
+]) if {
 	some tool, t in _cfg.tools
 	some kind in t.kinds
 	not kind in request.kinds
 }
 
-_agents_roles_tools contains concat("", ["tools.", tool, ": system '", _str(t.system), "' is not defined in systems"]) if {
+_agents_roles_tools contains concat("", [
+	"tools.",
+	tool,
+	": system '",
+	_str(t.system),
+	"' is not defined in systems",
+]) if {
 	some tool, t in _cfg.tools
 	not _cfg.systems[t.system]
 }
 
-_labels contains concat("", ["labels.", label, ": classification '", _str(l.classification), "' is not a classification"]) if {
+_labels contains concat("", [
+	"labels.",
+	label,
+	": classification '",
+	_str(l.classification),
+	"' is not a classification",
+]) if {
 	some label, l in _cfg.labels
 	not _known(l.classification)
 }
@@ -169,7 +248,15 @@ _labels contains concat("", ["known_fields.", system, ": '", path, "' must start
 	not request.payload_pointer(path)
 }
 
-_labels contains concat("", ["known_fields.", system, ": '", path, "' names label '", label, "', which is not defined in labels"]) if {
+_labels contains concat("", [
+	"known_fields.",
+	system,
+	": '",
+	path,
+	"' names label '",
+	label,
+	"', which is not defined in labels",
+]) if {
 	some system, paths in _cfg.known_fields
 	some path, labels in paths
 	some label in labels
@@ -181,7 +268,13 @@ _labels contains concat("", ["known_fields.", system, ": system is not defined i
 	not _cfg.systems[system]
 }
 
-_walls_declassifiers contains concat("", ["chinese_walls.", name, ": label '", label, "' is not defined in labels"]) if {
+_walls_declassifiers contains concat("", [
+	"chinese_walls.",
+	name,
+	": label '",
+	label,
+	"' is not defined in labels",
+]) if {
 	some name, wall in _cfg.chinese_walls
 	some label in wall.labels
 	not _cfg.labels[label]
@@ -197,7 +290,13 @@ _walls_declassifiers contains concat("", ["declassifiers.", tool, ": tool is not
 	not _cfg.tools[tool]
 }
 
-_walls_declassifiers contains concat("", ["declassifiers.", tool, ": label '", label, "' is not defined in labels"]) if {
+_walls_declassifiers contains concat("", [
+	"declassifiers.",
+	tool,
+	": label '",
+	label,
+	"' is not defined in labels",
+]) if {
 	some tool, d in _cfg.declassifiers
 	some label in d.labels
 	not _cfg.labels[label]

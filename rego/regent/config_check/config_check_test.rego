@@ -11,17 +11,57 @@ test_shipped_configuration_has_no_problems if {
 
 # [config key, value merged into it, expected problem]
 broken_cases := {
-	"duplicate ranks": ["classifications", {"public": 0, "internal": 0}, "classifications: ranks must be distinct integers"],
-	"audience with unknown clearance": ["audiences", {"world": {"clearance": "none"}}, "audiences.world: clearance 'none' is not a classification"],
-	"agent with undefined role": ["agents", {"bot": {"roles": ["ghost"]}}, "agents.bot: role 'ghost' is not defined in roles"],
+	"duplicate ranks": [
+		"classifications",
+		{"public": 0, "internal": 0},
+		"classifications: ranks must be distinct integers",
+	],
+	"audience with unknown clearance": [
+		"audiences",
+		{"world": {"clearance": "none"}},
+		"audiences.world: clearance 'none' is not a classification",
+	],
+	"agent with undefined role": [
+		"agents",
+		{"bot": {"roles": ["ghost"]}},
+		"agents.bot: role 'ghost' is not defined in roles",
+	],
 	"role with undefined tool": ["roles", {"r": {"tools": ["x.y"]}}, "roles.r: tool 'x.y' is not defined in tools"],
-	"tool with bad kind": ["tools", {"x.y": {"system": "slack", "kinds": ["launch"]}}, "tools.x.y: kind 'launch' is not one of read, write, send, delete, execute"],
-	"label with unknown classification": ["labels", {"l": {"classification": "top", "systems": []}}, "labels.l: classification 'top' is not a classification"],
-	"known field outside the payload": ["known_fields", {"workday": {"/salary": ["compensation"]}}, "known_fields.workday: '/salary' must start with /payload/"],
-	"wall with undefined label": ["chinese_walls", {"w": {"labels": ["customer:acme", "customer:umbrella"]}}, "chinese_walls.w: label 'customer:umbrella' is not defined in labels"],
-	"wall with one label": ["chinese_walls", {"w": {"labels": ["customer:acme"]}}, "chinese_walls.w: a conflict class needs at least two labels"],
-	"declassifier not a tool": ["declassifiers", {"magic.eraser": {"labels": []}}, "declassifiers.magic.eraser: tool is not defined in tools"],
-	"activity threshold zero": ["activity", {"restricted_read_burst": {"classification": "restricted", "max_reads": 0}, "denial_streak": {"max_denials": 3}}, "activity.restricted_read_burst.max_reads must be a positive integer"],
+	"tool with bad kind": [
+		"tools",
+		{"x.y": {"system": "slack", "kinds": ["launch"]}},
+		"tools.x.y: kind 'launch' is not one of read, write, send, delete, execute",
+	],
+	"label with unknown classification": [
+		"labels",
+		{"l": {"classification": "top", "systems": []}},
+		"labels.l: classification 'top' is not a classification",
+	],
+	"known field outside the payload": [
+		"known_fields",
+		{"workday": {"/salary": ["compensation"]}},
+		"known_fields.workday: '/salary' must start with /payload/",
+	],
+	"wall with undefined label": [
+		"chinese_walls",
+		{"w": {"labels": ["customer:acme", "customer:umbrella"]}},
+		"chinese_walls.w: label 'customer:umbrella' is not defined in labels",
+	],
+	"wall with one label": [
+		"chinese_walls",
+		{"w": {"labels": ["customer:acme"]}},
+		"chinese_walls.w: a conflict class needs at least two labels",
+	],
+	"declassifier not a tool": [
+		"declassifiers",
+		{"magic.eraser": {"labels": []}},
+		"declassifiers.magic.eraser: tool is not defined in tools",
+	],
+	"activity threshold zero": [
+		"activity",
+		{"restricted_read_burst": {"classification": "restricted", "max_reads": 0}, "denial_streak": {"max_denials": 3}},
+		"activity.restricted_read_burst.max_reads must be a positive integer",
+	],
 }
 
 test_broken_configurations[note] if {
@@ -47,7 +87,11 @@ test_detector_mistakes if {
 
 test_catalogue_mistakes if {
 	config := object.union(data.regent.config, {
-		"tools": {"hr.read": {"system": "workday", "kinds": ["read"], "returns": {"labels": ["salaryy"], "classification": "Restricted"}}},
+		"tools": {"hr.read": {
+			"system": "workday",
+			"kinds": ["read"],
+			"returns": {"labels": ["salaryy"], "classification": "Restricted"},
+		}},
 		"roles": {},
 		"agents": {},
 		"declassifiers": {},

@@ -46,7 +46,11 @@ _in_key(d) if object.get(d, "in", "") == "key"
 
 # secret_redactions returns {redactions, reasons} for the leaking secrets.
 secret_redactions(req, dest) := {
-	"redactions": {{"path": shown_path(d), "reason": concat("", ["detected ", d.type, ", which may leave only to a secret store"]), "types": [d.type]} |
+	"redactions": {{
+		"path": shown_path(d),
+		"reason": concat("", ["detected ", d.type, ", which may leave only to a secret store"]),
+		"types": [d.type],
+	} |
 		some d in leaking
 	},
 	"reasons": {_secret_reason(type, leaking, dest) | some type in {d.type | some d in leaking}},

@@ -110,7 +110,12 @@ _audience_details(dest) := object.union(
 )
 
 # deny returns the flow deny reasons, given the request, its destination and redaction plan.
-deny(req, dest, plan) := ((_unknown_classifications(req) | _unknown_labels(req, plan)) | _audience_unknown(dest)) | _not_cleared(req, dest, plan)
+deny(req, dest, plan) := union({
+	_unknown_classifications(req),
+	_unknown_labels(req, plan),
+	_audience_unknown(dest),
+	_not_cleared(req, dest, plan),
+})
 
 _audience_unknown(dest) := {{
 	"code": "flow.audience_unknown",
@@ -135,7 +140,9 @@ _unknown_classifications(req) := {_classification_reason(what, system, level) |
 	not lattice.known(level)
 }
 
-_classifications_in_use(req) := ({["source", s.system, lattice.level_or_null(s)] | some s in req.sources} | _read_classification(req)) | _session_classification(req)
+_classifications_in_use(req) := ({["source", s.system, lattice.level_or_null(s)] |
+	some s in req.sources
+} | _read_classification(req)) | _session_classification(req)
 
 _read_classification(req) := {["resource", resource.system, lattice.level_or_null(resource)]} if {
 	req.kind == "read"
@@ -226,7 +233,9 @@ _not_cleared(req, dest, plan) := {_with_alternative(reason, alternative)} if {
 
 # join_rank is the rank of the flow's join after redaction: every source's classification,
 # every label still carried, and the session's classification.
-join_rank(req, plan) := lattice.join_rank(((_source_levels(req) | {lattice.label_level(l) | some l in residual}) | _session_levels(req))) if {
+join_rank(req, plan) := lattice.join_rank(((_source_levels(req) | {lattice.label_level(l) |
+	some l in residual
+}) | _session_levels(req))) if {
 	residual := plan.labels - plan.redacted_labels
 }
 
@@ -256,7 +265,9 @@ _source_levels(req) := {lattice.declared_level(s) | some s in req.sources}
 # The session counts with its classification and the classifications of the labels it holds:
 # regent's store derives the classification from declared classifications only, so a label
 # whose classification was never declared would otherwise not count.
-_session_levels(req) := {req.session.classification} | {lattice.label_level(l) | some l in request.labels(req.session)} if {
+_session_levels(req) := {req.session.classification} | {lattice.label_level(l) |
+	some l in request.labels(req.session)
+} if {
 	req.has_session
 } else := set()
 
@@ -287,7 +298,8 @@ _flow_subject(join, sources, labels) := concat("", [
 _session_subject(session, _) := "" if not session.over
 
 _session_subject(session, first) := concat("", [
-	_the(first), " ", session.level, " data this session already holds", text.from(session.systems), text.labelled(session.labels),
+	_the(first), " ", session.level, " data this session already holds",
+	text.from(session.systems), text.labelled(session.labels),
 ]) if {
 	session.over
 }

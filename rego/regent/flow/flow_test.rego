@@ -27,10 +27,19 @@ _only(req, code) := r if {
 
 destination_cases := {
 	"named audience": [{"system": "slack", "audience": "all_employees"}, "internal"],
-	"least-cleared recipient decides": [{"system": "email", "recipients": [{"id": "a", "clearance": "restricted"}, {"id": "b", "clearance": "internal"}]}, "internal"],
-	"audience and recipients: the lower": [{"system": "email", "audience": "individual", "recipients": [{"id": "b", "clearance": "confidential"}]}, "confidential"],
+	"least-cleared recipient decides": [
+		{"system": "email", "recipients": [{"id": "a", "clearance": "restricted"}, {"id": "b", "clearance": "internal"}]},
+		"internal",
+	],
+	"audience and recipients: the lower": [
+		{"system": "email", "audience": "individual", "recipients": [{"id": "b", "clearance": "confidential"}]},
+		"confidential",
+	],
 	"unknown audience": [{"system": "slack", "audience": "world"}, null],
-	"unknown recipient clearance": [{"system": "email", "recipients": [{"id": "a", "clearance": "restricted"}, {"id": "b", "clearance": "vip"}]}, null],
+	"unknown recipient clearance": [
+		{"system": "email", "recipients": [{"id": "a", "clearance": "restricted"}, {"id": "b", "clearance": "vip"}]},
+		null,
+	],
 	"neither": [{"system": "slack"}, null],
 	"empty recipients": [{"system": "slack", "recipients": []}, null],
 }
@@ -75,15 +84,24 @@ join_cases := {
 		{"flow.audience_not_cleared"},
 	],
 	"label above the clearance, no field to redact": [
-		{"sources": [{"system": "gdrive", "labels": ["compensation"], "classification": "internal"}], "destination": {"audience": "team"}},
+		{
+			"sources": [{"system": "gdrive", "labels": ["compensation"], "classification": "internal"}],
+			"destination": {"audience": "team"},
+		},
 		{"flow.audience_not_cleared"},
 	],
 	"restricted to an individual": [
-		{"sources": [{"system": "workday", "labels": ["compensation"], "classification": "restricted"}], "destination": {"audience": "individual"}},
+		{
+			"sources": [{"system": "workday", "labels": ["compensation"], "classification": "restricted"}],
+			"destination": {"audience": "individual"},
+		},
 		set(),
 	],
 	"one uncleared recipient denies": [
-		{"sources": [{"system": "workday", "classification": "confidential"}], "destination": {"recipients": [{"id": "a", "clearance": "restricted"}, {"id": "b", "clearance": "internal"}]}},
+		{
+			"sources": [{"system": "workday", "classification": "confidential"}],
+			"destination": {"recipients": [{"id": "a", "clearance": "restricted"}, {"id": "b", "clearance": "internal"}]},
+		},
 		{"flow.audience_not_cleared"},
 	],
 	"unknown source classification": [
@@ -95,7 +113,10 @@ join_cases := {
 		{"flow.classification_unknown"},
 	],
 	"unknown label": [
-		{"sources": [{"system": "gdrive", "labels": ["blood_type"], "classification": "public"}], "destination": {"audience": "individual"}},
+		{
+			"sources": [{"system": "gdrive", "labels": ["blood_type"], "classification": "public"}],
+			"destination": {"audience": "individual"},
+		},
 		{"flow.label_unknown"},
 	],
 	"unknown field label": [
@@ -141,6 +162,9 @@ test_not_cleared_names_sources_labels_and_destination if {
 		"sources": ["workday"], "labels": ["compensation", "pii"], "destination": "slack",
 		"audience": "all_employees", "classification": "restricted", "clearance": "internal",
 	}
+
+	# The whole sentence a caller reads, kept on one line so it can be searched for.
+	# regal ignore:line-length
 	r.message == "Data classified restricted from workday (labels compensation, pii) may not go to slack (audience all_employees), which is cleared only up to internal."
 	contains(r.alternative, "directory lists as individual")
 	not contains(r.alternative, "tag the fields")

@@ -21,7 +21,9 @@ effective_roles(req) := registry if {
 	registry := {r | some r in object.get(_agents, [req.agent_id, "roles"], [])}
 }
 
-effective_roles(req) := {r | some r in object.get(_agents, [req.agent_id, "roles"], [])} & {r | some r in req.requested_roles} if {
+effective_roles(req) := {r |
+	some r in object.get(_agents, [req.agent_id, "roles"], [])
+} & {r | some r in req.requested_roles} if {
 	req.has_roles
 }
 
@@ -40,7 +42,13 @@ permitted(req) if {
 }
 
 # deny returns the identity deny reasons for a request.
-deny(req) := (((_unknown_agent(req) | _unknown_tool(req)) | _kind_mismatch(req)) | _not_allowed(req)) | _system_mismatch(req)
+deny(req) := union({
+	_unknown_agent(req),
+	_unknown_tool(req),
+	_kind_mismatch(req),
+	_not_allowed(req),
+	_system_mismatch(req),
+})
 
 _unknown_agent(req) := {{
 	"code": "agent.unknown",

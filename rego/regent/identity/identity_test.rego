@@ -19,10 +19,30 @@ cases := {
 	"kind the tool does not declare": [{"id": "hr-assistant"}, "workday.read_employee", "write", {"tool.kind_mismatch"}],
 	"tool outside the agent's roles": [{"id": "sales-assistant"}, "workday.read_employee", "read", {"tool.not_allowed"}],
 	"second registry role counts": [{"id": "hr-assistant"}, "workday.update_employee", "write", set()],
-	"request narrows to one role": [{"id": "hr-assistant", "roles": ["assistant"]}, "workday.update_employee", "write", {"tool.not_allowed"}],
-	"narrowed role still allows its tools": [{"id": "hr-assistant", "roles": ["assistant"]}, "slack.post_message", "send", set()],
-	"request cannot widen": [{"id": "sales-assistant", "roles": ["sales", "assistant"]}, "workday.read_employee", "read", {"tool.not_allowed"}],
-	"empty role list allows nothing": [{"id": "hr-assistant", "roles": []}, "slack.post_message", "send", {"tool.not_allowed"}],
+	"request narrows to one role": [
+		{"id": "hr-assistant", "roles": ["assistant"]},
+		"workday.update_employee",
+		"write",
+		{"tool.not_allowed"},
+	],
+	"narrowed role still allows its tools": [
+		{"id": "hr-assistant", "roles": ["assistant"]},
+		"slack.post_message",
+		"send",
+		set(),
+	],
+	"request cannot widen": [
+		{"id": "sales-assistant", "roles": ["sales", "assistant"]},
+		"workday.read_employee",
+		"read",
+		{"tool.not_allowed"},
+	],
+	"empty role list allows nothing": [
+		{"id": "hr-assistant", "roles": []},
+		"slack.post_message",
+		"send",
+		{"tool.not_allowed"},
+	],
 }
 
 test_identity[note] if {

@@ -43,9 +43,15 @@ _quoted(level) := "(not a string)" if {
 # What the action touches: [system, classification, labels] per part.
 # A part without a classification still counts with its labels (the missing classification
 # itself is denied by regent.flow).
-_parts(req) := (_read_part(req) | {[s.system, lattice.level_or_null(s), request.labels(s)] | some s in req.sources}) | _session_part(req)
+_parts(req) := (_read_part(req) | {[s.system, lattice.level_or_null(s), request.labels(s)] |
+	some s in req.sources
+}) | _session_part(req)
 
-_read_part(req) := {[object.get(resource, "system", ""), lattice.level_or_null(resource), request.labels(resource)]} if {
+_read_part(req) := {[
+	object.get(resource, "system", ""),
+	lattice.level_or_null(resource),
+	request.labels(resource),
+]} if {
 	req.kind == "read"
 	resource := flow.read_resource(req)
 } else := set()
@@ -62,7 +68,10 @@ _session_systems(session) := {s | some s in session.systems} if count(object.get
 else := {""}
 
 # join_rank is the rank of everything the action touches (see _parts).
-join_rank(req) := lattice.join_rank({level | some [_, level, _] in parts} | {lattice.label_level(l) | some [_, _, ls] in parts; some l in ls}) if {
+join_rank(req) := lattice.join_rank({level | some [_, level, _] in parts} | {lattice.label_level(l) |
+	some [_, _, ls] in parts
+	some l in ls
+}) if {
 	parts := _parts(req)
 }
 

@@ -17,9 +17,21 @@ _codes(req) := {r.code | some r in principal.deny(req)}
 
 # [principal, resource, expected codes]
 read_cases := {
-	"cleared for the resource": [_alice("restricted"), {"labels": ["compensation"], "classification": "restricted"}, set()],
-	"resource above the clearance": [_alice("confidential"), {"classification": "restricted"}, {"principal.clearance_exceeded"}],
-	"label above the clearance": [_alice("confidential"), {"labels": ["compensation"], "classification": "internal"}, {"principal.clearance_exceeded"}],
+	"cleared for the resource": [
+		_alice("restricted"),
+		{"labels": ["compensation"], "classification": "restricted"},
+		set(),
+	],
+	"resource above the clearance": [
+		_alice("confidential"),
+		{"classification": "restricted"},
+		{"principal.clearance_exceeded"},
+	],
+	"label above the clearance": [
+		_alice("confidential"),
+		{"labels": ["compensation"], "classification": "internal"},
+		{"principal.clearance_exceeded"},
+	],
 	"system default above the clearance": [_alice("internal"), {}, {"principal.clearance_exceeded"}],
 	"unknown clearance": [_alice("cosmic"), {"classification": "public"}, {"principal.clearance_unknown"}],
 	"no clearance": [{"id": "alice"}, {"classification": "public"}, {"principal.clearance_unknown"}],
@@ -40,7 +52,10 @@ _permitted_iff_clean(req, want) if {
 }
 
 test_no_principal_no_check if {
-	req := request.view({"agent": {"id": "hr-assistant"}, "action": {"tool": "workday.read_employee", "kind": "read", "resource": {"classification": "restricted"}}})
+	req := request.view({
+		"agent": {"id": "hr-assistant"},
+		"action": {"tool": "workday.read_employee", "kind": "read", "resource": {"classification": "restricted"}},
+	})
 	principal.deny(req) == set()
 	principal.permitted(req)
 }
@@ -75,7 +90,11 @@ test_session_counts if {
 test_resource_of_a_send_does_not_count if {
 	req := request.view({
 		"agent": {"id": "hr-assistant", "on_behalf_of": _alice("internal")},
-		"action": {"tool": "slack.post_message", "kind": "send", "resource": {"system": "slack", "classification": "restricted"}},
+		"action": {
+			"tool": "slack.post_message",
+			"kind": "send",
+			"resource": {"system": "slack", "classification": "restricted"},
+		},
 	})
 	principal.deny(req) == set()
 }

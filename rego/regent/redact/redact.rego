@@ -32,7 +32,13 @@ _known_tags(req) := {{"path": path, "label": l, "origin": "known", "system": sys
 
 # A finding in an object key is tagged at `<object>/*` (detect.shown_path): its own pointer holds
 # the key, which may be the personal data itself, and paths go back to the caller.
-_detected_tags(req) := {{"path": detect.shown_path(d), "label": t.label, "origin": "detected", "system": "", "detector": d.type} |
+_detected_tags(req) := {{
+	"path": detect.shown_path(d),
+	"label": t.label,
+	"origin": "detected",
+	"system": "",
+	"detector": d.type,
+} |
 	some d in req.detected
 	t := data.regent.config.detectors.types[d.type]
 	t.category == "personal"
@@ -182,5 +188,9 @@ _label_reason(req, found, label, dest) := {
 	}),
 } if {
 	paths := {t.path | some t in found; t.label == label}
-	systems := {s.system | some s in req.sources; label in request.labels(s)} | {t.system | some t in found; t.label == label; t.origin == "known"}
+	systems := {s.system | some s in req.sources; label in request.labels(s)} | {t.system |
+		some t in found
+		t.label == label
+		t.origin == "known"
+	}
 }

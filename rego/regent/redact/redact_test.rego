@@ -32,7 +32,11 @@ exists_cases := {
 	"no payload": ["/payload/salary", null, false],
 	"not under payload": ["/salary", {"salary": 1}, false],
 	"false is a value": ["/payload/flag", {"flag": false}, true],
-	"deeper than the unrolled descent": ["/payload/a/b/c/d/e/f/g/*/i", {"a": {"b": {"c": {"d": {"e": {"f": {"g": [{"i": 1}]}}}}}}}, true],
+	"deeper than the unrolled descent": [
+		"/payload/a/b/c/d/e/f/g/*/i",
+		{"a": {"b": {"c": {"d": {"e": {"f": {"g": [{"i": 1}]}}}}}}},
+		true,
+	],
 	"deep miss": ["/payload/a/b/c/d/e/f/g/*/j", {"a": {"b": {"c": {"d": {"e": {"f": {"g": [{"i": 1}]}}}}}}}, false],
 }
 
@@ -47,7 +51,10 @@ _exists(payload, pointer) := false if not redact.exists(payload, pointer)
 
 test_tags_come_from_fields_known_paths_and_detectors if {
 	req := _send(
-		{"sources": [{"system": "workday", "classification": "internal"}], "fields": [{"path": "/payload/note", "labels": ["performance"]}]},
+		{
+			"sources": [{"system": "workday", "classification": "internal"}],
+			"fields": [{"path": "/payload/note", "labels": ["performance"]}],
+		},
 		{"salary": 1, "note": "x", "text": "mail me"},
 		[{"type": "email", "path": "/payload/text"}, {"type": "api_key", "path": "/payload/text"}],
 	)
@@ -65,7 +72,10 @@ test_known_paths_only_for_source_systems if {
 
 test_uncleared_tagged_label_is_redacted_and_stops_counting if {
 	req := _send(
-		{"sources": [{"system": "workday", "labels": ["compensation"], "classification": "internal"}], "destination": {"audience": "all_employees"}},
+		{
+			"sources": [{"system": "workday", "labels": ["compensation"], "classification": "internal"}],
+			"destination": {"audience": "all_employees"},
+		},
 		{"name": "Bob", "salary": 1},
 		[],
 	)
@@ -78,7 +88,10 @@ test_uncleared_tagged_label_is_redacted_and_stops_counting if {
 
 test_label_without_a_field_still_counts if {
 	req := _send(
-		{"sources": [{"system": "workday", "labels": ["compensation"], "classification": "internal"}], "destination": {"audience": "all_employees"}},
+		{
+			"sources": [{"system": "workday", "labels": ["compensation"], "classification": "internal"}],
+			"destination": {"audience": "all_employees"},
+		},
 		{"text": "Bob earns a lot"},
 		[],
 	)
@@ -89,7 +102,10 @@ test_label_without_a_field_still_counts if {
 
 test_cleared_labels_are_not_redacted if {
 	req := _send(
-		{"sources": [{"system": "workday", "labels": ["compensation"], "classification": "internal"}], "destination": {"audience": "individual"}},
+		{
+			"sources": [{"system": "workday", "labels": ["compensation"], "classification": "internal"}],
+			"destination": {"audience": "individual"},
+		},
 		{"salary": 1},
 		[],
 	)
@@ -113,7 +129,10 @@ test_no_redaction_inside_the_owning_system if {
 
 test_caller_field_tags_are_redacted if {
 	req := _send(
-		{"fields": [{"path": "/payload/rows/*/review", "labels": ["performance"]}], "destination": {"audience": "all_employees"}},
+		{
+			"fields": [{"path": "/payload/rows/*/review", "labels": ["performance"]}],
+			"destination": {"audience": "all_employees"},
+		},
 		{"rows": [{"review": "meh"}]},
 		[],
 	)
@@ -123,7 +142,10 @@ test_caller_field_tags_are_redacted if {
 }
 
 test_detected_personal_data_is_redacted_as_pii if {
-	req := _send({"destination": {"audience": "all_employees"}}, {"text": "call +1 555 0100"}, [{"type": "phone", "path": "/payload/text"}])
+	req := _send({"destination": {"audience": "all_employees"}}, {"text": "call +1 555 0100"}, [{
+		"type": "phone",
+		"path": "/payload/text",
+	}])
 	plan := _plan(req)
 	plan.redacted_labels == {"pii"}
 	[r] := [r | some r in plan.reasons]
@@ -131,13 +153,19 @@ test_detected_personal_data_is_redacted_as_pii if {
 }
 
 test_detected_personal_data_to_a_cleared_audience_stays if {
-	req := _send({"destination": {"audience": "team"}}, {"text": "call +1 555 0100"}, [{"type": "phone", "path": "/payload/text"}])
+	req := _send({"destination": {"audience": "team"}}, {"text": "call +1 555 0100"}, [{
+		"type": "phone",
+		"path": "/payload/text",
+	}])
 	_plan(req).redactions == set()
 }
 
 test_one_redaction_per_path_naming_every_label if {
 	req := _send(
-		{"fields": [{"path": "/payload/row", "labels": ["compensation", "pii"]}], "destination": {"audience": "all_employees"}},
+		{
+			"fields": [{"path": "/payload/row", "labels": ["compensation", "pii"]}],
+			"destination": {"audience": "all_employees"},
+		},
 		{"row": "x"},
 		[],
 	)
@@ -148,7 +176,10 @@ test_one_redaction_per_path_naming_every_label if {
 
 test_unknown_destination_plans_nothing if {
 	req := _send(
-		{"sources": [{"system": "workday", "labels": ["compensation"], "classification": "internal"}], "destination": {"audience": "martians"}},
+		{
+			"sources": [{"system": "workday", "labels": ["compensation"], "classification": "internal"}],
+			"destination": {"audience": "martians"},
+		},
 		{"salary": 1},
 		[],
 	)

@@ -7,7 +7,11 @@ import data.regent.request
 
 _good := {
 	"agent": {"id": "hr-assistant", "roles": ["assistant"], "on_behalf_of": {"id": "alice", "clearance": "restricted"}},
-	"action": {"tool": "slack.post_message", "kind": "send", "resource": {"system": "slack", "labels": [], "classification": "internal"}},
+	"action": {
+		"tool": "slack.post_message",
+		"kind": "send",
+		"resource": {"system": "slack", "labels": [], "classification": "internal"},
+	},
 	"data_flow": {
 		"sources": [{"system": "workday", "labels": ["pii"], "classification": "confidential"}],
 		"destination": {"system": "slack", "audience": "team", "recipients": [{"id": "bob", "clearance": "internal"}]},
@@ -63,18 +67,54 @@ problem_cases := {
 	"roles not an array": [object.union(_good, {"agent": {"roles": "admin"}}), "agent.roles must be an array of strings"],
 	"roles with a number": [object.union(_good, {"agent": {"roles": [1]}}), "agent.roles must be an array of strings"],
 	"tool missing": [object.union(_good, {"action": {"tool": null}}), "action.tool must be a string"],
-	"kind unknown": [object.union(_good, {"action": {"kind": "exfiltrate"}}), "action.kind must be one of read, write, send, delete, execute"],
-	"resource labels a string": [object.union(_good, {"action": {"resource": {"labels": "pii"}}}), "action.resource.labels must be an array of strings"],
-	"sources a string": [object.union(_good, {"data_flow": {"sources": "workday"}}), "data_flow.sources must be an array of {system, labels?, classification?}"],
-	"source without system": [object.union(_good, {"data_flow": {"sources": [{"labels": ["pii"]}]}}), "data_flow.sources must be an array of {system, labels?, classification?}"],
-	"source labels a string": [object.union(_good, {"data_flow": {"sources": [{"system": "workday", "labels": "pii"}]}}), "data_flow.sources must be an array of {system, labels?, classification?}"],
-	"recipient without clearance": [object.union(_good, {"data_flow": {"destination": {"recipients": [{"id": "bob"}]}}}), "data_flow.destination.recipients must be an array of {id, clearance}"],
-	"field outside the payload": [object.union(_good, {"data_flow": {"fields": [{"path": "/agent/id", "labels": ["pii"]}]}}), "data_flow.fields must be an array of {path, labels} with paths under /payload/"],
-	"field without labels": [object.union(_good, {"data_flow": {"fields": [{"path": "/payload/x"}]}}), "data_flow.fields must be an array of {path, labels} with paths under /payload/"],
-	"session labels an object": [object.union(_good, {"session": {"labels": {"pii": true}}}), "session.labels must be an array of strings"],
-	"session classification a number": [object.union(_good, {"session": {"classification": 3}}), "session.classification must be a string"],
-	"detection outside the payload": [object.union(_good, {"detected": [{"type": "email", "path": "/context/x"}]}), "detected must be an array of {type, path} with paths under /payload/"],
-	"counter not a number": [object.union(_good, {"activity": {"agent": {"denials": "many"}}}), "activity.agent must be an object of numbers"],
+	"kind unknown": [
+		object.union(_good, {"action": {"kind": "exfiltrate"}}),
+		"action.kind must be one of read, write, send, delete, execute",
+	],
+	"resource labels a string": [
+		object.union(_good, {"action": {"resource": {"labels": "pii"}}}),
+		"action.resource.labels must be an array of strings",
+	],
+	"sources a string": [
+		object.union(_good, {"data_flow": {"sources": "workday"}}),
+		"data_flow.sources must be an array of {system, labels?, classification?}",
+	],
+	"source without system": [
+		object.union(_good, {"data_flow": {"sources": [{"labels": ["pii"]}]}}),
+		"data_flow.sources must be an array of {system, labels?, classification?}",
+	],
+	"source labels a string": [
+		object.union(_good, {"data_flow": {"sources": [{"system": "workday", "labels": "pii"}]}}),
+		"data_flow.sources must be an array of {system, labels?, classification?}",
+	],
+	"recipient without clearance": [
+		object.union(_good, {"data_flow": {"destination": {"recipients": [{"id": "bob"}]}}}),
+		"data_flow.destination.recipients must be an array of {id, clearance}",
+	],
+	"field outside the payload": [
+		object.union(_good, {"data_flow": {"fields": [{"path": "/agent/id", "labels": ["pii"]}]}}),
+		"data_flow.fields must be an array of {path, labels} with paths under /payload/",
+	],
+	"field without labels": [
+		object.union(_good, {"data_flow": {"fields": [{"path": "/payload/x"}]}}),
+		"data_flow.fields must be an array of {path, labels} with paths under /payload/",
+	],
+	"session labels an object": [
+		object.union(_good, {"session": {"labels": {"pii": true}}}),
+		"session.labels must be an array of strings",
+	],
+	"session classification a number": [
+		object.union(_good, {"session": {"classification": 3}}),
+		"session.classification must be a string",
+	],
+	"detection outside the payload": [
+		object.union(_good, {"detected": [{"type": "email", "path": "/context/x"}]}),
+		"detected must be an array of {type, path} with paths under /payload/",
+	],
+	"counter not a number": [
+		object.union(_good, {"activity": {"agent": {"denials": "many"}}}),
+		"activity.agent must be an object of numbers",
+	],
 }
 
 test_problems[note] if {

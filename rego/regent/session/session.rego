@@ -67,7 +67,10 @@ _wall_reason(req, name, incoming, held) := {
 		"class": name,
 		"labels": sort(incoming),
 		"held": sort(held),
-		"sources": sort({s.system | some s in req.sources; count(request.labels(s) & incoming) > 0} | _resource_system(req, incoming)),
+		"sources": sort({s.system |
+			some s in req.sources
+			count(request.labels(s) & incoming) > 0
+		} | _resource_system(req, incoming)),
 	},
 }
 

@@ -9,7 +9,11 @@ import data.regent.session
 _read(resource_labels, held) := request.view(object.union(
 	{
 		"agent": {"id": "sales-assistant"},
-		"action": {"tool": "salesforce.read_account", "kind": "read", "resource": {"system": "salesforce", "labels": resource_labels}},
+		"action": {
+			"tool": "salesforce.read_account",
+			"kind": "read",
+			"resource": {"system": "salesforce", "labels": resource_labels},
+		},
 		"data_flow": {"sources": []},
 	},
 	_session(held),
@@ -52,8 +56,16 @@ _conflict(req) := false if count(session.deny(req)) == 0
 test_wall_reason_names_both_sides if {
 	[r] := [r | some r in session.deny(_read(["customer:globex"], ["customer:acme"]))]
 	r.code == "flow.chinese_wall"
+
+	# The whole sentence a caller reads, kept on one line so it can be searched for.
+	# regal ignore:line-length
 	r.message == "Agent sales-assistant may not bring customer:globex into a session that already holds customer:acme: they are in the conflict class competitor_accounts and may never meet in one session."
-	r.details == {"class": "competitor_accounts", "labels": ["customer:globex"], "held": ["customer:acme"], "sources": ["salesforce"]}
+	r.details == {
+		"class": "competitor_accounts",
+		"labels": ["customer:globex"],
+		"held": ["customer:acme"],
+		"sources": ["salesforce"],
+	}
 }
 
 _summary(tool, held) := request.view({
@@ -71,12 +83,15 @@ test_approved_declassifier_declassifies_its_labels if {
 
 # No registered tool but the approved declassifier can declassify anything.
 test_no_other_tool_declassifies[tool] if {
-	some tool in ({t | some t, _ in data.regent.config.tools} - {"docs.approved_summarizer"})
+	some tool in (object.keys(data.regent.config.tools) - {"docs.approved_summarizer"})
 	session.declassify(_summary(tool, ["pii", "compensation"])) == set()
 }
 
 test_declassifiers_come_from_data if {
 	session.declassifier("docs.approved_summarizer")
 	not session.declassifier("docs.summarize")
+
+	# One nested expression: it breaks only by restructuring it, left to its author.
+	# regal ignore:line-length
 	session.declassify(_summary("docs.summarize", ["pii"])) == {"pii"} with data.regent.config.declassifiers as {"docs.summarize": {"labels": ["pii"]}}
 }

@@ -25,18 +25,54 @@ _send_from(system, to) := {
 
 # note -> [input, internal_domains (null: absent), wanted codes]
 cases := {
-	"forward to an outside address": [_forward({"to": "eve@evil.test"}, []), _domains, {"rules.external_mail.outside_recipient"}],
+	"forward to an outside address": [
+		_forward({"to": "eve@evil.test"}, []),
+		_domains,
+		{"rules.external_mail.outside_recipient"},
+	],
 	"forward to an internal address": [_forward({"to": ["bob@example.com"]}, []), _domains, set()],
 	"a subdomain is internal": [_forward({"cc": "ops@eu.example.com"}, []), _domains, set()],
-	"a look-alike domain is outside": [_forward({"to": "bob@notexample.com"}, []), _domains, {"rules.external_mail.outside_recipient"}],
+	"a look-alike domain is outside": [
+		_forward({"to": "bob@notexample.com"}, []),
+		_domains,
+		{"rules.external_mail.outside_recipient"},
+	],
 	"case and display names do not matter": [_forward({"to": "Bob <Bob@EXAMPLE.com>"}, []), _domains, set()],
-	"one outside bcc among internal recipients": [_forward({"to": "bob@example.com", "bcc": ["eve@evil.test"]}, []), _domains, {"rules.external_mail.outside_recipient"}],
-	"an outside recipient id": [_forward({}, [{"id": "eve@evil.test", "clearance": "public"}]), _domains, {"rules.external_mail.outside_recipient"}],
-	"a directory recipient id is not an address": [_forward({}, [{"id": "alice", "clearance": "internal"}]), _domains, set()],
-	"an address without a domain is outside": [_forward({"to": "eve"}, []), _domains, {"rules.external_mail.outside_recipient"}],
-	"no internal_domains: nothing is internal": [_forward({"to": "bob@example.com"}, []), null, {"rules.external_mail.outside_recipient"}],
-	"internal_domains of the wrong type: nothing is internal": [_forward({"to": "bob@example.com"}, []), "example.com", {"rules.external_mail.outside_recipient"}],
-	"sending mail read from the mail system is forwarding": [_send_from("email", "eve@evil.test"), _domains, {"rules.external_mail.outside_recipient"}],
+	"one outside bcc among internal recipients": [
+		_forward({"to": "bob@example.com", "bcc": ["eve@evil.test"]}, []),
+		_domains,
+		{"rules.external_mail.outside_recipient"},
+	],
+	"an outside recipient id": [
+		_forward({}, [{"id": "eve@evil.test", "clearance": "public"}]),
+		_domains,
+		{"rules.external_mail.outside_recipient"},
+	],
+	"a directory recipient id is not an address": [
+		_forward({}, [{"id": "alice", "clearance": "internal"}]),
+		_domains,
+		set(),
+	],
+	"an address without a domain is outside": [
+		_forward({"to": "eve"}, []),
+		_domains,
+		{"rules.external_mail.outside_recipient"},
+	],
+	"no internal_domains: nothing is internal": [
+		_forward({"to": "bob@example.com"}, []),
+		null,
+		{"rules.external_mail.outside_recipient"},
+	],
+	"internal_domains of the wrong type: nothing is internal": [
+		_forward({"to": "bob@example.com"}, []),
+		"example.com",
+		{"rules.external_mail.outside_recipient"},
+	],
+	"sending mail read from the mail system is forwarding": [
+		_send_from("email", "eve@evil.test"),
+		_domains,
+		{"rules.external_mail.outside_recipient"},
+	],
 	"sending other data outside is not this rule's business": [_send_from("gdrive", "eve@evil.test"), _domains, set()],
 }
 
@@ -52,7 +88,14 @@ _with_domains(config, null) := config
 _with_domains(config, domains) := object.union(config, {"internal_domains": domains}) if domains != null
 
 test_names_the_outside_domains_only if {
-	[r] := [r | some r in external_mail.deny] with input as _forward({"to": ["bob@example.com", "eve@evil.test", "x@other.test"]}, [])
+	[r] := [r | some r in external_mail.deny] with input as _forward(
+		{"to": [
+			"bob@example.com",
+			"eve@evil.test",
+			"x@other.test",
+		]},
+		[],
+	)
 		with data.regent.config as {"rules": {"external_mail": _config}, "internal_domains": _domains}
 	r.details == {"tool": "email.forward", "domains": ["evil.test", "other.test"]}
 	not contains(r.message, "bob")

@@ -20,7 +20,8 @@ deny contains {
 	"code": "rules.key_deletion.within_grace_period",
 	"message": concat("", [
 		_req.tool, " may not delete a key changed ", format_int(age_days, 10),
-		" day(s) ago: keys are kept for ", format_int(_config.grace_period_days, 10), " days after they are created or rotated.",
+		" day(s) ago: keys are kept for ", format_int(_config.grace_period_days, 10),
+		" days after they are created or rotated.",
 	]),
 	"details": {"tool": _req.tool, "age_days": age_days, "grace_period_days": _config.grace_period_days},
 	"alternative": "disable or rotate the key instead, and delete it once the grace period has passed",
@@ -46,7 +47,10 @@ escalate contains {
 
 deny contains {
 	"code": "rules.key_deletion.config_invalid",
-	"message": "data.regent.config.rules.key_deletion must be {grace_period_days: a whole number of days >= 0, tools: [names]}.",
+	"message": concat(" ", [
+		"data.regent.config.rules.key_deletion must be",
+		"{grace_period_days: a whole number of days >= 0, tools: [names]}.",
+	]),
 } if {
 	_config != null
 	not _config_ok

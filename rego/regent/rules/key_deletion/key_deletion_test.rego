@@ -19,17 +19,45 @@ _delete(context, payload) := {
 
 # note -> [input, wanted deny codes, wanted escalate codes]
 cases := {
-	"created 10 days ago": [_delete({"key": {"created_at": "2026-11-27T00:00:00Z"}}, {}), {"rules.key_deletion.within_grace_period"}, set()],
+	"created 10 days ago": [
+		_delete({"key": {"created_at": "2026-11-27T00:00:00Z"}}, {}),
+		{"rules.key_deletion.within_grace_period"},
+		set(),
+	],
 	"created 40 days ago": [_delete({"key": {"created_at": "2026-10-28T00:00:00Z"}}, {}), set(), set()],
 	"exactly 30 days ago may go": [_delete({"key": {"created_at": "2026-11-07T00:00:00Z"}}, {}), set(), set()],
-	"old but rotated 2 days ago": [_delete({"key": {"created_at": "2025-01-01T00:00:00Z", "rotated_at": "2026-12-05T00:00:00Z"}}, {}), {"rules.key_deletion.within_grace_period"}, set()],
-	"the payload's time counts too": [_delete({}, {"key": {"created_at": "2026-12-01T00:00:00+01:00"}}), {"rules.key_deletion.within_grace_period"}, set()],
-	"an older second time cannot loosen": [_delete({"key": {"created_at": "2026-12-01T00:00:00Z"}}, {"key": {"created_at": "2020-01-01T00:00:00Z"}}), {"rules.key_deletion.within_grace_period"}, set()],
-	"a time in the future": [_delete({"key": {"created_at": "2027-01-01T00:00:00Z"}}, {}), {"rules.key_deletion.within_grace_period"}, set()],
+	"old but rotated 2 days ago": [
+		_delete({"key": {"created_at": "2025-01-01T00:00:00Z", "rotated_at": "2026-12-05T00:00:00Z"}}, {}),
+		{"rules.key_deletion.within_grace_period"},
+		set(),
+	],
+	"the payload's time counts too": [
+		_delete({}, {"key": {"created_at": "2026-12-01T00:00:00+01:00"}}),
+		{"rules.key_deletion.within_grace_period"},
+		set(),
+	],
+	"an older second time cannot loosen": [
+		_delete({"key": {"created_at": "2026-12-01T00:00:00Z"}}, {"key": {"created_at": "2020-01-01T00:00:00Z"}}),
+		{"rules.key_deletion.within_grace_period"},
+		set(),
+	],
+	"a time in the future": [
+		_delete({"key": {"created_at": "2027-01-01T00:00:00Z"}}, {}),
+		{"rules.key_deletion.within_grace_period"},
+		set(),
+	],
 	"no time escalates": [_delete({}, {}), set(), {"rules.key_deletion.age_unknown"}],
-	"an unparsable time escalates": [_delete({"key": {"created_at": "last tuesday"}}, {}), set(), {"rules.key_deletion.age_unknown"}],
+	"an unparsable time escalates": [
+		_delete({"key": {"created_at": "last tuesday"}}, {}),
+		set(),
+		{"rules.key_deletion.age_unknown"},
+	],
 	"context of the wrong type escalates": [_delete("key", {}), set(), {"rules.key_deletion.age_unknown"}],
-	"another tool is not this rule's business": [object.union(_delete({}, {}), {"action": {"tool": "vault.read_secret", "kind": "read"}}), set(), set()],
+	"another tool is not this rule's business": [
+		object.union(_delete({}, {}), {"action": {"tool": "vault.read_secret", "kind": "read"}}),
+		set(),
+		set(),
+	],
 }
 
 test_key_deletion[note] if {
