@@ -11,6 +11,11 @@ const OPA_FLAGS = [
   queryParam('metrics', { type: 'string' }, 'Add evaluation timers in nanoseconds.'),
   queryParam('provenance', { type: 'string' }, 'Add the version and bundle revision that answered.'),
 ];
+const STRICT = queryParam(
+  'strict-builtin-errors',
+  { type: 'string' },
+  "A failing builtin fails the query (OPA's parameter; alone it means true); absent, the configured default applies.",
+);
 const DATA_PATH = pathParam(
   'path',
   { type: 'string', pattern: '^[A-Za-z0-9_-]+$', maxLength: 511 },
@@ -35,6 +40,7 @@ export function dataApiPaths(limits: { maxBodyBytes: number }): Record<string, R
           content: { 'application/json': { schema: {} } },
         },
         ...OPA_FLAGS,
+        STRICT,
       ],
       ok: dataOk,
       errors: [404],
@@ -45,7 +51,7 @@ export function dataApiPaths(limits: { maxBodyBytes: number }): Record<string, R
       summary: "Evaluate an entrypoint (OPA's Data API) on `{input}`",
       tag: 'opa',
       scope: 'decide',
-      parameters: [...params, ...OPA_FLAGS],
+      parameters: [...params, ...OPA_FLAGS, STRICT],
       body: {
         kind: 'json',
         schema: { type: 'object', properties: { input: {} } },

@@ -5,7 +5,7 @@
  * paths with the router stack, so a route cannot be added without being described here.
  */
 import pkg from '../../../package.json' with { type: 'json' };
-import { DECISION_REQUEST_SCHEMA } from '../../decision/decision-request.ts';
+import { DECISION_REQUEST_SCHEMA, RESULT_REQUEST_SCHEMA } from '../../decision/decision-request.ts';
 import { batchRequestSchema, type DecisionLimits } from '../routes/decisions.ts';
 import { adminPaths } from './admin-paths.ts';
 import { dataApiPaths } from './data-api-paths.ts';
@@ -121,6 +121,16 @@ export function openApiDocument(limits: OpenApiLimits): Json {
         decisionErrors: true,
       }),
     },
+    '/v1/results': {
+      post: operation({
+        id: 'decideResult',
+        summary: 'Decide what a tool returned, before the agent sees it (the result phase)',
+        tag: 'decisions',
+        scope: 'decide',
+        body: json(ref('ResultRequest'), limits.maxBodyBytes),
+        ok: { status: 200, description: 'The decision on the output.', schema: ref('ResultResponse') },
+      }),
+    },
     ...dataApiPaths(limits),
     ...adminPaths(limits),
   };
@@ -137,7 +147,11 @@ export function openApiDocument(limits: OpenApiLimits): Json {
     tags: ['decisions', 'opa', 'sessions', 'audit', 'policies', 'operations', 'health'].map((name) => ({ name })),
     paths,
     components: {
-      schemas: { DecisionRequest: forDocument(DECISION_REQUEST_SCHEMA), ...RESPONSE_SCHEMAS },
+      schemas: {
+        DecisionRequest: forDocument(DECISION_REQUEST_SCHEMA),
+        ResultRequest: forDocument(RESULT_REQUEST_SCHEMA),
+        ...RESPONSE_SCHEMAS,
+      },
       responses: {
         ...errorResponses(),
         MethodNotAllowed: {

@@ -92,6 +92,24 @@ export const RESPONSE_SCHEMAS = {
       policy: { type: 'object', required: ['revision'], properties: { revision: nullableString } },
     },
   },
+  ResultResponse: {
+    description:
+      'The result phase: on `redact` the redacted tool output under `result`; on `allow` the original passes, on `deny` nothing does.',
+    type: 'object',
+    required: ['decision_id', 'decision', 'reasons', 'redactions', 'policy'],
+    additionalProperties: false,
+    properties: {
+      decision_id: str,
+      decision: { enum: DECISIONS },
+      reasons: { type: 'array', items: { $ref: '#/components/schemas/Reason' } },
+      redactions: {
+        type: 'array',
+        items: { type: 'object', required: ['path', 'reason'], properties: { path: str, reason: str } },
+      },
+      result: { description: 'The tool output with the redactions applied (decision redact only).' },
+      policy: { type: 'object', required: ['revision'], properties: { revision: nullableString } },
+    },
+  },
   BatchResponse: {
     type: 'object',
     required: ['results'],
