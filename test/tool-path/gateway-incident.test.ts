@@ -67,7 +67,7 @@ describe('the incident through the MCP gateway', () => {
     const call = gw.logs.find((e) => e['event'] === 'tool_call' && e['tool'] === 'read_employee');
     assert.ok(call !== undefined);
     const page = await regent.get('/v1/audit?type=decision&limit=100');
-    const records = (page.body.records as any[]).map((r) => r.entry ?? r);
+    const records = page.body.records as any[];
     const pre = records.find((r) => r.decision_id === call['decision_id']);
     const step = records.find((r) => r.parent_decision_id === call['decision_id']);
     assert.ok(pre !== undefined && step !== undefined, JSON.stringify(records.slice(0, 3)));
