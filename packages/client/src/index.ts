@@ -16,3 +16,11 @@ export {
   type ResultRequest,
 } from './types.ts';
 export { describeDenial } from './describe.ts';
+export {
+  agentOf,
+  resolvePointer,
+  toolCallRequest,
+  withPayload,
+  type AgentIdentity,
+  type ToolMapping,
+} from './tool-mapping.ts';

@@ -6,6 +6,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
+import type { AgentIdentity, ToolMapping } from '@regent/client';
+
+export type { AgentIdentity, ToolMapping };
 
 const pointer = { type: 'string', pattern: '^(/.*)?$', maxLength: 1024 } as const;
 const name = { type: 'string', minLength: 1, maxLength: 256 } as const;
@@ -136,25 +139,6 @@ export const GATEWAY_CONFIG_SCHEMA = {
     },
   },
 } as const;
-
-/** Where the agent's data goes or comes from, taken from the call's arguments (JSON pointers). */
-export interface ToolMapping {
-  regent_tool: string;
-  kind: 'read' | 'write' | 'send' | 'delete' | 'execute';
-  expose_as?: string;
-  resource?: { system?: string; id?: string };
-  destination?: { system?: string; id?: string; recipients?: string };
-  payload?: string;
-}
-
-/** Who the agent is, and for whom it acts. */
-export interface AgentIdentity {
-  id: string;
-  roles?: string[];
-  on_behalf_of?: { id: string; groups?: string[]; clearance?: string };
-  /** The principal's token, read from `principal_token_file`, forwarded for verification. */
-  principal_token?: string;
-}
 
 /** One upstream MCP server and its tool mapping. */
 export interface UpstreamConfig {

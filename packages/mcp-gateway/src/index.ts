@@ -17,4 +17,3 @@ export { Gateway, GATEWAY_VERSION, type Connection } from './gateway.ts';
 export { listenHttp, type HttpListener } from './http-listener.ts';
 export { serveStdio } from './stdio-listener.ts';
 export { HIDING_CODES } from './visibility.ts';
-export { decisionRequest, resolvePointer } from './mapping.ts';

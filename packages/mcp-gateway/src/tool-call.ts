@@ -4,10 +4,17 @@
  * upstream's result passes through regent's result phase before the agent sees it (redacted, or
  * withheld as an error). Any failure on the way refuses the call: fail closed.
  */
-import { describeDenial, type Decision, type RegentClient, type ResultDecision } from '@regent/client';
+import {
+  agentOf,
+  describeDenial,
+  toolCallRequest,
+  withPayload,
+  type Decision,
+  type RegentClient,
+  type ResultDecision,
+} from '@regent/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentIdentity } from './config.ts';
-import { agentOf, decisionRequest, withPayload } from './mapping.ts';
 import type { Route } from './upstreams.ts';
 
 /** One line of the gateway's log (JSON on stderr): decisions, never argument or result values. */
@@ -63,7 +70,7 @@ export async function guardedCall(
     ...(token === undefined ? {} : { principalToken: token }),
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
   };
-  const request = decisionRequest(mapping, args, ctx.agent, ctx.sessionId);
+  const request = toolCallRequest(mapping, args, ctx.agent, ctx.sessionId);
   const decision = await regent.decide(request, options);
   log({
     event: 'tool_call',

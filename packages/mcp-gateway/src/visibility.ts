@@ -8,9 +8,8 @@
  * Probes are decisions: they are audited and count in the agent's activity window, so answers are
  * cached per agent and principal for `list_cache_seconds`.
  */
-import type { DecisionRequest, RegentClient } from '@regent/client';
+import { agentOf, type DecisionRequest, type RegentClient } from '@regent/client';
 import type { AgentIdentity } from './config.ts';
-import { agentOf } from './mapping.ts';
 import type { Route } from './upstreams.ts';
 
 /** Denials that mean the agent may never call the tool, whatever the arguments. */

@@ -1,11 +1,34 @@
 /**
- * From an MCP `tools/call` to a regent decision request: the tool name and kind from the
- * configuration's mapping, the resource, destination and recipients from the call's arguments
- * through the mapping's JSON pointers, the agent and principal from the connection, the session
- * from the MCP session. Nothing is taken from what the model says about its call.
+ * From a tool call to a regent decision request, for the gateway and every adapter: the tool name
+ * and kind from the integrator's mapping, the resource, destination and recipients from the
+ * call's arguments through the mapping's JSON pointers, the agent and principal from the
+ * integrator's configuration, the session from the runtime's session. Nothing is taken from what
+ * the model says about its call.
  */
-import type { DecisionRequest } from '@regent/client';
-import type { AgentIdentity, ToolMapping } from './config.ts';
+import type { ActionKind, DecisionRequest } from './types.ts';
+
+/** How one tool's calls look to regent; pointers are RFC 6901 JSON pointers into the arguments. */
+export interface ToolMapping {
+  /** The tool's name in regent's catalogue. */
+  regent_tool: string;
+  kind: ActionKind;
+  /** The name the agent sees, when it differs (the gateway). */
+  expose_as?: string;
+  /** `action.resource`: `system` literal, `id` a pointer. */
+  resource?: { system?: string; id?: string };
+  /** `data_flow.destination`: `system` literal, `id` and `recipients` pointers. */
+  destination?: { system?: string; id?: string; recipients?: string };
+  /** Pointer to the part of the arguments that is the payload (default: all of them). */
+  payload?: string;
+}
+
+/** Who acts, for whom; `principal_token` is forwarded for verification, never sent in the body. */
+export interface AgentIdentity {
+  id: string;
+  roles?: string[];
+  on_behalf_of?: { id: string; groups?: string[]; clearance?: string };
+  principal_token?: string;
+}
 
 /** Resolves an RFC 6901 JSON pointer in `doc`; undefined when any step is missing. */
 export function resolvePointer(doc: unknown, pointer: string): unknown {
@@ -43,7 +66,7 @@ function asRecipients(v: unknown): { id: string }[] | undefined {
 }
 
 /** The decision request for one call of a mapped tool. */
-export function decisionRequest(
+export function toolCallRequest(
   mapping: ToolMapping,
   args: Record<string, unknown>,
   agent: AgentIdentity,
