@@ -13,6 +13,7 @@ import data.regent.activity
 import data.regent.detect
 import data.regent.flow
 import data.regent.identity
+import data.regent.integrity
 import data.regent.principal
 import data.regent.redact
 import data.regent.request
@@ -61,6 +62,9 @@ _malformed := {{
 	count(problems) > 0
 } else := set()
 
+# Where a consequential action's decisive arguments came from (regent's own, src/integrity).
+_integrity := object.get(input, "integrity", null)
+
 _denials := union({
 	_malformed,
 	identity.deny(_req),
@@ -69,6 +73,8 @@ _denials := union({
 	detect.deny(_req, _dest, _plan),
 	session.deny(_req),
 	activity.deny(_req),
+	integrity.deny(_req, _integrity),
+	{_as_escalation(r) | some r in integrity.escalate(_req, _integrity)},
 	_rule_denials,
 })
 

@@ -27,6 +27,8 @@ import type {
 } from './ports.ts';
 import { catalogueOf, rank, type Catalogue } from '../catalogue/catalogue.ts';
 import { readTarget, resolveRequest, writeTarget } from '../catalogue/resolve.ts';
+import { integrityCatalogueOf, type IntegrityCatalogue } from '../integrity/catalogue.ts';
+import { argumentProvenance, outputTaint, type OutputTaint } from '../integrity/provenance.ts';
 
 /** Facts about a request that only regent's own HTTP layer can supply (never the request body). */
 export interface RequestFacts {
@@ -365,7 +367,7 @@ export class DecisionService {
     for (const d of detected) this.deps.metrics.detections.labels(d.type).inc();
     const retries = this.deps.maxSessionRetries ?? 3;
     for (let attempt = 0; ; attempt++) {
-      let loaded: { view: SessionView; version: number } | undefined;
+      let loaded: Awaited<ReturnType<SessionPort['load']>> | undefined;
       ctx.span?.stage('session.load');
       try {
         if (sessionId !== null) loaded = await this.deps.sessions.load(sessionId);
@@ -377,16 +379,24 @@ export class DecisionService {
         );
       }
       ctx.span?.stage('evaluate');
-      const json = JSON.stringify(
-        buildInput(resolved, loaded?.view, { detected, complete }, activity, trust, facts.phase),
-      );
+      const input = buildInput(resolved, loaded?.view, { detected, complete }, activity, trust, facts.phase);
+      // Integrity taint (src/integrity): where a consequential action's decisive arguments came from.
+      const integrity =
+        facts.phase === 'result'
+          ? undefined
+          : argumentProvenance(request.action.tool, request.payload, loaded?.values, integrityOf(active));
+      if (integrity !== undefined) input['integrity'] = integrity;
+      const json = JSON.stringify(input);
       const result = await this.evaluate(active, json, request.agent.id);
       const digest = createHash('sha256').update(json).digest('hex');
       if (result.decision === 'deny') return { result, digest, session: loaded?.view, detected, json };
       ctx.span?.stage('session.commit');
       const update =
         facts.phase === 'result'
-          ? withSeenLabels(sessionUpdate(resolved, result, catalogue), detected, result, catalogue)
+          ? withOutputTaint(
+              withSeenLabels(sessionUpdate(resolved, result, catalogue), detected, result, catalogue),
+              outputTaint(request.action.tool, request.payload, integrityOf(active)),
+            )
           : sessionUpdate(resolved, result, catalogue);
       if (loaded === undefined || sessionId === null) {
         await this.leaveTaint(resolved, catalogue, update, undefined, detected);
@@ -674,6 +684,20 @@ function withSeenLabels(
     ...update,
     add_labels: [...new Set([...update.add_labels, ...seen.filter((l) => !removed.has(l))])].sort(),
   };
+}
+
+/** The result phase also records integrity taint: whether untrusted content came back, and the values it carried. */
+function withOutputTaint(update: SessionUpdate, taint: OutputTaint): SessionUpdate {
+  return {
+    ...update,
+    add_untrusted_sources: taint.untrustedSource === null ? [] : [taint.untrustedSource],
+    add_untrusted_values: taint.untrustedValues,
+    add_trusted_values: taint.trustedValues,
+  };
+}
+
+function integrityOf(active: ActivePolicy): IntegrityCatalogue {
+  return integrityCatalogueOf(active.bundle.data);
 }
 
 function escapeRegExp(text: string): string {

@@ -4,6 +4,7 @@
  * these shapes only, so tests and replicas can plug in the memory, Redis or PostgreSQL ones.
  */
 import type { ResourceTaint } from '../catalogue/resolve.ts';
+import type { SessionValues } from '../integrity/provenance.ts';
 
 /** Session flow state as the policy sees it (`input.session`). */
 export interface SessionView {
@@ -14,6 +15,10 @@ export interface SessionView {
   steps: number;
   first_seen: string | null;
   last_seen: string | null;
+  /** Integrity taint: tools whose untrusted output entered (absent or empty: none has). */
+  untrusted_sources?: string[];
+  /** More untrusted values entered than regent keeps, so an unrecognised value may be one of them. */
+  untrusted_values_overflow?: boolean;
 }
 
 /** Effects a decision applies to its session. */
@@ -22,6 +27,11 @@ export interface SessionUpdate {
   add_systems: string[];
   classification: string | null;
   declassify: string[];
+  /** Integrity taint of a result: the tool, when untrusted content came back. */
+  add_untrusted_sources?: string[];
+  /** Hashes of the values untrusted and trusted output carried (src/integrity). */
+  add_untrusted_values?: string[];
+  add_trusted_values?: string[];
 }
 
 /** What writes left on resources, read back by later reads in any session (src/flow/resource-taint-store.ts). */
@@ -32,7 +42,8 @@ export interface ResourceTaintPort {
 
 /** Session state with optimistic concurrency: commit succeeds only on an unchanged version. */
 export interface SessionPort {
-  load(id: string): Promise<{ view: SessionView; version: number }>;
+  /** `values`: the value hashes integrity taint keeps, never shown to the policy. */
+  load(id: string): Promise<{ view: SessionView; version: number; values?: SessionValues }>;
   commit(id: string, expectedVersion: number, update: SessionUpdate): Promise<boolean>;
 }
 

@@ -20,8 +20,11 @@ export function sessionPort(store: SessionStore): SessionPort {
         steps: state.steps,
         first_seen: state.first_seen,
         last_seen: state.last_seen,
+        untrusted_sources: [...state.untrusted_sources],
+        untrusted_values_overflow: state.untrusted_values_overflow,
       };
-      return { view, version: state.version };
+      const values = { untrusted: state.untrusted_values, trusted: state.trusted_values };
+      return { view, version: state.version, values };
     },
     async commit(id, expectedVersion, update) {
       return (await store.commit(id, expectedVersion, update)).ok;

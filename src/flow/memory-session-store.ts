@@ -165,5 +165,8 @@ export class MemorySessionStore implements SessionStore {
 function freeze(state: SessionState): SessionState {
   Object.freeze(state.labels);
   Object.freeze(state.systems);
+  Object.freeze(state.untrusted_sources);
+  Object.freeze(state.untrusted_values);
+  Object.freeze(state.trusted_values);
   return Object.freeze(state);
 }

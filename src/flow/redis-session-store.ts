@@ -10,6 +10,7 @@
  */
 import { luaScript, openConnection, type RedisConnection, type RedisTarget } from './redis-connection.ts';
 import {
+  MAX_VALUE_HASHES,
   normalizeEffects,
   parseState,
   emptyState,
@@ -89,6 +90,23 @@ else
   first_seen = ARGV[4]
 end
 
+-- Integrity taint (session-state.ts): sources are a union; value hashes a union of which the
+-- smallest MAX are kept, an untrusted overflow sticking. Hashes are ASCII hex, so Lua's byte
+-- order is JavaScript's sort order.
+local untrusted_sources = union(state and state.untrusted_sources, effects.add_untrusted_sources)
+local max_values = tonumber(ARGV[7])
+local function bounded(base, extra)
+  local items = {}
+  for v in pairs(union(base, extra)) do items[#items + 1] = v end
+  table.sort(items)
+  local kept = {}
+  for i = 1, math.min(#items, max_values) do kept[items[i]] = true end
+  return kept, #items > max_values
+end
+local untrusted_values, overflowed = bounded(state and state.untrusted_values, effects.add_untrusted_values)
+local trusted_values = bounded(state and state.trusted_values, effects.add_trusted_values)
+local overflow = overflowed or (state ~= nil and state.untrusted_values_overflow == true)
+
 local class_json = 'null'
 if classification then class_json = cjson.encode(classification) end
 local json = '{"id":' .. cjson.encode(ARGV[6])
@@ -98,7 +116,11 @@ local json = '{"id":' .. cjson.encode(ARGV[6])
   .. ',"steps":' .. string.format('%.0f', steps)
   .. ',"first_seen":' .. cjson.encode(first_seen)
   .. ',"last_seen":' .. cjson.encode(ARGV[4])
-  .. ',"version":' .. string.format('%.0f', next_version) .. '}'
+  .. ',"version":' .. string.format('%.0f', next_version)
+  .. ',"untrusted_sources":' .. encode(untrusted_sources)
+  .. ',"untrusted_values":' .. encode(untrusted_values)
+  .. ',"trusted_values":' .. encode(trusted_values)
+  .. ',"untrusted_values_overflow":' .. tostring(overflow) .. '}'
 redis.call('SET', KEYS[1], json, 'PX', ARGV[5])
 return {1, json}
 `);
@@ -144,6 +166,7 @@ export class RedisSessionStore implements SessionStore {
       new Date(this.#now()).toISOString(),
       this.#ttlMs,
       id,
+      String(MAX_VALUE_HASHES),
     ];
     return this.#redis.run('session commit', async (client) => {
       const reply = await this.#redis.evalScript(client, COMMIT, [this.#key(id)], args);

@@ -27,7 +27,18 @@ export interface SessionState {
   readonly last_seen: string;
   /** 0 for a session that does not exist; otherwise never reused for the same id, even after expiry or delete. */
   readonly version: number;
+  /** Integrity taint: tools whose untrusted output entered the agent's context, sorted (empty: none has). */
+  readonly untrusted_sources: readonly string[];
+  /** Hashes of values untrusted outputs carried (src/integrity), sorted, at most MAX_VALUE_HASHES. */
+  readonly untrusted_values: readonly string[];
+  /** Hashes of values trusted outputs carried, sorted, at most MAX_VALUE_HASHES (the rest dropped). */
+  readonly trusted_values: readonly string[];
+  /** More untrusted values arrived than are kept: a value not found among them may still be one. */
+  readonly untrusted_values_overflow: boolean;
 }
+
+/** Value hashes a session keeps per set; the smallest are kept, so merging stays order-independent. */
+export const MAX_VALUE_HASHES = 1024;
 
 /** What a decision does to its session (the policy output's `session`, completed by the decision service). */
 export interface SessionEffects {
@@ -37,6 +48,12 @@ export interface SessionEffects {
   readonly classification?: string | null;
   /** Labels an approved tool removed; applied after `add_labels`, so a declassifying tool's own inputs go too. */
   readonly declassify?: readonly string[];
+  /** Tools whose untrusted output entered the agent's context (integrity taint). */
+  readonly add_untrusted_sources?: readonly string[];
+  /** Hashes of values that untrusted output carried. */
+  readonly add_untrusted_values?: readonly string[];
+  /** Hashes of values that trusted output carried. */
+  readonly add_trusted_values?: readonly string[];
 }
 
 /** Classification name -> rank; higher is more sensitive (`data.regent.config.classifications`). */
@@ -48,6 +65,9 @@ export interface NormalizedEffects {
   readonly add_systems: readonly string[];
   readonly classification: string | null;
   readonly declassify: readonly string[];
+  readonly add_untrusted_sources: readonly string[];
+  readonly add_untrusted_values: readonly string[];
+  readonly add_trusted_values: readonly string[];
 }
 
 /** The state of a session nobody has committed to yet. */
@@ -61,6 +81,10 @@ export function emptyState(id: string, nowIso: string): SessionState {
     first_seen: nowIso,
     last_seen: nowIso,
     version: 0,
+    untrusted_sources: [],
+    untrusted_values: [],
+    trusted_values: [],
+    untrusted_values_overflow: false,
   };
 }
 
@@ -89,6 +113,9 @@ export function normalizeEffects(effects: SessionEffects): NormalizedEffects {
     add_systems: sortedSet(names('add_systems', effects.add_systems)),
     classification,
     declassify: sortedSet(names('declassify', effects.declassify)),
+    add_untrusted_sources: sortedSet(names('add_untrusted_sources', effects.add_untrusted_sources)),
+    add_untrusted_values: sortedSet(names('add_untrusted_values', effects.add_untrusted_values)),
+    add_trusted_values: sortedSet(names('add_trusted_values', effects.add_trusted_values)),
   };
 }
 
@@ -97,11 +124,16 @@ export function applyEffects(state: SessionState, effects: SessionEffects, ranks
   const e = normalizeEffects(effects);
   const removed = new Set(e.declassify);
   const labels = sortedSet([...state.labels, ...e.add_labels]).filter((label) => !removed.has(label));
+  const untrusted = sortedSet([...state.untrusted_values, ...e.add_untrusted_values]);
   return {
     ...state,
     labels,
     systems: sortedSet([...state.systems, ...e.add_systems]),
     classification: maxClassification(state.classification, e.classification, ranks),
+    untrusted_sources: sortedSet([...state.untrusted_sources, ...e.add_untrusted_sources]),
+    untrusted_values: untrusted.slice(0, MAX_VALUE_HASHES),
+    trusted_values: sortedSet([...state.trusted_values, ...e.add_trusted_values]).slice(0, MAX_VALUE_HASHES),
+    untrusted_values_overflow: state.untrusted_values_overflow || untrusted.length > MAX_VALUE_HASHES,
   };
 }
 
@@ -123,7 +155,11 @@ export function advanceState(
   };
 }
 
-/** Parses a stored record, failing on anything that is not a complete state (never guessing defaults). */
+/**
+ * Parses a stored record, failing on anything that is not a complete state (never guessing
+ * defaults). The integrity fields may be absent: a record written before they existed had no
+ * integrity taint, and reads as none.
+ */
 export function parseState(raw: string): SessionState {
   const value: unknown = JSON.parse(raw);
   if (value === null || typeof value !== 'object') throw new TypeError('stored session is not an object');
@@ -137,7 +173,11 @@ export function parseState(raw: string): SessionState {
     !Number.isSafeInteger(v['steps']) ||
     typeof v['first_seen'] !== 'string' ||
     typeof v['last_seen'] !== 'string' ||
-    !Number.isSafeInteger(v['version'])
+    !Number.isSafeInteger(v['version']) ||
+    !(v['untrusted_sources'] === undefined || isStrings(v['untrusted_sources'])) ||
+    !(v['untrusted_values'] === undefined || isStrings(v['untrusted_values'])) ||
+    !(v['trusted_values'] === undefined || isStrings(v['trusted_values'])) ||
+    !(v['untrusted_values_overflow'] === undefined || typeof v['untrusted_values_overflow'] === 'boolean')
   ) {
     throw new TypeError('stored session has missing or mistyped fields');
   }
@@ -150,6 +190,10 @@ export function parseState(raw: string): SessionState {
     first_seen: v['first_seen'],
     last_seen: v['last_seen'],
     version: v['version'] as number,
+    untrusted_sources: sortedSet(v['untrusted_sources'] ?? []),
+    untrusted_values: sortedSet(v['untrusted_values'] ?? []),
+    trusted_values: sortedSet(v['trusted_values'] ?? []),
+    untrusted_values_overflow: v['untrusted_values_overflow'] === true,
   };
 }
 

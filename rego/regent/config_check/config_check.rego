@@ -6,6 +6,7 @@
 #   configuration; the tests assert that it is for the shipped one.
 package regent.config_check
 
+import data.regent.integrity
 import data.regent.request
 
 _cfg := data.regent.config
@@ -29,6 +30,7 @@ problems := union({
 	_destinations,
 	_principals,
 	_domains,
+	integrity.config_problems(_cfg),
 })
 
 _returns contains concat("", ["tools.", tool, ".returns: label '", label, "' is not defined in labels"]) if {
