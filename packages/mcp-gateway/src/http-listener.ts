@@ -118,6 +118,8 @@ export async function listenHttp(gateway: Gateway): Promise<HttpListener> {
     const offered = header === undefined ? undefined : req.headers[header];
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      // One JSON answer per request instead of an SSE stream: the gateway never streams progress.
+      enableJsonResponse: true,
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, client });
       },
