@@ -53,7 +53,7 @@ function startChild(
   });
   let text = '';
   return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (c: Buffer) => {
+    child.stderr.on('data', (c: Buffer) => {
       text += c.toString();
       const m = ready.exec(text);
       if (m?.[1] !== undefined) resolve({ child, url: m[1] });
