@@ -23,6 +23,9 @@ import { opaDataRoutes } from './http/routes/opa-data.ts';
 import { openApiRoutes } from './http/routes/openapi.ts';
 import { policyAdminRoutes, type PolicyAdminDeps } from './http/routes/policy-admin.ts';
 import { sessionRoutes, type SessionRouteDeps } from './http/routes/sessions.ts';
+import { approvalRoutes } from './http/routes/approvals.ts';
+import type { Approvals } from './approvals/index.ts';
+import { consoleRoutes } from './console/index.ts';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -41,6 +44,8 @@ export interface AppDeps {
   lifecycle: Omit<PolicyAdminDeps, 'trail'>;
   /** Verifies principal tokens for the decision routes; null or absent: verification is off. */
   principals?: PrincipalVerifier | null;
+  /** Approval requests of escalated actions (scope `approve`); absent: no approvals API. */
+  approvals?: Approvals;
   /** Draining for shutdown: readiness answers 503. */
   drain?: DrainState;
   /** W3C trace context and server spans (src/observability/tracing/http.ts), after the request context. */
@@ -58,6 +63,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps.policies, deps.drain));
   // The API description is public like health: it holds no data (src/http/routes/openapi.ts).
   app.use(openApiRoutes({ ...deps.limits, maxPolicyBytes: deps.lifecycle.maxPolicyBytes }));
+  // The operator console's static page is public like the API description: it holds no data, and
+  // every call it makes carries the operator's token (src/console/).
+  app.use(consoleRoutes());
   // Every route below needs a credential with a scope: those named in ROUTE_SCOPES
   // (src/http/middleware/authorize.ts), `admin` for anything else. Mount new routers below this.
   app.use(authorize(deps.auth, ROUTE_SCOPES, (result) => deps.metrics.authFailures.labels(result).inc()));
@@ -72,6 +80,8 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(sessionRoutes(deps.admin));
   app.use(auditRoutes(deps.admin));
+  const approvals = deps.approvals;
+  if (approvals !== undefined) app.use(approvalRoutes(() => approvals.service(), deps.limits.maxBodyBytes));
   app.use(policyAdminRoutes({ ...deps.lifecycle, trail: deps.admin.trail }));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

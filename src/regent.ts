@@ -22,6 +22,7 @@ import { NotReadyError } from './errors/regent-error.ts';
 import { activityPort, createFlowStores, sessionPort, type FlowStores } from './flow/index.ts';
 import type { AdminTrail } from './http/admin-audit.ts';
 import { createPrincipalVerifier } from './identity/index.ts';
+import { createApprovals } from './approvals/index.ts';
 import { DrainState } from './http/server/drain-state.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
@@ -228,6 +229,9 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
     pendingAdmin.add(done);
   });
 
+  // Approval requests of escalated actions (src/approvals): each step is an admin record.
+  const approvals = createApprovals(config, { registry: metrics.registry, trail: adminTrail, logger });
+
   // Tracing and OPA-format decision logs (src/observability/telemetry.ts): both off by default.
   const telemetry = createTelemetry(config, { registry: metrics.registry, logger });
   const decisions = new DecisionService({
@@ -241,6 +245,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
     logger,
     logPayloads: config.logPayloads,
     decisionLog: telemetry.regentDecisionLog,
+    approvals: approvals.port,
     shadow,
     logInputs: config.decisionLogInputs,
     ...(telemetry.tracing === undefined ? {} : { tracing: telemetry.tracing }),
@@ -256,6 +261,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
   const drain = new DrainState();
   const app = createApp({
     traceRequests: telemetry.requests,
+    approvals,
     principals,
     drain,
     policies,
@@ -329,6 +335,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
       });
       sessions = sessionPort(flow.sessions);
       activity = activityPort(flow.activity);
+      await approvals.start();
     },
     reloadCredentials() {
       const { settings, problems } = loadSecuritySettings(config, (p) => readFileSync(p, 'utf8'));
@@ -352,6 +359,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
       await shadow.close();
       await policies.close();
       await flow?.close();
+      await approvals.close();
       await Promise.all([...pendingAdmin]);
       await auditStore?.close();
     },

@@ -3,10 +3,10 @@
 # description: >-
 #   The decision regent asks for on every agent action (docs/policy-contract.md). It gathers
 #   the reasons of every rule package and builds the one result object here, so rules never
-#   conflict: deny when any rule denies, else redact when anything must be removed from the
-#   payload, else allow. Anything that fails to evaluate falls back to a deny. Company rule
-#   packages (data.regent.rules.<name>) are collected here too: they may only add deny, redact
-#   and escalate entries, never allow.
+#   conflict: deny when any rule denies, else escalate when a rule asks for a person's approval,
+#   else redact when anything must be removed from the payload, else allow. Anything that fails
+#   to evaluate falls back to a deny. Company rule packages (data.regent.rules.<name>) are
+#   collected here too: they may only add deny, redact and escalate entries, never allow.
 package regent
 
 import data.regent.activity
@@ -24,7 +24,9 @@ import data.regent.session
 # title: decision
 # description: >-
 #   {decision, reasons, redactions, session}: deny with every deny reason sorted by code, or
-#   redact with the redactions and why, or allow with no reasons. Total for any input.
+#   escalate with every escalation reason (and the redactions and session effects an approved
+#   retry would carry), or redact with the redactions and why, or allow with no reasons. Total
+#   for any input.
 # scope: document
 # entrypoint: true
 default decision := {
@@ -65,18 +67,7 @@ _malformed := {{
 # Where a consequential action's decisive arguments came from (regent's own, src/integrity).
 _integrity := object.get(input, "integrity", null)
 
-_denials := union({
-	_malformed,
-	identity.deny(_req),
-	flow.deny(_req, _dest, _plan),
-	principal.deny(_req),
-	detect.deny(_req, _dest, _plan),
-	session.deny(_req),
-	activity.deny(_req),
-	integrity.deny(_req, _integrity),
-	{_as_escalation(r) | some r in integrity.escalate(_req, _integrity)},
-	_rule_denials,
-})
+_denials := (((((((_malformed | identity.deny(_req)) | flow.deny(_req, _dest, _plan)) | principal.deny(_req)) | detect.deny(_req, _dest, _plan)) | session.deny(_req)) | activity.deny(_req)) | integrity.deny(_req, _integrity)) | _rule_denials
 
 _redaction_reasons := (_plan.reasons | _secrets.reasons) | _rule_redaction_reasons
 
@@ -106,15 +97,25 @@ _merged_redaction(path, es) := {
 # _denials failed to evaluate.
 _verdict := "deny" if count(_denials) > 0
 
+# Escalate needs the same positive checks as allow: a person approves an action regent would
+# otherwise let through, never one it denies. Deny wins over escalate, escalate over redact.
+_verdict := "escalate" if {
+	count(_denials) == 0
+	_permitted
+	count(_escalations) > 0
+}
+
 _verdict := "redact" if {
 	count(_denials) == 0
 	_permitted
+	count(_escalations) == 0
 	count(_redaction_list) > 0
 }
 
 _verdict := "allow" if {
 	count(_denials) == 0
 	_permitted
+	count(_escalations) == 0
 	count(_redaction_list) == 0
 }
 
@@ -128,12 +129,16 @@ _permitted if {
 
 _reasons := {
 	"deny": _sorted(_denials),
+	"escalate": _sorted(_escalations),
 	"redact": _sorted(_redaction_reasons),
 	"allow": [],
 }
 
+# An escalation carries what an approved retry would redact, and its session effects, so the
+# decision service can apply them when a person has approved this exact action.
 _redactions := {
 	"deny": [],
+	"escalate": _redaction_list,
 	"redact": _redaction_list,
 	"allow": [],
 }
@@ -142,6 +147,7 @@ _no_effects := {"add_labels": [], "declassify": []}
 
 _session := {
 	"deny": _no_effects,
+	"escalate": session.effects(_req),
 	"redact": session.effects(_req),
 	"allow": session.effects(_req),
 }
@@ -170,13 +176,11 @@ _rule_reasons(key) := {[name, r] |
 	_rule_reason_ok(name, r)
 }
 
-# ESCALATE: until regent has an escalate outcome, an escalation is a deny carrying the rule's
-# reason with `details.escalate: true`. The escalate outcome replaces this one function.
-_as_escalation(r) := object.union(r, {"details": object.union(object.get(r, "details", {}), {"escalate": true})})
+# A rule's escalation asks a person to approve this exact action (src/approvals): the verdict is
+# escalate unless something denies.
+_escalations := {r | some [_, r] in _rule_reasons("escalate")} | integrity.escalate(_req, _integrity)
 
-_rule_denials := ({r | some [_, r] in _rule_reasons("deny")} | {_as_escalation(r) |
-	some [_, r] in _rule_reasons("escalate")
-}) | _rule_invalid
+_rule_denials := {r | some [_, r] in _rule_reasons("deny")} | _rule_invalid
 
 _rule_redaction_entries := {[name, e] |
 	some [name, "redact", v] in _rule_values

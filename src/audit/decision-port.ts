@@ -21,7 +21,7 @@ export interface ServiceDecisionRecord {
     destination: { system: string | null; audience: string | null; recipients: number };
   };
   detections: string[];
-  decision: 'allow' | 'deny' | 'redact';
+  decision: 'allow' | 'deny' | 'redact' | 'escalate';
   reason_codes: string[];
   redacted_paths: string[];
   revision: string | null;

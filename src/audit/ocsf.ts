@@ -27,6 +27,8 @@ const ACTION: Record<string, { id: number; name: string }> = {
   allow: { id: 1, name: 'Allowed' },
   deny: { id: 2, name: 'Denied' },
   redact: { id: 4, name: 'Modified' },
+  // OCSF has no action for "waits for a person": Other, named.
+  escalate: { id: 99, name: 'Escalated' },
 };
 
 /** One OCSF-style event. */

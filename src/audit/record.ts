@@ -15,7 +15,7 @@ export const AUDIT_RECORD_VERSION = 1;
 export type AuditRecordType = 'decision' | 'admin' | 'checkpoint';
 
 /** Decisions regent can answer with. */
-export type AuditDecision = 'allow' | 'deny' | 'redact';
+export type AuditDecision = 'allow' | 'deny' | 'redact' | 'escalate';
 
 /** One source system of a data flow, as labels and classification only. */
 export interface FlowSource {
@@ -136,7 +136,7 @@ const MAX_STRING = 256;
 const MAX_ITEMS = 64;
 const HEX64 = /^[0-9a-f]{64}$/;
 const ACTION = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
-const DECISIONS: readonly string[] = ['allow', 'deny', 'redact'];
+const DECISIONS: readonly string[] = ['allow', 'deny', 'redact', 'escalate'];
 
 /** sha256 hex of the canonical JSON of a policy input; what `input_digest` should hold. */
 export function digestInput(input: unknown): string {
@@ -213,7 +213,8 @@ export function validateEntry(entry: AuditEntry): void {
     if (!isId(entry.kind)) bad('kind');
     if (!DECISIONS.includes(entry.decision)) bad('decision');
     if (!isStrings(entry.reason_codes)) bad('reason_codes');
-    if (entry.decision === 'deny' && entry.reason_codes.length === 0) bad('reason_codes (deny needs one)');
+    if ((entry.decision === 'deny' || entry.decision === 'escalate') && entry.reason_codes.length === 0)
+      bad(`reason_codes (${entry.decision} needs one)`);
     if (!isStrings(entry.redacted_paths)) bad('redacted_paths');
     if (!isStrings(entry.detections)) bad('detections');
     if (entry.policy_revision !== null && !isId(entry.policy_revision)) bad('policy_revision');

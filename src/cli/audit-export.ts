@@ -27,7 +27,7 @@ Writes the audit trail to stdout as JSON lines and the count to stderr.
 Exit: 0 exported, 1 the trail cannot be read, 2 usage error.
 `;
 
-const DECISIONS: readonly string[] = ['allow', 'deny', 'redact'];
+const DECISIONS: readonly string[] = ['allow', 'deny', 'redact', 'escalate'];
 const TYPES: readonly string[] = ['decision', 'admin', 'checkpoint'];
 
 /** `regent audit export`. */

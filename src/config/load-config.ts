@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { loadSecuritySettings, type SecurityKeys, type SecuritySettings } from '../security/security-settings.ts';
 import { checkPrincipalKeys, type PrincipalKeys } from '../identity/index.ts';
 import { checkTelemetryKeys, type TelemetryKeys } from '../observability/telemetry-keys.ts';
+import { checkApprovalKeys, type ApprovalKeys } from '../approvals/approval-keys.ts';
 import { CONFIG_KEYS, type ConfigKey } from './config-keys.ts';
 
 /** regent's validated configuration. */
@@ -57,6 +58,15 @@ export interface Config {
   readonly redisUrl: string;
   readonly redisKeyPrefix: string;
   readonly activityWindowSeconds: number;
+  /** REGENT_APPROVAL_* (src/approvals/approval-keys.ts). */
+  readonly approvalTtlSeconds: number;
+  readonly approvalStore: 'file' | 'redis' | 'postgres';
+  readonly approvalsPath: string;
+  readonly approvalDatabaseUrl: string;
+  readonly approvalRetentionSeconds: number;
+  readonly approvalUrlBase: string;
+  readonly approvalWebhookUrl: string;
+  readonly approvalWebhookSecretFile: string;
   readonly auditPath: string;
   readonly auditDatabaseUrl: string;
   readonly auditSigningKeyPath: string;
@@ -208,6 +218,7 @@ export function loadConfig(
   // Principal verification: invalid combinations and an unusable JWKS file fail start-up too.
   problems.push(...checkPrincipalKeys(flat as unknown as PrincipalKeys, readFile));
   problems.push(...checkTelemetryKeys(flat as unknown as TelemetryKeys, readFile));
+  problems.push(...checkApprovalKeys(flat as unknown as ApprovalKeys, readFile));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...flat, security: security.settings }) as unknown as Config;
 }

@@ -18,7 +18,10 @@ import { toPolicyDecision, type PolicyDecision, type Reason, type Redaction } fr
 import type {
   ActivityPort,
   ActivityReservation,
+  ApprovalPort,
+  ApprovalRefView,
   AuditPort,
+  EscalationOutcome,
   DecisionAuditRecord,
   ResourceTaintPort,
   SessionPort,
@@ -38,6 +41,8 @@ export interface RequestFacts {
   phase?: 'action' | 'result';
   /** The pre-call decision a result belongs to, for the audit trail. */
   parentDecisionId?: string;
+  /** The authenticated caller (token id or certificate CN); an approval request names it as the asker. */
+  caller?: { id: string; auth: 'bearer' | 'mtls' | null };
 }
 
 /** The entrypoint that answers decisions. */
@@ -56,7 +61,8 @@ export interface ShadowOffer {
   revision: string;
   /** The exact policy input the active revision evaluated (held in memory only, never logged). */
   inputJson: string;
-  decision: 'allow' | 'deny' | 'redact';
+  /** What the active revision answered (an escalation stays `escalate`, whatever its approval). */
+  decision: 'allow' | 'deny' | 'redact' | 'escalate';
   reasonCodes: string[];
   redactedPaths: string[];
 }
@@ -69,10 +75,12 @@ export interface ShadowPort {
 /** What a decision answers over HTTP. */
 export interface DecisionResponse {
   decision_id: string;
-  decision: 'allow' | 'deny' | 'redact';
+  decision: 'allow' | 'deny' | 'redact' | 'escalate';
   reasons: Reason[];
   redactions: { path: string; reason: string }[];
   payload?: unknown;
+  /** The approval request of an escalated action: on `escalate`, and on the answer its approval (or rejection or expiry) gave. */
+  approval?: ApprovalRefView;
   policy: { revision: string | null };
 }
 
@@ -110,6 +118,8 @@ export interface DecisionDeps {
   tracing?: DecisionTracing;
   /** OPA-format decision events (src/observability/decision-logs); absent: off. Never blocks or throws. */
   decisionEvents?: DecisionLogSink;
+  /** Human approval of escalated actions (src/approvals); absent: an escalation is denied. */
+  approvals?: ApprovalPort;
 }
 
 /** A deny caused by a failure, not by policy. */
@@ -134,6 +144,9 @@ interface DecisionContext {
   reservation: ActivityReservation | undefined;
   /** The decision's span, when tracing is on and the trace is sampled. */
   span: DecisionSpan | undefined;
+  decisionId: string;
+  /** Where an escalation stands, once asked (a session-conflict retry must not ask again: it may have used the approval). */
+  escalation?: EscalationOutcome;
 }
 
 /** Decides agent actions. */
@@ -175,7 +188,8 @@ export class DecisionService {
     const toResult = (path: string) => (path.startsWith('/payload') ? `/result${path.slice('/payload'.length)}` : path);
     const response: ResultResponse = {
       decision_id: answer.decision_id,
-      decision: answer.decision,
+      // The result phase never escalates (escalate() denies there); the narrowing keeps it so.
+      decision: answer.decision === 'escalate' ? 'deny' : answer.decision,
       reasons: answer.reasons,
       redactions: answer.redactions.map((r) => ({ path: toResult(r.path), reason: r.reason })),
       policy: answer.policy,
@@ -234,7 +248,12 @@ export class DecisionService {
     const decisionId = randomUUID();
     const sessionId = request.session?.id ?? null;
     // Filled in as the decision goes, so a failure part-way still settles what was reserved.
-    const ctx: DecisionContext = { resolved: request, reservation: undefined, span: this.deps.tracing?.begin(log) };
+    const ctx: DecisionContext = {
+      resolved: request,
+      reservation: undefined,
+      span: this.deps.tracing?.begin(log),
+      decisionId,
+    };
 
     let outcome: {
       result: PolicyDecision;
@@ -270,6 +289,7 @@ export class DecisionService {
     }
 
     let response = this.respond(decisionId, active, outcome.result, failure, payload);
+    if (failure === undefined && ctx.escalation !== undefined) response.approval = ctx.escalation.approval;
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
     if (this.deps.audit !== undefined) {
       ctx.span?.stage('audit');
@@ -302,7 +322,7 @@ export class DecisionService {
         decisionId,
         revision: active.revision,
         inputJson: outcome.json,
-        decision: response.decision,
+        decision: ctx.escalation === undefined ? response.decision : 'escalate',
         reasonCodes: response.reasons.map((r) => r.code),
         redactedPaths: response.redactions.map((r) => r.path),
       });
@@ -387,9 +407,11 @@ export class DecisionService {
           : argumentProvenance(request.action.tool, request.payload, loaded?.values, integrityOf(active));
       if (integrity !== undefined) input['integrity'] = integrity;
       const json = JSON.stringify(input);
-      const result = await this.evaluate(active, json, request.agent.id);
+      let result = await this.evaluate(active, json, request.agent.id);
+      if (result.decision === 'escalate') result = await this.escalate(request, result, active, facts, ctx);
       const digest = createHash('sha256').update(json).digest('hex');
-      if (result.decision === 'deny') return { result, digest, session: loaded?.view, detected, json };
+      if (result.decision === 'deny' || result.decision === 'escalate')
+        return { result, digest, session: loaded?.view, detected, json };
       ctx.span?.stage('session.commit');
       const update =
         facts.phase === 'result'
@@ -420,6 +442,41 @@ export class DecisionService {
       if (attempt >= retries)
         throw new FailClosed('session.conflict', 'the session kept changing during the decision; try again');
     }
+  }
+
+  /**
+   * The policy escalated: asks the approvals where this exact action stands (once per decision).
+   * Waiting stays `escalate`; an approval just used becomes the allow or redact it stood for; a
+   * rejection or expiry is a deny the agent can read. A result (what a tool returned) cannot wait
+   * for a person, so there an escalation is a deny.
+   */
+  private async escalate(
+    request: DecisionRequest,
+    result: PolicyDecision,
+    active: ActivePolicy,
+    facts: RequestFacts,
+    ctx: DecisionContext,
+  ): Promise<PolicyDecision> {
+    if (facts.phase === 'result') return { decision: 'deny', reasons: result.reasons, redactions: [] };
+    if (this.deps.approvals === undefined)
+      throw new FailClosed(
+        'approval.store_unavailable',
+        'no approval store is configured; escalated actions are denied',
+      );
+    try {
+      ctx.escalation ??= await this.deps.approvals.escalate({
+        request,
+        decisionId: ctx.decisionId,
+        reasons: result.reasons,
+        revision: active.revision,
+        requestedBy: facts.caller === undefined || facts.caller.auth === null ? null : facts.caller,
+      });
+    } catch (err) {
+      const code =
+        (err as { code?: unknown }).code === 'audit.unavailable' ? 'audit.unavailable' : 'approval.store_unavailable';
+      throw new FailClosed(code, 'the approval of this escalated action cannot be recorded or read', err);
+    }
+    return escalationResult(result, ctx.escalation);
   }
 
   /** Runs the policy on one revision; every failure becomes a FailClosed with the engine's reason code. */
@@ -512,12 +569,15 @@ export class DecisionService {
   ): Promise<void> {
     if (this.deps.activity === undefined || ctx.reservation === undefined) return;
     const kind = request.action.kind;
+    // An escalation read and sent nothing yet (its restricted read is given back, as for a deny),
+    // and is no policy denial: a waiting agent's repeated asks must not look like a denial streak.
+    const escalated = response.decision === 'escalate';
     try {
       await this.deps.activity.settle(ctx.reservation, {
-        decision: response.decision,
-        fault,
+        decision: response.decision === 'escalate' ? 'deny' : response.decision,
+        fault: fault || escalated,
         bytesOut:
-          (kind === 'send' || kind === 'write') && response.decision !== 'deny'
+          (kind === 'send' || kind === 'write') && response.decision !== 'deny' && !escalated
             ? Buffer.byteLength(JSON.stringify(response.payload ?? request.payload ?? null))
             : 0,
       });
@@ -702,6 +762,56 @@ function integrityOf(active: ActivePolicy): IntegrityCatalogue {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** What an escalation answers once the approvals have said where it stands. */
+function escalationResult(result: PolicyDecision, outcome: EscalationOutcome): PolicyDecision {
+  const approval_id = outcome.approval.id;
+  switch (outcome.kind) {
+    case 'pending':
+      return { decision: 'escalate', reasons: result.reasons, redactions: [] };
+    case 'approved': {
+      const reason: Reason = {
+        code: 'escalate.approved',
+        message: `${outcome.approvedBy} approved this exact action${outcome.reason === null ? '' : `: ${outcome.reason}`}. The approval is now used; the same action again needs a new one.`,
+        details: { approval_id, approved_by: outcome.approvedBy, reason: outcome.reason },
+      };
+      const redact = result.redactions.length > 0;
+      const approved: PolicyDecision = {
+        decision: redact ? 'redact' : 'allow',
+        reasons: [reason],
+        redactions: result.redactions,
+      };
+      if (result.session !== undefined) approved.session = result.session;
+      return approved;
+    }
+    case 'rejected':
+      return {
+        decision: 'deny',
+        reasons: [
+          {
+            code: 'escalate.rejected',
+            message: `${outcome.rejectedBy} rejected this action: ${outcome.reason}`,
+            details: { approval_id, rejected_by: outcome.rejectedBy, reason: outcome.reason },
+            alternative: 'change the action, or ask after the rejected request expires for a new review',
+          },
+        ],
+        redactions: [],
+      };
+    case 'expired':
+      return {
+        decision: 'deny',
+        reasons: [
+          {
+            code: 'escalate.expired',
+            message: `Nobody approved this action before its approval request expired at ${outcome.approval.expires_at}, so it is denied.`,
+            details: { approval_id, expires_at: outcome.approval.expires_at },
+            alternative: 'ask again: the identical action makes a new approval request',
+          },
+        ],
+        redactions: [],
+      };
+  }
 }
 
 /** The policy input for a decision record: everything but `payload` (detector findings carry no values). */

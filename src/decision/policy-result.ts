@@ -30,7 +30,8 @@ export interface SessionEffects {
 
 /** A policy's decision after validation. */
 export interface PolicyDecision {
-  decision: 'allow' | 'deny' | 'redact';
+  /** `escalate`: a person must approve this exact action (src/approvals); its redactions and session effects apply once approved. */
+  decision: 'allow' | 'deny' | 'redact' | 'escalate';
   reasons: Reason[];
   redactions: Redaction[];
   session?: SessionEffects;
@@ -41,7 +42,7 @@ const RESULT_SCHEMA = {
   type: 'object',
   required: ['decision', 'reasons'],
   properties: {
-    decision: { enum: ['allow', 'deny', 'redact'] },
+    decision: { enum: ['allow', 'deny', 'redact', 'escalate'] },
     reasons: {
       type: 'array',
       maxItems: 256,
@@ -94,6 +95,9 @@ export function toPolicyDecision(value: unknown): PolicyDecision {
   const redactions = result.redactions ?? [];
   if (result.decision === 'deny' && result.reasons.length === 0) {
     throw new PolicyEvaluationError('policy.invalid_result', 'policy denied without a reason');
+  }
+  if (result.decision === 'escalate' && result.reasons.length === 0) {
+    throw new PolicyEvaluationError('policy.invalid_result', 'policy escalated without a reason');
   }
   if (result.decision === 'redact' && redactions.length === 0) {
     throw new PolicyEvaluationError('policy.invalid_result', 'policy asked to redact but named nothing to redact');

@@ -4,6 +4,8 @@
  * these shapes only, so tests and replicas can plug in the memory, Redis or PostgreSQL ones.
  */
 import type { ResourceTaint } from '../catalogue/resolve.ts';
+import type { DecisionRequest } from './decision-request.ts';
+import type { Reason } from './policy-result.ts';
 import type { SessionValues } from '../integrity/provenance.ts';
 
 /** Session flow state as the policy sees it (`input.session`). */
@@ -115,7 +117,7 @@ export interface DecisionAuditRecord {
     destination: { system: string | null; audience: string | null; recipients: number };
   };
   detections: string[];
-  decision: 'allow' | 'deny' | 'redact';
+  decision: 'allow' | 'deny' | 'redact' | 'escalate';
   reason_codes: string[];
   redacted_paths: string[];
   revision: string | null;
@@ -129,4 +131,40 @@ export interface DecisionAuditRecord {
 /** The audit trail: `append` resolves only once the record is durable. */
 export interface AuditPort {
   appendDecision(record: DecisionAuditRecord): Promise<void>;
+}
+
+/** What a decision answers about an approval request (src/approvals). */
+export interface ApprovalRefView {
+  id: string;
+  state: 'pending' | 'approved' | 'rejected' | 'expired' | 'used';
+  expires_at: string;
+  /** Where a person approves or rejects it. */
+  url: string;
+}
+
+/** An action the policy escalated, handed to the approvals (src/approvals/approval-service.ts). */
+export interface EscalationRequest {
+  /** The request as asked, its principal verified when verification is on: what the approval binds. */
+  request: DecisionRequest;
+  decisionId: string;
+  reasons: Reason[];
+  revision: string | null;
+  /** The credential that asked (null when authentication is off). */
+  requestedBy: { id: string; auth: 'bearer' | 'mtls' | null } | null;
+}
+
+/** Where an escalated action stands: wait, go ahead once, or the person's no (or nobody's answer). */
+export type EscalationOutcome =
+  | { kind: 'pending'; approval: ApprovalRefView }
+  | { kind: 'approved'; approval: ApprovalRefView; approvedBy: string; reason: string | null }
+  | { kind: 'rejected'; approval: ApprovalRefView; rejectedBy: string; reason: string }
+  | { kind: 'expired'; approval: ApprovalRefView };
+
+/**
+ * Human approval of escalated actions. `escalate` finds or records the request for this exact
+ * action; an approved one is consumed by the call that returns `approved` (once, atomically, across
+ * replicas). Rejects when the approval store or the trail cannot answer: the caller denies.
+ */
+export interface ApprovalPort {
+  escalate(escalation: EscalationRequest): Promise<EscalationOutcome>;
 }

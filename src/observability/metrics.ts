@@ -6,7 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Decision outcomes: the only values the `decision` label takes. */
-export const DECISIONS = ['allow', 'deny', 'redact'] as const;
+export const DECISIONS = ['allow', 'deny', 'redact', 'escalate'] as const;
 /** One of {@link DECISIONS}. */
 export type DecisionOutcome = (typeof DECISIONS)[number];
 
@@ -26,6 +26,7 @@ export const REASON_CLASSES = [
   'audit',
   'input',
   'redaction',
+  'escalate',
   'other',
 ] as const;
 

@@ -1,11 +1,12 @@
 /**
  * Who is calling and what they may do. Scopes are a closed set and do not imply one another:
  * an `admin` token cannot make decisions and a `decide` token cannot read the audit trail, so a
- * leaked agent credential never reaches the operator surface (and the other way round).
+ * leaked agent credential never reaches the operator surface (and the other way round). `approve`
+ * lets a person approve or reject escalated actions (src/approvals/), and nothing else.
  */
 
 /** The scopes a credential can carry. */
-export const SCOPES = ['decide', 'admin', 'metrics'] as const;
+export const SCOPES = ['decide', 'admin', 'metrics', 'approve'] as const;
 
 /** One of {@link SCOPES}. */
 export type Scope = (typeof SCOPES)[number];

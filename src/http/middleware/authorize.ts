@@ -33,6 +33,10 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'get', path: '/v1/data{/*rest}', scope: 'decide' },
   { method: 'post', path: '/v1/data{/*rest}', scope: 'decide' },
   { method: 'post', path: '/', scope: 'decide' },
+  // Approvers read the queue and approve or reject escalated actions (src/approvals), nothing else.
+  { method: 'get', path: '/v1/approvals{/*rest}', scope: 'approve' },
+  { method: 'post', path: '/v1/approvals/:id/approve', scope: 'approve' },
+  { method: 'post', path: '/v1/approvals/:id/reject', scope: 'approve' },
 ];
 
 /** Why {@link authorize} refused a request. */

@@ -30,7 +30,7 @@ const AUDIT_QUERY = [
   queryParam('agent', { type: 'string', minLength: 1, maxLength: 256 }, 'Only this agent.'),
   queryParam('since', ISO_TIME, 'Records at or after this time.'),
   queryParam('until', ISO_TIME, 'Records before this time.'),
-  queryParam('decision', { enum: ['allow', 'deny', 'redact'] }, 'Only decisions with this outcome.'),
+  queryParam('decision', { enum: ['allow', 'deny', 'redact', 'escalate'] }, 'Only decisions with this outcome.'),
   queryParam('type', { enum: ['decision', 'admin', 'checkpoint'] }, 'Only records of this type.'),
   queryParam('cursor', { type: 'string', pattern: '^[A-Za-z0-9_-]+$', maxLength: 256 }, 'A previous `next_cursor`.'),
   queryParam('limit', { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' }, `Page size, 1..${MAX_PAGE}.`),

@@ -8,6 +8,7 @@ import pkg from '../../../package.json' with { type: 'json' };
 import { DECISION_REQUEST_SCHEMA, RESULT_REQUEST_SCHEMA } from '../../decision/decision-request.ts';
 import { batchRequestSchema, type DecisionLimits } from '../routes/decisions.ts';
 import { adminPaths } from './admin-paths.ts';
+import { APPROVAL_SCHEMAS, approvalPaths } from './approval-paths.ts';
 import { dataApiPaths } from './data-api-paths.ts';
 import { errorResponses, operation, queryParam, type Json } from './operations.ts';
 import { RESPONSE_SCHEMAS } from './schemas.ts';
@@ -133,6 +134,7 @@ export function openApiDocument(limits: OpenApiLimits): Json {
     },
     ...dataApiPaths(limits),
     ...adminPaths(limits),
+    ...approvalPaths(limits),
   };
   return {
     openapi: '3.1.0',
@@ -144,13 +146,16 @@ export function openApiDocument(limits: OpenApiLimits): Json {
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     security: [{ bearer: [] }, { clientCertificate: [] }],
-    tags: ['decisions', 'opa', 'sessions', 'audit', 'policies', 'operations', 'health'].map((name) => ({ name })),
+    tags: ['decisions', 'opa', 'sessions', 'audit', 'policies', 'approvals', 'operations', 'health'].map((name) => ({
+      name,
+    })),
     paths,
     components: {
       schemas: {
         DecisionRequest: forDocument(DECISION_REQUEST_SCHEMA),
         ResultRequest: forDocument(RESULT_REQUEST_SCHEMA),
         ...RESPONSE_SCHEMAS,
+        ...APPROVAL_SCHEMAS,
       },
       responses: {
         ...errorResponses(),

@@ -40,6 +40,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'No valid credential (`unauthorized`), or a principal token that does not verify (`principal_unverified`).',
   403: 'The credential lacks the scope this route needs (`forbidden`).',
   404: 'Nothing by that name (`resource_not_found`, `undefined_document`).',
+  409: 'The approval request is no longer pending (`approval.not_pending`, `approval.expired`).',
   413: 'Body over its size limit (`payload_too_large`); the connection is closed.',
   415: 'Body of the wrong media type or charset (`unsupported_media_type`).',
   500: 'Unexpected failure (`internal_error`, `evaluation_error`, ...); the detail is in the log line.',

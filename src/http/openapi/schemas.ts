@@ -31,6 +31,10 @@ export const ERROR_CODES = [
   'principal_keys_unavailable',
   'audit.unavailable',
   'session.store_unavailable',
+  'approval.store_unavailable',
+  'approval.not_pending',
+  'approval.expired',
+  'approval.self_approval',
 ] as const;
 
 const DECISIONS = ['allow', 'deny', 'redact'] as const;
@@ -82,13 +86,18 @@ export const RESPONSE_SCHEMAS = {
     additionalProperties: false,
     properties: {
       decision_id: str,
-      decision: { enum: DECISIONS },
+      decision: {
+        enum: [...DECISIONS, 'escalate'],
+        description:
+          '`escalate`: a person must approve this exact action; ask again with the identical request once `approval` is decided (docs/policy-contract.md).',
+      },
       reasons: { type: 'array', items: { $ref: '#/components/schemas/Reason' } },
       redactions: {
         type: 'array',
         items: { type: 'object', required: ['path', 'reason'], properties: { path: str, reason: str } },
       },
       payload: { description: 'The payload with the redactions applied (decision redact only).' },
+      approval: { $ref: '#/components/schemas/ApprovalRef' },
       policy: { type: 'object', required: ['revision'], properties: { revision: nullableString } },
     },
   },

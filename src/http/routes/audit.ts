@@ -16,7 +16,11 @@ const PARAMS = {
   agent: { maxLength: 256, hint: 'an agent id of 1-256 characters' },
   since: { maxLength: 40, pattern: ISO_TIME, hint: 'an ISO 8601 time such as 2026-01-31T09:00:00Z' },
   until: { maxLength: 40, pattern: ISO_TIME, hint: 'an ISO 8601 time such as 2026-01-31T09:00:00Z' },
-  decision: { maxLength: 8, values: ['allow', 'deny', 'redact'], hint: 'one of allow, deny, redact' },
+  decision: {
+    maxLength: 8,
+    values: ['allow', 'deny', 'redact', 'escalate'],
+    hint: 'one of allow, deny, redact, escalate',
+  },
   type: { maxLength: 12, values: ['decision', 'admin', 'checkpoint'], hint: 'one of decision, admin, checkpoint' },
   cursor: { maxLength: 256, pattern: /^[A-Za-z0-9_-]+$/, hint: 'a next_cursor from a previous page' },
   limit: { maxLength: 4, pattern: /^[1-9]\d*$/, hint: `an integer in 1..${MAX_PAGE}` },

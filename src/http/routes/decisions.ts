@@ -12,6 +12,7 @@ import {
 } from '../../decision/decision-request.ts';
 import { applyPrincipal, applyPrincipalToBatch, type PrincipalVerifier } from '../../identity/index.ts';
 import type { Logger } from '../../observability/logger.ts';
+import { callerOf } from '../middleware/authorize.ts';
 import { jsonBody } from '../middleware/json-body.ts';
 import { compileValidator } from '../validation.ts';
 
@@ -60,7 +61,12 @@ export function decisionRoutes(
   router.post('/v1/decisions/batch', ...jsonBody(limits.maxBatchBodyBytes), async (req, res) => {
     const batch = validateBatch(req.body);
     const { requests, principalVerified } = await applyPrincipalToBatch(batch.decisions, req.headers, principals);
-    res.json({ results: await decisions.decideBatch(requests, res.locals['log'] as Logger, { principalVerified }) });
+    res.json({
+      results: await decisions.decideBatch(requests, res.locals['log'] as Logger, {
+        principalVerified,
+        caller: callerOf(req),
+      }),
+    });
   });
   // The result phase: what a tool returned, decided before the agent sees it.
   router.post('/v1/results', ...jsonBody(limits.maxBodyBytes), async (req, res) => {
@@ -78,7 +84,10 @@ export function decisionRoutes(
   });
   router.post('/v1/decisions', ...jsonBody(limits.maxBodyBytes), async (req, res) => {
     const { request, principalVerified } = await applyPrincipal(validate(req.body), req.headers, principals);
-    const response = await decisions.decide(request, res.locals['log'] as Logger, { principalVerified });
+    const response = await decisions.decide(request, res.locals['log'] as Logger, {
+      principalVerified,
+      caller: callerOf(req),
+    });
     res.json(response);
   });
   return router;

@@ -19,6 +19,7 @@ import {
   type DataApi,
   type DataResult,
 } from '../../policy/data-api.ts';
+import { callerOf } from '../middleware/authorize.ts';
 import { MAX_JSON_DEPTH, jsonBody, unsafeJsonReason } from '../middleware/json-body.ts';
 import { DECISION_ENTRYPOINT, type DecisionService } from '../../decision/decision-service.ts';
 import { DECISION_REQUEST_SCHEMA, type DecisionRequest } from '../../decision/decision-request.ts';
@@ -181,7 +182,7 @@ export function opaDataRoutes(api: DataApi, maxBodyBytes: number, decisions: Dec
       req.headers,
       decisions.principals,
     );
-    const answer = await decisions.service.decide(request, log(res), { principalVerified });
+    const answer = await decisions.service.decide(request, log(res), { principalVerified, caller: callerOf(req) });
     const { decision_id: decisionId, policy, ...result } = answer;
     const out: Record<string, unknown> = { decision_id: decisionId };
     if (boolParam(req, 'provenance')) {

@@ -1,0 +1,554 @@
+// regent's operator console. Plain DOM, no framework: every value from the API is put on the page
+// with textContent (never innerHTML), so nothing in a decision, reason or payload can run as code.
+// The token lives in sessionStorage (this tab only) and goes in the Authorization header; no
+// cookies, so a page on another site cannot make the browser act for the operator (no CSRF).
+
+const KEY = 'regent.console.token';
+const view = document.getElementById('view');
+const state = { live: null, since: null, seen: new Set() };
+
+/** Builds an element: el('a', {href: '#/x'}, 'text', child...). Attributes never take markup. */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) node.append(c instanceof Node ? c : document.createTextNode(String(c ?? '')));
+  return node;
+}
+
+function token() {
+  return sessionStorage.getItem(KEY);
+}
+
+/** Calls regent's API; throws {status, code, message} on an error answer. */
+async function api(path, options = {}) {
+  const headers = { accept: 'application/json' };
+  const t = token();
+  if (t) headers.authorization = `Bearer ${t}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, {
+    method: options.method ?? 'GET',
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    credentials: 'omit',
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw { status: res.status, code: body.code ?? 'error', message: body.message ?? res.statusText };
+  return body;
+}
+
+function problem(err) {
+  if (err && err.status === 401) {
+    showLogin('Your token is not valid (or has been revoked). Sign in again.');
+    return el('p', { class: 'error' }, 'Not signed in.');
+  }
+  if (err && err.status === 403)
+    return el('p', { class: 'error', role: 'alert' }, `This token may not see this: ${err.message}`);
+  return el('p', { class: 'error', role: 'alert' }, `${err?.code ?? 'error'}: ${err?.message ?? String(err)}`);
+}
+
+function showLogin(message = '') {
+  stopLive();
+  document.getElementById('nav').hidden = true;
+  document.getElementById('login').hidden = false;
+  view.replaceChildren();
+  document.getElementById('login-error').textContent = message;
+  document.getElementById('token').focus();
+}
+
+function showApp() {
+  document.getElementById('login').hidden = true;
+  document.getElementById('nav').hidden = false;
+}
+
+function stopLive() {
+  if (state.live !== null) clearInterval(state.live);
+  state.live = null;
+}
+
+function table(headers, rows) {
+  return el(
+    'table',
+    {},
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        headers.map((h) => el('th', { scope: 'col' }, h)),
+      ),
+    ),
+    el('tbody', {}, rows),
+  );
+}
+
+function pill(decision) {
+  return el('span', { class: `pill ${decision}` }, decision);
+}
+
+function dl(pairs) {
+  return el(
+    'dl',
+    {},
+    pairs.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
+  );
+}
+
+function json(value) {
+  return el('pre', { class: 'json' }, JSON.stringify(value, null, 2));
+}
+
+function formValues(form) {
+  return Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => v !== ''));
+}
+
+// --- decisions ---------------------------------------------------------------------------------
+
+function decisionRow(r) {
+  return el(
+    'tr',
+    { 'data-decision-id': r.decision_id },
+    el('td', {}, el('time', { datetime: r.time }, r.time.replace('T', ' ').slice(0, 19))),
+    el('td', {}, r.agent.id),
+    el(
+      'td',
+      {},
+      r.session === null ? '' : el('a', { href: `#/sessions/${encodeURIComponent(r.session.id)}` }, r.session.id),
+    ),
+    el('td', {}, r.tool),
+    el('td', {}, pill(r.decision)),
+    el('td', {}, r.reason_codes.join(', ')),
+    el('td', {}, el('a', { href: `#/decisions/${encodeURIComponent(r.decision_id)}`, class: 'detail' }, 'Detail')),
+  );
+}
+
+const recent = [];
+
+async function decisions(params) {
+  stopLive();
+  const form = el(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: (e) => {
+        e.preventDefault();
+        location.hash = `#/decisions?${new URLSearchParams(formValues(e.target))}`;
+      },
+    },
+    el('label', {}, 'Agent ', el('input', { name: 'agent', value: params.get('agent') ?? '' })),
+    el('label', {}, 'Session ', el('input', { name: 'session', value: params.get('session') ?? '' })),
+    el(
+      'label',
+      {},
+      'Decision ',
+      el(
+        'select',
+        { name: 'decision' },
+        ['', 'allow', 'deny', 'redact', 'escalate'].map((d) =>
+          el('option', { value: d, selected: params.get('decision') === d }, d === '' ? 'any' : d),
+        ),
+      ),
+    ),
+    el(
+      'label',
+      {},
+      'Reason ',
+      el('input', { name: 'reason', value: params.get('reason') ?? '', placeholder: 'code prefix' }),
+    ),
+    el('button', { type: 'submit' }, 'Filter'),
+  );
+  const body = el('tbody', {});
+  view.replaceChildren(
+    el('h2', {}, 'Decisions'),
+    form,
+    el('p', { class: 'hint' }, 'Newest first; new decisions appear as they are recorded.'),
+    el(
+      'table',
+      { id: 'decisions' },
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          ['Time', 'Agent', 'Session', 'Tool', 'Decision', 'Reasons', ''].map((h) => el('th', { scope: 'col' }, h)),
+        ),
+      ),
+      body,
+    ),
+  );
+  const session = params.get('session');
+  const reason = params.get('reason');
+  const keep = (r) =>
+    r.type === 'decision' &&
+    (!params.get('decision') || r.decision === params.get('decision')) &&
+    (!params.get('agent') || r.agent.id === params.get('agent')) &&
+    (!reason || r.reason_codes.some((c) => c.startsWith(reason)));
+  const render = (records) => body.replaceChildren(...records.filter(keep).slice(-200).reverse().map(decisionRow));
+  try {
+    if (session) {
+      const steps = await api(`/v1/sessions/${encodeURIComponent(session)}/steps`);
+      render(steps.steps.map((s) => ({ ...s, type: 'decision', session: { id: session, step: s.step } })));
+      return;
+    }
+    recent.length = 0;
+    state.seen.clear();
+    const q = new URLSearchParams({
+      type: 'decision',
+      since: new Date(Date.now() - 24 * 3600e3).toISOString(),
+      limit: '1000',
+    });
+    if (params.get('agent')) q.set('agent', params.get('agent'));
+    if (params.get('decision')) q.set('decision', params.get('decision'));
+    const base = new URLSearchParams(q);
+    for (let page = 0, cursor = null; page < 5; page++) {
+      if (cursor) q.set('cursor', cursor);
+      const res = await api(`/v1/audit?${q}`);
+      add(res.records);
+      cursor = res.next_cursor;
+      if (!cursor) break;
+    }
+    render(recent);
+    // Live: ask again for what was recorded since the newest record seen.
+    state.live = setInterval(async () => {
+      const last = recent.at(-1);
+      if (last) base.set('since', last.time);
+      try {
+        if (add((await api(`/v1/audit?${base}`)).records)) render(recent);
+      } catch (err) {
+        stopLive();
+        view.append(problem(err));
+      }
+    }, 3000);
+  } catch (err) {
+    view.append(problem(err));
+  }
+}
+
+function add(records) {
+  let added = false;
+  for (const r of records) {
+    if (state.seen.has(r.seq)) continue;
+    state.seen.add(r.seq);
+    recent.push(r);
+    added = true;
+  }
+  if (recent.length > 2000) recent.splice(0, recent.length - 2000);
+  return added;
+}
+
+async function decisionDetail(id) {
+  stopLive();
+  let r = recent.find((x) => x.decision_id === id);
+  view.replaceChildren(el('h2', {}, 'Decision'), el('p', {}, el('a', { href: '#/decisions' }, 'Back to decisions')));
+  if (r === undefined) {
+    view.append(
+      el('p', { class: 'error' }, 'This decision is not among the recent ones loaded; open it from the list.'),
+    );
+    return;
+  }
+  view.append(
+    dl([
+      ['Decision id', r.decision_id],
+      ['Time', r.time],
+      ['Decision', pill(r.decision)],
+      ['Agent', r.agent.id],
+      ['On behalf of', r.agent.on_behalf_of ?? '-'],
+      [
+        'Session',
+        r.session === null
+          ? '-'
+          : el(
+              'a',
+              { href: `#/sessions/${encodeURIComponent(r.session.id)}` },
+              `${r.session.id} (step ${r.session.step})`,
+            ),
+      ],
+      ['Tool', `${r.tool} (${r.kind})`],
+      [
+        'Reasons',
+        r.reason_codes.length === 0
+          ? '-'
+          : el(
+              'ul',
+              {},
+              r.reason_codes.map((c) => el('li', {}, c)),
+            ),
+      ],
+      [
+        'Redacted paths',
+        r.redacted_paths.length === 0
+          ? '-'
+          : el(
+              'ul',
+              {},
+              r.redacted_paths.map((p) => el('li', {}, p)),
+            ),
+      ],
+      ['Detections', r.detections.join(', ') || '-'],
+      ['Policy revision', r.policy_revision ?? '-'],
+      ['Input digest', r.input_digest],
+      ['Latency', `${r.latency_us} µs`],
+    ]),
+    el('h3', {}, 'Data flow'),
+    json(r.data_flow),
+  );
+}
+
+// --- sessions ----------------------------------------------------------------------------------
+
+async function sessions(id) {
+  stopLive();
+  const form = el(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: (e) => {
+        e.preventDefault();
+        location.hash = `#/sessions/${encodeURIComponent(formValues(e.target).session ?? '')}`;
+      },
+    },
+    el('label', {}, 'Session id ', el('input', { name: 'session', value: id ?? '', required: true })),
+    el('button', { type: 'submit' }, 'Show'),
+  );
+  view.replaceChildren(el('h2', {}, 'Session timeline'), form);
+  if (!id) return;
+  try {
+    const [steps, held] = await Promise.all([
+      api(`/v1/sessions/${encodeURIComponent(id)}/steps`),
+      api(`/v1/sessions/${encodeURIComponent(id)}`).catch(() => null),
+    ]);
+    if (held !== null)
+      view.append(
+        el('h3', {}, 'What the session holds now'),
+        dl([
+          ['Labels', held.session.labels?.join(', ') || '-'],
+          ['Systems', held.session.systems?.join(', ') || '-'],
+          ['Classification', held.session.classification ?? '-'],
+        ]),
+      );
+    view.append(
+      el('h3', {}, 'Steps'),
+      table(
+        ['Step', 'Time', 'Tool', 'Decision', 'Reasons', 'Redacted', 'Detections'],
+        steps.steps.map((s) =>
+          el(
+            'tr',
+            {},
+            el('td', {}, s.step),
+            el('td', {}, s.time),
+            el('td', {}, `${s.tool} (${s.kind})`),
+            el('td', {}, pill(s.decision)),
+            el('td', {}, s.reason_codes.join(', ')),
+            el('td', {}, s.redacted_paths.join(', ')),
+            el('td', {}, s.detections.join(', ')),
+          ),
+        ),
+      ),
+    );
+  } catch (err) {
+    view.append(problem(err));
+  }
+}
+
+// --- approvals ---------------------------------------------------------------------------------
+
+async function approvals(params) {
+  stopLive();
+  const st = params.get('state') ?? 'pending';
+  const form = el(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: (e) => {
+        e.preventDefault();
+        location.hash = `#/approvals?${new URLSearchParams(formValues(e.target))}`;
+      },
+    },
+    el(
+      'label',
+      {},
+      'State ',
+      el(
+        'select',
+        { name: 'state' },
+        ['pending', 'approved', 'rejected', 'expired', 'used', ''].map((s) =>
+          el('option', { value: s, selected: st === s }, s === '' ? 'any' : s),
+        ),
+      ),
+    ),
+    el('label', {}, 'Agent ', el('input', { name: 'agent', value: params.get('agent') ?? '' })),
+    el('button', { type: 'submit' }, 'Filter'),
+  );
+  view.replaceChildren(el('h2', {}, 'Approvals'), form);
+  const q = new URLSearchParams({ limit: '100' });
+  if (st) q.set('state', st);
+  if (params.get('agent')) q.set('agent', params.get('agent'));
+  try {
+    const page = await api(`/v1/approvals?${q}`);
+    view.append(
+      page.approvals.length === 0
+        ? el('p', {}, 'Nothing here.')
+        : table(
+            ['Requested', 'Agent', 'For', 'Tool', 'Why', 'State', 'Expires', ''],
+            page.approvals.map((a) =>
+              el(
+                'tr',
+                { 'data-approval-id': a.id },
+                el('td', {}, a.created_at),
+                el('td', {}, a.agent),
+                el('td', {}, a.on_behalf_of ?? '-'),
+                el('td', {}, `${a.tool} (${a.kind})`),
+                el('td', {}, a.reasons.map((r) => r.message).join(' ')),
+                el('td', {}, pill(a.state)),
+                el('td', {}, a.expires_at),
+                el('td', {}, el('a', { href: `#/approvals/${a.id}`, class: 'detail' }, 'Review')),
+              ),
+            ),
+          ),
+    );
+  } catch (err) {
+    view.append(problem(err));
+  }
+}
+
+async function approvalDetail(id) {
+  stopLive();
+  view.replaceChildren(
+    el('h2', {}, 'Approval request'),
+    el('p', {}, el('a', { href: '#/approvals' }, 'Back to approvals')),
+  );
+  let a;
+  try {
+    a = (await api(`/v1/approvals/${encodeURIComponent(id)}`)).approval;
+  } catch (err) {
+    view.append(problem(err));
+    return;
+  }
+  view.append(
+    dl([
+      ['State', pill(a.state)],
+      ['Agent', a.agent],
+      ['On behalf of', a.on_behalf_of ?? '-'],
+      ['Session', a.session_id ?? '-'],
+      ['Tool', `${a.tool} (${a.kind})`],
+      [
+        'Why it needs approval',
+        el(
+          'ul',
+          {},
+          a.reasons.map((r) => el('li', {}, `${r.message} (${r.code})`)),
+        ),
+      ],
+      ['Requested', `${a.created_at}${a.requested_by ? ` by ${a.requested_by.id}` : ''}`],
+      ['Expires', a.expires_at],
+      [
+        'Decided',
+        a.decided_by
+          ? `${a.decision_reason ? `${a.state} by ${a.decided_by.id}: ${a.decision_reason}` : `${a.state} by ${a.decided_by.id}`}`
+          : '-',
+      ],
+      ['Digest', a.digest],
+    ]),
+    el('h3', {}, 'Exactly what would run'),
+    json(a.action),
+  );
+  if (a.state !== 'pending') return;
+  const out = el('p', { role: 'status' });
+  const act = async (verb, form) => {
+    const reason = form.elements.reason.value.trim();
+    if (verb === 'reject' && reason === '') {
+      out.textContent = 'A rejection needs a reason: the agent reads it.';
+      return;
+    }
+    try {
+      const res = await api(`/v1/approvals/${encodeURIComponent(id)}/${verb}`, {
+        method: 'POST',
+        body: reason === '' ? {} : { reason },
+      });
+      out.textContent = `Done: ${res.approval.state}.`;
+      await approvalDetail(id);
+    } catch (err) {
+      out.replaceChildren(problem(err));
+    }
+  };
+  const form = el(
+    'form',
+    { id: 'decide', onsubmit: (e) => e.preventDefault() },
+    el('label', { for: 'reason' }, 'Reason (required to reject; the agent reads it)'),
+    el('textarea', { id: 'reason', name: 'reason', maxlength: '1024', rows: '3' }),
+    el(
+      'div',
+      { class: 'actions' },
+      el('button', { type: 'button', id: 'approve', onclick: () => act('approve', form) }, 'Approve'),
+      el('button', { type: 'button', id: 'reject', class: 'danger', onclick: () => act('reject', form) }, 'Reject'),
+    ),
+    out,
+  );
+  view.append(el('h3', {}, 'Decide'), form);
+}
+
+// --- status ------------------------------------------------------------------------------------
+
+async function status() {
+  stopLive();
+  view.replaceChildren(el('h2', {}, 'Status'));
+  try {
+    const [s, shadow] = await Promise.all([api('/v1/status'), api('/v1/shadow').catch(() => null)]);
+    view.append(el('h3', {}, 'Serving'), json(s.result));
+    if (shadow !== null) view.append(el('h3', {}, 'Shadow candidate'), json(shadow.result));
+  } catch (err) {
+    view.append(problem(err));
+  }
+}
+
+// --- routing -----------------------------------------------------------------------------------
+
+async function route() {
+  const [path, query] = (location.hash.slice(1) || '/decisions').split('?');
+  const params = new URLSearchParams(query ?? '');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  for (const a of document.querySelectorAll('#nav a'))
+    a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${parts[0]}`);
+  if (parts[0] === 'approvals') return parts[1] ? approvalDetail(parts[1]) : approvals(params);
+  if (parts[0] === 'sessions') return sessions(parts[1]);
+  if (parts[0] === 'status') return status();
+  if (parts[0] === 'decisions' && parts[1]) return decisionDetail(parts[1]);
+  return decisions(params);
+}
+
+async function start() {
+  // Authentication may be off (loopback use): then the API answers without a token.
+  try {
+    await api('/v1/approvals?limit=1').catch(async (err) => {
+      if (err.status === 401) throw err;
+      return api('/v1/audit?limit=1').catch((e) => {
+        if (e.status === 401) throw e;
+      });
+    });
+  } catch {
+    showLogin(token() ? 'Your token is not valid. Sign in again.' : '');
+    return;
+  }
+  showApp();
+  await route();
+}
+
+document.getElementById('login-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  sessionStorage.setItem(KEY, document.getElementById('token').value.trim());
+  document.getElementById('token').value = '';
+  await start();
+});
+document.getElementById('logout').addEventListener('click', () => {
+  sessionStorage.removeItem(KEY);
+  showLogin('Signed out.');
+});
+window.addEventListener('hashchange', () => {
+  if (!document.getElementById('nav').hidden) route();
+});
+start();
