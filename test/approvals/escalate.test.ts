@@ -113,8 +113,8 @@ describe('escalate: approval of the exact action', () => {
       ['/payload/employees/*/home_address', '/payload/employees/*/salary'],
     );
     assert.equal(used.payload.employees[0].salary, '[REDACTED]');
-    assert.equal(used.reasons[0].code, 'escalate.approved');
-    assert.equal(used.reasons[0].details.approved_by, 'carol');
+    assert.equal(used.reasons[0]!.code, 'escalate.approved');
+    assert.equal(used.reasons[0]!.details.approved_by, 'carol');
     assert.deepEqual([used.approval.id, used.approval.state], [approval.id, 'used']);
 
     const next = await decide(staffPost('approved'));
@@ -180,8 +180,8 @@ describe('escalate: approval of the exact action', () => {
     assert.equal(no.status, 200, no.text);
     const denied = await decide(staffPost('rejected'));
     assert.equal(denied.decision, 'deny');
-    assert.equal(denied.reasons[0].code, 'escalate.rejected');
-    assert.match(denied.reasons[0].message, /carol rejected this action: salaries stay in Workday/);
+    assert.equal(denied.reasons[0]!.code, 'escalate.rejected');
+    assert.match(denied.reasons[0]!.message, /carol rejected this action: salaries stay in Workday/);
     assert.deepEqual([denied.approval.id, denied.approval.state], [approval.id, 'rejected']);
     assert.equal((await decide(staffPost('rejected'))).decision, 'deny');
   });
