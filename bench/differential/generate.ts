@@ -54,8 +54,10 @@ export function generateInputs(data: Obj, count: number, seed: number): string[]
   const classifications = keys(data, 'classifications');
   const audiences = keys(data, 'audiences');
   const systems = [...keys(data, 'systems'), 'unlisted-system'];
-  const labels = [...keys(data, 'labels'), 'unlisted-label'];
-  const roles = [...keys(data, 'roles'), 'admin'];
+  const listedLabels = keys(data, 'labels');
+  const labels = [...listedLabels, 'unlisted-label'];
+  const roleTools = data['roles'] as Record<string, { tools: string[] }>;
+  const roles = [...Object.keys(roleTools), 'admin'];
   const detectorTypes = [...Object.keys((data['detectors'] as { types: Obj }).types), 'unlisted-detector'];
   const knownFields = Object.values(data['known_fields'] as Record<string, Obj>).flatMap((f) => Object.keys(f));
   const fieldPaths = [...knownFields, '/payload/text', '/payload/notes', '/payload/employees/0/salary'];
@@ -93,15 +95,22 @@ export function generateInputs(data: Obj, count: number, seed: number): string[]
       if (rng.chance(0.7)) obo['clearance'] = rng.pick(classifications);
       agent['on_behalf_of'] = obo;
     }
-    const tool = rng.chance(0.9) ? rng.pick(Object.keys(tools)) : rng.pick(toolNames);
+    // Mostly a tool one of the agent's roles grants, so allows and redactions are common too.
+    const granted = held.flatMap((r) => roleTools[r]?.tools ?? []);
+    const tool =
+      granted.length > 0 && rng.chance(0.75)
+        ? rng.pick(granted)
+        : rng.chance(0.9)
+          ? rng.pick(Object.keys(tools))
+          : rng.pick(toolNames);
     const toolSystem = tools[tool]?.system ?? tool.split('.')[0] ?? 'unlisted-system';
     const kind = rng.chance(0.8) ? rng.pick(tools[tool]?.kinds ?? KINDS) : rng.pick(KINDS);
     const action: Obj = { tool, kind };
     if (rng.chance(0.5)) {
       const entry = rng.chance(0.4) ? rng.pick(entries) : undefined;
-      const resource: Obj = { system: entry?.system ?? (rng.chance(0.8) ? toolSystem : rng.pick(systems)) };
+      const resource: Obj = { system: entry?.system ?? (rng.chance(0.95) ? toolSystem : rng.pick(systems)) };
       if (rng.chance(0.7)) resource['id'] = entry?.id ?? `res-${rng.int(0, 9)}`;
-      if (rng.chance(0.6)) resource['labels'] = rng.some(labels, 0.2);
+      if (rng.chance(0.6)) resource['labels'] = rng.some(rng.chance(0.9) ? listedLabels : labels, 0.2);
       if (rng.chance(0.6)) resource['classification'] = rng.pick(classifications);
       action['resource'] = resource;
     }
@@ -111,7 +120,7 @@ export function generateInputs(data: Obj, count: number, seed: number): string[]
       const flow: Obj = {
         sources: Array.from({ length: rng.int(0, 3) }, () => {
           const s: Obj = { system: rng.pick(systems) };
-          if (rng.chance(0.7)) s['labels'] = rng.some(labels, 0.2);
+          if (rng.chance(0.7)) s['labels'] = rng.some(rng.chance(0.9) ? listedLabels : labels, 0.2);
           if (rng.chance(0.7)) s['classification'] = rng.pick(classifications);
           return s;
         }),
@@ -120,7 +129,7 @@ export function generateInputs(data: Obj, count: number, seed: number): string[]
         const entry = rng.chance(0.4) ? rng.pick(entries) : undefined;
         const dest: Obj = { system: entry?.system ?? (rng.chance(0.7) ? toolSystem : rng.pick(systems)) };
         if (entry !== undefined) dest['id'] = entry.id;
-        if (rng.chance(0.5)) dest['audience'] = rng.pick([...audiences, 'unlisted-audience']);
+        if (rng.chance(0.5)) dest['audience'] = rng.chance(0.9) ? rng.pick(audiences) : 'unlisted-audience';
         else if (rng.chance(0.7))
           dest['recipients'] = Array.from({ length: rng.int(1, 3) }, () => {
             const r: Obj = rng.chance(0.5) ? { id: rng.pick(people) } : { email: rng.pick(emails) };
@@ -132,7 +141,7 @@ export function generateInputs(data: Obj, count: number, seed: number): string[]
       if (rng.chance(0.4))
         flow['fields'] = Array.from({ length: rng.int(1, 3) }, () => ({
           path: rng.pick(fieldPaths),
-          labels: rng.some(labels, 0.25),
+          labels: rng.some(rng.chance(0.9) ? listedLabels : labels, 0.25),
         }));
       input['data_flow'] = flow;
     }
@@ -154,7 +163,7 @@ export function generateInputs(data: Obj, count: number, seed: number): string[]
     if (rng.chance(0.6)) {
       const session: Obj = {
         id: `sess-${rng.int(0, 99)}`,
-        labels: rng.some(labels, 0.2),
+        labels: rng.some(rng.chance(0.9) ? listedLabels : labels, 0.2),
         systems: rng.some(systems, 0.2),
         classification: rng.chance(0.8) ? rng.pick(classifications) : null,
         steps: rng.int(0, 40),
@@ -199,7 +208,7 @@ export function generateInputs(data: Obj, count: number, seed: number): string[]
         };
       if (rng.chance(0.5))
         trust['resource'] = {
-          catalogue_labels: rng.some(labels, 0.2),
+          catalogue_labels: rng.some(rng.chance(0.9) ? listedLabels : labels, 0.2),
           tainted: rng.chance(0.3),
           declared_classification: rng.chance(0.5) ? rng.pick(classifications) : null,
         };
