@@ -54,7 +54,7 @@ describe('@regent/ai-sdk', () => {
 
   /** The HR server's tools as AI SDK tools whose execute calls the MCP server. */
   const mcpTools = (): ToolSet => {
-    const t = (name: string, properties: Record<string, unknown>) =>
+    const t = (name: string, properties: Record<string, { type: 'string' }>) =>
       tool({
         description: name,
         inputSchema: jsonSchema<Record<string, unknown>>({ type: 'object', properties }),

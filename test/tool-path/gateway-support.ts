@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { ToolMapping } from '@regent/client';
 import { Gateway, listenHttp, parseGatewayConfig, type HttpListener } from '@regent/mcp-gateway';
 
 /** The repository root. */
@@ -34,7 +35,7 @@ export const HR_TOOLS = {
   },
   post_message: { regent_tool: 'slack.post_message', kind: 'send', destination: { system: 'slack', id: '/channel' } },
   send_dm: { regent_tool: 'email.send', kind: 'send', destination: { system: 'email', recipients: '/to' } },
-};
+} satisfies Record<string, ToolMapping>;
 
 /** A gateway configuration fronting the example HR server (stdio) for regent at `regentUrl`. */
 export function hrGatewayConfig(regentUrl: string, outbox: string, extra: Record<string, unknown> = {}): unknown {

@@ -65,7 +65,8 @@ export function withRegent<TOOLS extends ToolSet>(tools: TOOLS, options: RegentT
       const args = isObject(input) ? input : {};
       const request = toolCallRequest(mapping, args, options.agent, options.sessionId);
       const decision = await options.client.decide(request, call);
-      if (decision.decision === 'deny') throw new RegentDenied(decision, `regent denied ${name}`);
+      if (decision.decision === 'deny' || decision.decision === 'escalate')
+        throw new RegentDenied(decision, `regent ${decision.decision === 'deny' ? 'denied' : 'escalated'} ${name}`);
       const runWith = decision.decision === 'redact' ? withPayload(mapping, args, decision.payload) : input;
       if (decision.decision === 'redact' && !isObject(runWith))
         throw new RegentDenied(decision, `regent redacted the input of ${name} into something that is not an object`);
@@ -80,7 +81,8 @@ export function withRegent<TOOLS extends ToolSet>(tools: TOOLS, options: RegentT
         },
         call,
       );
-      if (checked.decision === 'deny') throw new RegentDenied(checked, `regent withheld the output of ${name}`);
+      if (checked.decision === 'deny' || checked.decision === 'escalate')
+        throw new RegentDenied(checked, `regent withheld the output of ${name}`);
       return checked.decision === 'redact' ? checked.result : output;
     };
     out[name] = { ...tool, execute };

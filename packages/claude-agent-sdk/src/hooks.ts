@@ -108,6 +108,10 @@ export function regentHookCallbacks(options: RegentHookOptions): {
       );
       links.set(toolUseId ?? input.tool_use_id, decision.decision_id);
       if (decision.decision === 'allow') return pre('allow');
+      // An escalation waits in regent's approval queue, which binds the exact payload: a local
+      // 'ask' would let someone approve it past regent, so it is a deny naming the approval.
+      if (decision.decision === 'escalate')
+        return pre('deny', describeDenial(decision, `regent escalated ${input.tool_name}`));
       if (decision.decision === 'deny')
         return pre(
           isEscalation(decision) ? 'ask' : 'deny',
@@ -126,7 +130,12 @@ export function regentHookCallbacks(options: RegentHookOptions): {
       const checked = await options.client.checkResult(
         {
           agent: agentOf(options.agent),
-          action: toolCallRequest(mapping, {}, options.agent, input.session_id).action,
+          action: toolCallRequest(
+            mapping,
+            isObject(input.tool_input) ? input.tool_input : {},
+            options.agent,
+            input.session_id,
+          ).action,
           session: { id: input.session_id },
           ...(decisionId === undefined ? {} : { decision_id: decisionId }),
           result: input.tool_response,

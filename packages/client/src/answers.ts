@@ -57,13 +57,13 @@ export function malformation(body: unknown, valueKey: 'payload' | 'result', hadV
   if (!isObject(body)) return 'the answer is not a JSON object';
   const { decision_id, decision, reasons, redactions, policy } = body;
   if (typeof decision_id !== 'string' || decision_id === '') return 'decision_id is missing';
-  if (decision !== 'allow' && decision !== 'deny' && decision !== 'redact')
-    return 'decision is not allow, deny or redact';
+  if (decision !== 'allow' && decision !== 'deny' && decision !== 'redact' && decision !== 'escalate')
+    return 'decision is not allow, deny, redact or escalate';
   if (!Array.isArray(reasons) || !reasons.every(isReason)) return 'reasons is not a list of {code, message}';
   if (!Array.isArray(redactions) || !redactions.every(isRedaction)) return 'redactions is not a list of {path, reason}';
   if (!isObject(policy) || !(typeof policy['revision'] === 'string' || policy['revision'] === null))
     return 'policy.revision is missing';
-  if (decision === 'deny' && reasons.length === 0) return 'a deny without a reason';
+  if ((decision === 'deny' || decision === 'escalate') && reasons.length === 0) return `a ${decision} without a reason`;
   if (decision === 'allow' && redactions.length > 0) return 'an allow with redactions';
   if (decision === 'redact' && redactions.length === 0) return 'a redact without a redaction';
   if (decision === 'redact' && hadValue && !(valueKey in body)) return `a redact without the redacted ${valueKey}`;

@@ -7,5 +7,9 @@ export function describeDenial(answer: Decision | ResultDecision, what = 'regent
     (r) => `- ${r.code}: ${r.message}${r.alternative === undefined ? '' : ` Alternative: ${r.alternative}`}`,
   );
   const id = answer.decision_id === null ? '' : ` (decision ${answer.decision_id})`;
-  return [`${what}${id}.`, ...lines].join('\n');
+  const approval =
+    answer.approval === undefined
+      ? []
+      : [`Waiting for a person's approval (${answer.approval.state}): ${answer.approval.url}`];
+  return [`${what}${id}.`, ...lines, ...approval].join('\n');
 }

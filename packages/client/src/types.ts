@@ -67,9 +67,17 @@ export interface RedactionNote {
 interface AnswerBase {
   /** regent's decision id; null when the client failed closed without an answer. */
   decision_id: string | null;
-  decision: 'allow' | 'deny' | 'redact';
+  /** `escalate`: the action waits for a person's approval (`approval`); treat it as not allowed now. */
+  decision: 'allow' | 'deny' | 'redact' | 'escalate';
   reasons: Reason[];
   redactions: RedactionNote[];
+  /** The approval request of an escalated action. */
+  approval?: {
+    id: string;
+    state: 'pending' | 'approved' | 'rejected' | 'expired' | 'used';
+    expires_at: string;
+    url: string;
+  };
   policy: { revision: string | null };
   /** The `x-request-id` of the HTTP exchange (sent by the client, echoed by regent). */
   request_id?: string;

@@ -69,6 +69,7 @@ describe('@regent/client fails closed', () => {
     },
     { note: 'reasons of the wrong shape', body: { ...allow, decision: 'deny', reasons: [{ code: 1 }] } },
     { note: 'no policy revision', body: { ...allow, policy: {} } },
+    { note: 'an escalate without a reason', body: { ...allow, decision: 'escalate' } },
   ];
   for (const c of malformed) {
     it(`denies a 200 answer that is ${c.note} (client.malformed_answer)`, async () => {
@@ -80,6 +81,17 @@ describe('@regent/client fails closed', () => {
       assert.equal(d.fail_closed, true);
     });
   }
+
+  it('passes an escalate on as not allowed, with its approval', async () => {
+    const approval = { id: 'a-1', state: 'pending', expires_at: '2026-12-07T02:00:00Z', url: 'http://r/approvals/a-1' };
+    const reason = { code: 'rules.x.needs_approval', message: 'A person must approve.' };
+    const s = await stub(json(200, { ...allow, decision: 'escalate', reasons: [reason], approval }));
+    servers.push(s);
+    const d = await client(s.url).decide(request);
+    assert.equal(d.decision, 'escalate');
+    assert.deepEqual(d.approval, approval);
+    assert.equal(d.fail_closed, undefined);
+  });
 
   it('denies a non-2xx answer, naming the status and regent code (client.http_error)', async () => {
     const s = await stub(json(503, { code: 'no_policy', message: 'no revision', decision: 'deny' }));

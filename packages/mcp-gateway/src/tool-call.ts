@@ -40,6 +40,7 @@ function refusal(answer: Decision | ResultDecision, what: string): CallToolResul
       [META_KEY]: {
         decision_id: answer.decision_id,
         decision: answer.decision,
+        ...(answer.approval === undefined ? {} : { approval: answer.approval }),
         reasons: answer.reasons.map((r) => ({
           code: r.code,
           message: r.message,
@@ -82,7 +83,8 @@ export async function guardedCall(
     decision_id: decision.decision_id,
     reason_codes: decision.reasons.map((r) => r.code),
   });
-  if (decision.decision === 'deny') return refusal(decision, `regent denied ${route.exposedName}`);
+  if (decision.decision === 'deny' || decision.decision === 'escalate')
+    return refusal(decision, `regent ${decision.decision === 'deny' ? 'denied' : 'escalated'} ${route.exposedName}`);
 
   let forwarded: unknown = args;
   if (decision.decision === 'redact') {
@@ -123,7 +125,8 @@ export async function guardedCall(
     reason_codes: checked.reasons.map((r) => r.code),
     redacted_paths: checked.redactions.map((r) => r.path),
   });
-  if (checked.decision === 'deny') return refusal(checked, `regent withheld the result of ${route.exposedName}`);
+  if (checked.decision === 'deny' || checked.decision === 'escalate')
+    return refusal(checked, `regent withheld the result of ${route.exposedName}`);
   if (checked.decision === 'allow') return result;
   const redacted = checked.result;
   if (!isObject(redacted) || !Array.isArray(redacted['content']))
