@@ -421,7 +421,7 @@ export class DecisionService {
             )
           : sessionUpdate(resolved, result, catalogue);
       if (loaded === undefined || sessionId === null) {
-        await this.leaveTaint(resolved, catalogue, update, undefined, detected);
+        if (facts.phase !== 'result') await this.leaveTaint(resolved, catalogue, update, undefined, detected);
         return { result, digest, session: loaded?.view, detected, json };
       }
       let committed: boolean;
@@ -435,7 +435,7 @@ export class DecisionService {
         );
       }
       if (committed) {
-        await this.leaveTaint(resolved, catalogue, update, loaded.view, detected);
+        if (facts.phase !== 'result') await this.leaveTaint(resolved, catalogue, update, loaded.view, detected);
         return { result, digest, session: loaded.view, detected, json };
       }
       this.deps.metrics.sessionConflicts.inc();

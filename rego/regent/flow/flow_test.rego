@@ -242,3 +242,8 @@ test_audience_unknown_lists_the_audiences if {
 	r.details.problems == ["audience 'partners' is not a known audience"]
 	contains(r.alternative, "all_employees, individual, public, team")
 }
+
+test_result_of_a_send_without_principal_is_not_a_flow if {
+	not flow.checked({"kind": "send", "phase": "result", "has_destination": false})
+	flow.checked({"kind": "send", "phase": "action", "has_destination": false})
+}
