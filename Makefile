@@ -9,7 +9,7 @@ export PATH := $(NODE_DIR):$(CURDIR)/node_modules/.bin:$(PATH)
 OPA_BIN ?= $(CURDIR)/.tools/bin/opa
 export OPA_BIN
 
-.PHONY: help setup tools bundles run test test-api test-soak test-rego test-rego-other-org test-ts lint lint-rego typecheck fmt-rego bench check-deploy conformance clean
+.PHONY: help setup tools bundles run test test-api test-soak test-rego test-rego-other-org test-ts lint lint-rego typecheck fmt-rego bench differential check-deploy conformance clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -102,6 +102,9 @@ $(VEGETA_BIN): tools/go.mod tools/go.sum
 
 bench: bundles $(VEGETA_BIN) ## regent vs opa run --server on one policy, side by side; writes bench/RESULTS.md (BENCH_SECONDS=...)
 	node bench/run.ts
+
+differential: setup ## regent's engine vs opa run --server on 100,000 generated policy inputs (DIFF_COUNT=...)
+	node bench/differential.ts --count $(or $(DIFF_COUNT),100000)
 
 # OPA's own conformance cases (pinned OPA module) through regent's engine; also part of npm test
 # as test/policy/conformance.test.ts. CONFORMANCE_ARGS=--verbose lists every case off the list.

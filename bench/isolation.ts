@@ -78,11 +78,14 @@ async function decide(url: string, agent: string, slow: boolean): Promise<{ ok: 
 }
 
 async function runOnce(bundle: string, attackers: number): Promise<Run> {
-  const regent: RegentProcess = await startRegentProcess({
-    REGENT_BUNDLE: bundle,
-    REGENT_AUDIT_PATH: '',
-    REGENT_DECISION_LOG: 'false',
-  });
+  const regent: RegentProcess = await startRegentProcess(
+    {
+      REGENT_BUNDLE: bundle,
+      REGENT_AUDIT_PATH: '',
+      REGENT_DECISION_LOG: 'false',
+    },
+    120_000,
+  );
   try {
     let stop = false;
     let attacks = 0;
