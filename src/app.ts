@@ -11,6 +11,7 @@ import type { DataApi } from './policy/data-api.ts';
 import type { PolicyStore } from './policy/policy-store.ts';
 import type { Authenticator } from './security/authenticator.ts';
 import type { DrainState } from './http/server/drain-state.ts';
+import { scimRoutes, type Directory } from './directory/index.ts';
 import { registerAdminTrail } from './http/admin-audit.ts';
 import { ROUTE_SCOPES, authorize } from './http/middleware/authorize.ts';
 import { errorHandler, notFound } from './http/middleware/errors.ts';
@@ -42,6 +43,8 @@ export interface AppDeps {
   dataApi: DataApi;
   /** Policy API, shadow mode and status (admin scope; admin records go to `admin.trail`). */
   lifecycle: Omit<PolicyAdminDeps, 'trail'>;
+  /** The SCIM principal directory served at /scim/v2 (scope `scim`); null or absent: SCIM is off. */
+  directory?: Directory | null;
   /** Verifies principal tokens for the decision routes; null or absent: verification is off. */
   principals?: PrincipalVerifier | null;
   /** Approval requests of escalated actions (scope `approve`); absent: no approvals API. */
@@ -83,6 +86,7 @@ export function createApp(deps: AppDeps): Express {
   const approvals = deps.approvals;
   if (approvals !== undefined) app.use(approvalRoutes(() => approvals.service(), deps.limits.maxBodyBytes));
   app.use(policyAdminRoutes({ ...deps.lifecycle, trail: deps.admin.trail }));
+  if (deps.directory != null) app.use('/scim/v2', ...scimRoutes(deps.directory, deps.admin.trail));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

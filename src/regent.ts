@@ -22,6 +22,7 @@ import { NotReadyError } from './errors/regent-error.ts';
 import { activityPort, createFlowStores, sessionPort, type FlowStores } from './flow/index.ts';
 import type { AdminTrail } from './http/admin-audit.ts';
 import { createPrincipalVerifier } from './identity/index.ts';
+import { directoryEnabled, openDirectory, type Directory } from './directory/index.ts';
 import { createApprovals } from './approvals/index.ts';
 import { DrainState } from './http/server/drain-state.ts';
 import type { Logger } from './observability/logger.ts';
@@ -232,6 +233,18 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
   // Approval requests of escalated actions (src/approvals): each step is an admin record.
   const approvals = createApprovals(config, { registry: metrics.registry, trail: adminTrail, logger });
 
+  // The SCIM principal directory (src/directory), opened in start(); until then a decision that
+  // names a person is denied (directory.unavailable) rather than judged by the file directory alone.
+  let directory: Directory | null = null;
+  const directoryPort = directoryEnabled(config)
+    ? {
+        current: async (request: Parameters<Directory['current']>[0]) => {
+          if (directory === null) throw new NotReadyError('the principal directory is not open');
+          return directory.current(request);
+        },
+      }
+    : undefined;
+
   // Tracing and OPA-format decision logs (src/observability/telemetry.ts): both off by default.
   const telemetry = createTelemetry(config, { registry: metrics.registry, logger });
   const decisions = new DecisionService({
@@ -250,6 +263,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
     logInputs: config.decisionLogInputs,
     ...(telemetry.tracing === undefined ? {} : { tracing: telemetry.tracing }),
     ...(telemetry.decisionEvents === undefined ? {} : { decisionEvents: telemetry.decisionEvents }),
+    ...(directoryPort === undefined ? {} : { directory: directoryPort }),
   });
 
   // Principal tokens (src/identity): null when REGENT_PRINCIPAL_ISSUER and a key source are unset.
@@ -263,6 +277,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
     traceRequests: telemetry.requests,
     approvals,
     principals,
+    directory: directoryEnabled(config) ? lazyDirectory(() => directory) : null,
     drain,
     policies,
     decisions,
@@ -321,6 +336,12 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
       } else {
         await bundleSource.start();
       }
+      directory = await openDirectory(config).catch((err: unknown) => {
+        logger.error('the principal directory cannot be opened; decisions naming a person are denied', {
+          error: describeThrown(err),
+        });
+        return null;
+      });
       if (config.shadowPolicyDir !== '') await shadow.loadDirectory(config.shadowPolicyDir).catch(() => undefined);
       const active = policies.current();
       flow = await createFlowStores({
@@ -359,11 +380,27 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
       await shadow.close();
       await policies.close();
       await flow?.close();
+      await directory?.close();
       await approvals.close();
       await Promise.all([...pendingAdmin]);
       await auditStore?.close();
     },
   };
+}
+
+/**
+ * The directory the SCIM routes serve, before start() has opened it: each call goes to the open
+ * one, and fails (503) until it is.
+ */
+function lazyDirectory(get: () => Directory | null): Directory {
+  return new Proxy({} as Directory, {
+    get(_target, key) {
+      const open = get();
+      if (open === null) throw new NotReadyError('the principal directory is not open');
+      const value = Reflect.get(open, key, open) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(open) : value;
+    },
+  });
 }
 
 /** The admin record of a policy activation; the source is named without URL credentials or query. */

@@ -26,11 +26,34 @@ export interface TrustedFacts {
    * principal the agent acts for, so the destination is that principal, cleared by the directory.
    */
   readonly phase?: 'action' | 'result';
+  /** A directory consulted before the catalogue's `principals` (the SCIM one, src/directory). */
+  readonly directory?: PrincipalDirectory | undefined;
+}
+
+/** What a principal directory knows of one person. */
+export interface DirectoryEntry {
+  /** False once deactivated or deleted: nobody may act for them, and as a recipient they are outside. */
+  readonly active: boolean;
+  readonly clearance: string | null;
+  /** Group names, cleared by the catalogue's `principals.groups` (the group -> clearance mapping). */
+  readonly groups: readonly string[];
+}
+
+/** A principal directory besides the catalogue's file-based one; synchronous, in memory. */
+export interface PrincipalDirectory {
+  /** The person with this id, userName or e-mail; undefined when this directory does not know them. */
+  lookup(id: string): DirectoryEntry | undefined;
 }
 
 /** Where a resolved fact came from, as the policy sees it in `input.trust`. */
 export interface TrustNotes {
-  principal?: { verified: boolean; clearance_source: 'directory' | 'request'; declared_clearance: string | null };
+  principal?: {
+    verified: boolean;
+    clearance_source: 'directory' | 'request';
+    declared_clearance: string | null;
+    /** Present (false) only when the directory has deactivated or deleted the principal. */
+    active?: false;
+  };
   destination?: {
     id: string | null;
     audience_source: 'directory' | 'system_default' | 'default' | 'request' | 'recipients';
@@ -74,7 +97,9 @@ export function resolveRequest(request: DecisionRequest, catalogue: Catalogue, f
   const agent = resolvePrincipal(request, catalogue, facts, trust);
   const action = resolveResource(request, catalogue, facts, trust);
   const dataFlow =
-    facts.phase === 'result' ? resultFlow(request, agent, catalogue, trust) : resolveFlow(request, catalogue, trust);
+    facts.phase === 'result'
+      ? resultFlow(request, agent, catalogue, trust)
+      : resolveFlow(request, catalogue, trust, facts.directory);
   const resolved: DecisionRequest = { ...request, agent, action };
   if (dataFlow !== undefined) resolved.data_flow = dataFlow;
   return { request: resolved, trust };
@@ -85,9 +110,22 @@ export function directoryClearance(
   catalogue: Catalogue,
   id: string,
   extraGroups: readonly string[] = [],
-): { clearance: string; groups: string[]; known: boolean } {
+  directory?: PrincipalDirectory,
+): { clearance: string; groups: string[]; known: boolean; active?: false } {
+  // The provisioned directory first: a person it knows is judged by it alone, and one it has
+  // deactivated or deleted is nobody's principal and an outsider as a recipient.
+  const scim = directory?.lookup(id);
+  if (scim?.active === false) return { clearance: catalogue.defaultClearance, groups: [], known: true, active: false };
   const userId = catalogue.users.has(id) ? id : catalogue.usersByEmail.get(id.toLowerCase());
-  const user = userId === undefined ? undefined : catalogue.users.get(userId);
+  const user =
+    scim !== undefined
+      ? {
+          clearance: scim.clearance !== null && Object.hasOwn(catalogue.ranks, scim.clearance) ? scim.clearance : null,
+          groups: scim.groups,
+        }
+      : userId === undefined
+        ? undefined
+        : catalogue.users.get(userId);
   const groups = [...new Set([...(user?.groups ?? []), ...extraGroups])].sort();
   const candidates: string[] = [];
   if (user?.clearance !== null && user?.clearance !== undefined) candidates.push(user.clearance);
@@ -133,12 +171,13 @@ function resolvePrincipal(
   if (principal === undefined) return request.agent;
   const verified = facts.principalVerified === true;
   // Groups only count when a verified token states them; a caller's list is a hint and is dropped.
-  const dir = directoryClearance(catalogue, principal.id, verified ? (principal.groups ?? []) : []);
+  const dir = directoryClearance(catalogue, principal.id, verified ? (principal.groups ?? []) : [], facts.directory);
   const clearance = lower(catalogue, dir.clearance, principal.clearance);
   trust.principal = {
     verified,
     clearance_source: clearance === dir.clearance ? 'directory' : 'request',
     declared_clearance: principal.clearance ?? null,
+    ...(dir.active === false ? { active: false as const } : {}),
   };
   return { ...request.agent, on_behalf_of: { id: principal.id, groups: dir.groups, clearance } };
 }
@@ -175,7 +214,12 @@ function resolveResource(
   return { ...action, resource: out };
 }
 
-function resolveFlow(request: DecisionRequest, catalogue: Catalogue, trust: TrustNotes): DecisionRequest['data_flow'] {
+function resolveFlow(
+  request: DecisionRequest,
+  catalogue: Catalogue,
+  trust: TrustNotes,
+  directory: PrincipalDirectory | undefined,
+): DecisionRequest['data_flow'] {
   const flow = request.data_flow;
   const sources = flow?.sources?.map((s) => {
     const classification = higher(catalogue, [s.classification, catalogue.systemClassification.get(s.system)]);
@@ -192,7 +236,7 @@ function resolveFlow(request: DecisionRequest, catalogue: Catalogue, trust: Trus
   const system = declared?.system ?? request.action.resource?.system ?? toolSystem(request, catalogue) ?? undefined;
   const id = declared?.id ?? target?.id;
   const recipients = declared?.recipients?.map((r) => {
-    const dir = directoryClearance(catalogue, r.id);
+    const dir = directoryClearance(catalogue, r.id, [], directory);
     return { id: r.id, clearance: lower(catalogue, dir.clearance, r.clearance) };
   });
   const byRecipients = recipients !== undefined && recipients.length > 0;

@@ -452,6 +452,22 @@ export const CONFIG_KEYS = [
     example: '/etc/regent/audit-ed25519.pem',
   },
   {
+    name: 'directoryPath',
+    env: 'REGENT_DIRECTORY_PATH',
+    type: { kind: 'string', maxLength: 4096 },
+    default: 'var/directory/scim.json',
+    doc: 'File of the principal directory provisioned over SCIM 2.0 at `/scim/v2` (scope `scim`), for one replica; empty with no database URL turns SCIM off.',
+    example: '/var/lib/regent/directory.json',
+  },
+  {
+    name: 'directoryDatabaseUrl',
+    env: 'REGENT_DIRECTORY_DATABASE_URL',
+    type: { kind: 'string', maxLength: 4096 },
+    default: '',
+    doc: 'PostgreSQL for the SCIM principal directory shared by several replicas (each checks its version before a decision that names a person); overrides directoryPath.',
+    example: 'postgres://regent@127.0.0.1/regent',
+  },
+  {
     name: 'evaluationTimeoutMs',
     env: 'REGENT_EVALUATION_TIMEOUT_MS',
     type: int(1, 60_000),
@@ -496,7 +512,7 @@ export const CONFIG_KEYS = [
     env: 'REGENT_TOKENS_FILE',
     type: { kind: 'string', maxLength: 4096 },
     default: '',
-    doc: 'JSON file of bearer tokens, as sha256 hashes never plaintext: `{"tokens": [{"id", "sha256", "scopes": ["decide"|"admin"|"metrics"]}]}`. Empty: no tokens (authentication is off unless a client CA is set).',
+    doc: 'JSON file of bearer tokens, as sha256 hashes never plaintext: `{"tokens": [{"id", "sha256", "scopes": ["decide"|"admin"|"metrics"|"scim"]}]}`. Empty: no tokens (authentication is off unless a client CA is set).',
     example: '/etc/regent/tokens.json',
   },
   {

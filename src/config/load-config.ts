@@ -70,6 +70,10 @@ export interface Config {
   readonly auditPath: string;
   readonly auditDatabaseUrl: string;
   readonly auditSigningKeyPath: string;
+  /** REGENT_DIRECTORY_PATH (empty, with no database URL: SCIM off). */
+  readonly directoryPath: string;
+  /** REGENT_DIRECTORY_DATABASE_URL. */
+  readonly directoryDatabaseUrl: string;
   readonly evaluationTimeoutMs: number;
   readonly evalWorkers: number;
   readonly evalMaxQueue: number;

@@ -29,7 +29,7 @@ import type {
   SessionView,
 } from './ports.ts';
 import { catalogueOf, rank, type Catalogue } from '../catalogue/catalogue.ts';
-import { readTarget, resolveRequest, writeTarget } from '../catalogue/resolve.ts';
+import { readTarget, resolveRequest, writeTarget, type PrincipalDirectory } from '../catalogue/resolve.ts';
 import { integrityCatalogueOf, type IntegrityCatalogue } from '../integrity/catalogue.ts';
 import { argumentProvenance, outputTaint, type OutputTaint } from '../integrity/provenance.ts';
 
@@ -118,6 +118,8 @@ export interface DecisionDeps {
   tracing?: DecisionTracing;
   /** OPA-format decision events (src/observability/decision-logs); absent: off. Never blocks or throws. */
   decisionEvents?: DecisionLogSink;
+  /** The SCIM principal directory (src/directory), consulted before the catalogue's; absent: off. */
+  directory?: { current(request: DecisionRequest): Promise<PrincipalDirectory> };
   /** Human approval of escalated actions (src/approvals); absent: an escalation is denied. */
   approvals?: ApprovalPort;
 }
@@ -351,12 +353,25 @@ export class DecisionService {
     } catch (err) {
       throw new FailClosed(TAINT_UNAVAILABLE, 'what earlier writes left on this resource cannot be read', err);
     }
+    let directory: PrincipalDirectory | undefined;
+    try {
+      directory = await this.deps.directory?.current(request);
+    } catch (err) {
+      throw new FailClosed('directory.unavailable', 'the principal directory cannot be read', err);
+    }
     const { request: resolved, trust } = resolveRequest(request, catalogue, {
       ...(facts.principalVerified === undefined ? {} : { principalVerified: facts.principalVerified }),
       ...(facts.phase === undefined ? {} : { phase: facts.phase }),
       taint,
+      directory,
     });
     ctx.resolved = resolved;
+    // A deactivated or deleted user is nobody's principal, whatever token or word names them.
+    if (trust.principal?.active === false)
+      throw new FailClosed(
+        'principal.inactive',
+        'the principal this agent acts for is deactivated or deleted in the directory',
+      );
     let activity: Record<string, unknown> | undefined;
     // A result is the second half of an action already counted, not another action.
     if (this.deps.activity !== undefined && facts.phase !== 'result') {

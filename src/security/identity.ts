@@ -6,7 +6,7 @@
  */
 
 /** The scopes a credential can carry. */
-export const SCOPES = ['decide', 'admin', 'metrics', 'approve'] as const;
+export const SCOPES = ['decide', 'admin', 'metrics', 'approve', 'scim'] as const;
 
 /** One of {@link SCOPES}. */
 export type Scope = (typeof SCOPES)[number];

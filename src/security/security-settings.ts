@@ -222,7 +222,7 @@ function readId(value: unknown, at: string, problems: string[]): string | null {
 
 function readScopes(value: unknown, at: string, problems: string[]): Scope[] | null {
   if (!Array.isArray(value) || value.length === 0 || !value.every(isScope)) {
-    problems.push(`${at}: must be a non-empty list of decide, admin, metrics, approve`);
+    problems.push(`${at}: must be a non-empty list of decide, admin, metrics, approve, scim`);
     return null;
   }
   return [...new Set(value)];

@@ -33,6 +33,8 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'get', path: '/v1/data{/*rest}', scope: 'decide' },
   { method: 'post', path: '/v1/data{/*rest}', scope: 'decide' },
   { method: 'post', path: '/', scope: 'decide' },
+  // SCIM provisioning (src/directory): the identity provider's credential, and nothing else.
+  { method: 'all', path: '/scim/v2{/*rest}', scope: 'scim' },
   // Approvers read the queue and approve or reject escalated actions (src/approvals), nothing else.
   { method: 'get', path: '/v1/approvals{/*rest}', scope: 'approve' },
   { method: 'post', path: '/v1/approvals/:id/approve', scope: 'approve' },
