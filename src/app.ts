@@ -17,6 +17,7 @@ import { ROUTE_SCOPES, authorize } from './http/middleware/authorize.ts';
 import { errorHandler, notFound } from './http/middleware/errors.ts';
 import { requestContext } from './http/middleware/request-context.ts';
 import { decisionRoutes, type DecisionLimits } from './http/routes/decisions.ts';
+import { agentToolsRoutes } from './http/routes/agent-tools.ts';
 import { auditRoutes } from './http/routes/audit.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps): Express {
   registerAdminTrail(app, deps.admin.trail, deps.logger);
   app.use(metricsRoutes(deps.metrics.registry));
   app.use(decisionRoutes(deps.decisions, deps.limits, deps.principals ?? null));
+  app.use(agentToolsRoutes(deps.policies, deps.limits.maxBodyBytes));
   app.use(
     opaDataRoutes(deps.dataApi, deps.limits.maxBodyBytes, {
       service: deps.decisions,

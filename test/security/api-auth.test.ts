@@ -262,7 +262,11 @@ describe('API authentication with bearer tokens', () => {
     assert.match(server.logs(), /"caller":"agent-gateway"/);
   });
 
-  it('closes every route the app has, except health, to a caller without credentials', async () => {
+  // Public by design: health for orchestrators, and the API description (it holds no data; see
+  // docs/decisions/014-openapi-and-fast-gate.md). Everything else needs a credential.
+  const PUBLIC = (path: string) => path.startsWith('/health') || path === '/v1/openapi.json';
+
+  it('closes every route the app has, except health and the API description, to a caller without credentials', async () => {
     const routes = listRoutes(server.regent.app);
     assert.ok(routes.length >= 5, JSON.stringify(routes));
     for (const { method, path } of routes) {
@@ -271,7 +275,7 @@ describe('API authentication with bearer tokens', () => {
         path,
         method === 'get' || method === 'delete' ? {} : { body: {} },
       );
-      if (path.startsWith('/health')) assert.notEqual(res.status, 401, `${method} ${path}`);
+      if (PUBLIC(path)) assert.notEqual(res.status, 401, `${method} ${path}`);
       else assert.equal(res.status, 401, `${method} ${path} answers ${res.status} without credentials`);
     }
   });

@@ -30,6 +30,7 @@ export const ROUTE_SCOPES: readonly RouteScope[] = [
   { method: 'all', path: '/metrics', scope: 'metrics' },
   { method: 'all', path: '/v1/decisions{/*rest}', scope: 'decide' },
   { method: 'all', path: '/v1/results', scope: 'decide' },
+  { method: 'all', path: '/v1/agents/tools', scope: 'decide' },
   { method: 'get', path: '/v1/data{/*rest}', scope: 'decide' },
   { method: 'post', path: '/v1/data{/*rest}', scope: 'decide' },
   { method: 'post', path: '/', scope: 'decide' },

@@ -7,6 +7,7 @@
 import pkg from '../../../package.json' with { type: 'json' };
 import { DECISION_REQUEST_SCHEMA, RESULT_REQUEST_SCHEMA } from '../../decision/decision-request.ts';
 import { batchRequestSchema, type DecisionLimits } from '../routes/decisions.ts';
+import { AGENT_TOOLS_REQUEST_SCHEMA } from '../routes/agent-tools.ts';
 import { adminPaths } from './admin-paths.ts';
 import { APPROVAL_SCHEMAS, approvalPaths } from './approval-paths.ts';
 import { dataApiPaths } from './data-api-paths.ts';
@@ -130,6 +131,41 @@ export function openApiDocument(limits: OpenApiLimits): Json {
         scope: 'decide',
         body: json(ref('ResultRequest'), limits.maxBodyBytes),
         ok: { status: 200, description: 'The decision on the output.', schema: ref('ResultResponse') },
+      }),
+    },
+    '/v1/agents/tools': {
+      post: operation({
+        id: 'agentTools',
+        summary: 'Which tools an agent may call at all (the registry), with no side effect (for a gateway tools/list)',
+        tag: 'decisions',
+        scope: 'decide',
+        body: json(forDocument(AGENT_TOOLS_REQUEST_SCHEMA) as Json, limits.maxBodyBytes),
+        ok: {
+          status: 200,
+          description:
+            'The tools its roles grant, with their kinds and system; nothing is decided, counted or audited.',
+          schema: {
+            type: 'object',
+            required: ['agent', 'known', 'tools', 'policy'],
+            properties: {
+              agent: { type: 'string' },
+              known: { type: 'boolean' },
+              tools: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['tool', 'kinds', 'system'],
+                  properties: {
+                    tool: { type: 'string' },
+                    kinds: { type: 'array', items: { type: 'string' } },
+                    system: { type: ['string', 'null'] },
+                  },
+                },
+              },
+              policy: { type: 'object', properties: { revision: { type: ['string', 'null'] } } },
+            },
+          },
+        },
       }),
     },
     ...dataApiPaths(limits),

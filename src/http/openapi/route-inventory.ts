@@ -15,9 +15,16 @@ export interface MountedRoute {
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
   handle: unknown;
+  /** router 2.x: true for a layer mounted at the root (`app.use(fn)`). */
+  slash?: boolean;
 }
 
-/** Every route of `app`, from routers mounted at the root (regent mounts every router there). */
+/**
+ * Every route of `app`, from routers mounted at the root (regent mounts its own routers there).
+ * A router mounted under a path (the SCIM service at /scim/v2, served by scimmy-routers) is not
+ * part of this document: SCIM describes itself through its RFC 7644 discovery endpoints
+ * (/scim/v2/ServiceProviderConfig, /Schemas, /ResourceTypes).
+ */
 export function mountedRoutes(app: Application): MountedRoute[] {
   const out: MountedRoute[] = [];
   const walk = (stack: readonly Layer[], depth: number): void => {
@@ -29,7 +36,7 @@ export function mountedRoutes(app: Application): MountedRoute[] {
         continue;
       }
       const inner = layer.handle;
-      if (typeof inner !== 'function' || isNotARouteTable(inner)) continue;
+      if (typeof inner !== 'function' || isNotARouteTable(inner) || layer.slash === false) continue;
       const nested = (inner as { stack?: unknown }).stack;
       if (Array.isArray(nested)) walk(nested as Layer[], depth + 1);
     }
