@@ -40,6 +40,13 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
+/** A tool an agent may call at all, as regent's registry grants it. */
+export interface AllowedTool {
+  tool: string;
+  kinds: string[];
+  system: string | null;
+}
+
 /** A client for one regent endpoint. Create once and share: it keeps connections open. */
 export class RegentClient {
   readonly #base: URL;
@@ -104,6 +111,28 @@ export class RegentClient {
     if ('deny' in answer) return answer.deny;
     const decision = answer.status === 200 ? readResultDecision(answer.body) : httpDeny(answer);
     return withRequestId(decision, answer.requestId);
+  }
+
+  /**
+   * Which tools an agent may call at all (`POST /v1/agents/tools`), from regent's registry, with
+   * no side effect: nothing is decided, counted or audited. For a gateway's `tools/list`. Null when
+   * regent cannot answer (the caller should then show nothing: fail closed).
+   */
+  async allowedTools(agent: DecisionRequest['agent'], options: CallOptions = {}): Promise<AllowedTool[] | null> {
+    const answer = await this.#exchange('v1/agents/tools', { agent }, options);
+    if ('deny' in answer || answer.status !== 200) return null;
+    const tools = (answer.body as { tools?: unknown } | undefined)?.tools;
+    if (!Array.isArray(tools)) return null;
+    const out: AllowedTool[] = [];
+    for (const t of tools as { tool?: unknown; kinds?: unknown; system?: unknown }[]) {
+      if (typeof t.tool !== 'string' || !Array.isArray(t.kinds)) return null;
+      out.push({
+        tool: t.tool,
+        kinds: t.kinds.filter((k): k is string => typeof k === 'string'),
+        system: typeof t.system === 'string' ? t.system : null,
+      });
+    }
+    return out;
   }
 
   /** Closes the kept-open connections. */

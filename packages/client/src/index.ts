@@ -3,7 +3,7 @@
  * typed requests and answers, the HTTP exchange and the fail-closed rule; it imports nothing from
  * the server (src/) and nothing from any agent framework.
  */
-export { RegentClient, type RegentClientOptions, type CallOptions } from './client.ts';
+export { RegentClient, type AllowedTool, type RegentClientOptions, type CallOptions } from './client.ts';
 export { CLIENT_CODES, clientDeny } from './answers.ts';
 export {
   ACTION_KINDS,
