@@ -29,7 +29,8 @@
  * - **Penalty lane.** A key whose evaluation was cut off at its run limit is a suspect until it
  *   has been quiet (no further cut-off) for `keyQuietMs`: its jobs go one at a time, after every
  *   other key's queued jobs, on at most `workers - 1` workers for all suspects together (at
- *   least one), each with the shorter run limit `suspectRunLimitMs`. A suspect's ordinary inputs
+ *   least one), never on the last loaded worker not running a suspect's job (a worker being
+ *   replaced after a cut-off does not count), each with the shorter run limit `suspectRunLimitMs`. A suspect's ordinary inputs
  *   still take microseconds there; its looping ones cost one worker for a fraction of the
  *   deadline, and what it queues past its answer deadline is denied without running.
  * Jobs asked for without a key share one unrestricted FIFO (the Data API, tests). The first
@@ -306,6 +307,10 @@ export class WorkerPoolEvaluator implements Evaluator {
     const suspect = (key: string) => key !== UNKEYED && this.queue.strikes(key, at) > 0;
     const ordinary = (key: string) => !suspect(key) && (long.get(key) ?? 0) < this.perKeyWorkers;
     const idle = this.slots.filter((s) => s.loaded && s.chunk === undefined);
+    // Loaded workers not running a suspect's job. A suspect never takes the last of them: a worker
+    // being replaced (after a cut-off, which takes seconds on a loaded machine) is not one.
+    let open = this.slots.filter((s) => s.loaded && s.chunk?.suspect !== true).length;
+    const reserve = this.slots.length > 1 ? 1 : 0;
     for (const [n, slot] of idle.entries()) {
       const waiting = this.queue.count(ordinary);
       if (waiting > 0) {
@@ -313,10 +318,11 @@ export class WorkerPoolEvaluator implements Evaluator {
         this.send(slot, this.queue.take(share, ordinary), false);
         continue;
       }
-      if (inLane.size >= this.perKeyWorkers) return;
+      if (inLane.size >= this.perKeyWorkers || open <= reserve) return;
       const [job] = this.queue.take(1, (key) => suspect(key) && !inLane.has(key) && !long.has(key));
       if (job === undefined) return;
       inLane.add(job.key);
+      open--;
       this.send(slot, [job], true);
     }
   }
