@@ -29,6 +29,7 @@ export interface ServiceDecisionRecord {
   latency_ms: number;
   phase?: 'result';
   parent_decision_id?: string;
+  observed?: { decision: 'deny' | 'redact' | 'escalate'; reason_codes: string[] };
 }
 
 /** Maps the service's record to a trail entry. */
@@ -65,6 +66,7 @@ export function toDecisionEntry(record: ServiceDecisionRecord): DecisionEntry {
     latency_us: Math.max(0, Math.round(record.latency_ms * 1000)),
     ...(record.phase === undefined ? {} : { phase: record.phase }),
     ...(record.parent_decision_id === undefined ? {} : { parent_decision_id: record.parent_decision_id }),
+    ...(record.observed === undefined ? {} : { observed: record.observed }),
   };
 }
 

@@ -68,6 +68,8 @@ export interface DecisionEntry {
   phase?: 'result';
   /** The pre-call decision a result-phase step answers, when the caller named it. */
   parent_decision_id?: string;
+  /** An agent in observe mode: what the policy would have answered (the recorded decision is the allow it got). */
+  observed?: { decision: 'deny' | 'redact' | 'escalate'; reason_codes: string[] };
 }
 
 /** The body of an admin record: who changed what, through which interface. */
@@ -222,6 +224,11 @@ export function validateEntry(entry: AuditEntry): void {
     if (!Number.isSafeInteger(entry.latency_us) || entry.latency_us < 0) bad('latency_us');
     if (entry.phase !== undefined && entry.phase !== 'result') bad('phase');
     if (entry.parent_decision_id !== undefined && !isId(entry.parent_decision_id)) bad('parent_decision_id');
+    if (
+      entry.observed !== undefined &&
+      (!['deny', 'redact', 'escalate'].includes(entry.observed.decision) || !isStrings(entry.observed.reason_codes))
+    )
+      bad('observed');
     if (typeof entry.data_flow !== 'object' || entry.data_flow === null) bad('data_flow');
   } else if (entry.type === 'admin') {
     if (typeof entry.action !== 'string' || !ACTION.test(entry.action)) bad('action');

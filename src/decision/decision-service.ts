@@ -30,6 +30,7 @@ import type {
 } from './ports.ts';
 import { catalogueOf, rank, type Catalogue } from '../catalogue/catalogue.ts';
 import { readTarget, resolveRequest, writeTarget, type PrincipalDirectory } from '../catalogue/resolve.ts';
+import { applyObserveMode, createObserveMetrics, observeSettingsOf, type Observed } from './observe-mode.ts';
 import { integrityCatalogueOf, type IntegrityCatalogue } from '../integrity/catalogue.ts';
 import { argumentProvenance, outputTaint, type OutputTaint } from '../integrity/provenance.ts';
 
@@ -81,6 +82,8 @@ export interface DecisionResponse {
   payload?: unknown;
   /** The approval request of an escalated action: on `escalate`, and on the answer its approval (or rejection or expiry) gave. */
   approval?: ApprovalRefView;
+  /** An agent in observe mode: what the policy would have answered (this answer is an allow). */
+  observed?: { decision: 'deny' | 'redact' | 'escalate'; reasons: Reason[] };
   policy: { revision: string | null };
 }
 
@@ -147,6 +150,8 @@ interface DecisionContext {
   /** The decision's span, when tracing is on and the trace is sampled. */
   span: DecisionSpan | undefined;
   decisionId: string;
+  /** What the policy would have answered an agent in observe mode, when it was not an allow. */
+  observed?: Observed | undefined;
   /** Where an escalation stands, once asked (a session-conflict retry must not ask again: it may have used the approval). */
   escalation?: EscalationOutcome;
 }
@@ -154,9 +159,11 @@ interface DecisionContext {
 /** Decides agent actions. */
 export class DecisionService {
   private readonly deps: DecisionDeps;
+  private readonly observedDecisions: ReturnType<typeof createObserveMetrics>;
 
   constructor(deps: DecisionDeps) {
     this.deps = deps;
+    this.observedDecisions = createObserveMetrics(deps.metrics.registry);
   }
 
   /** Decides one request; throws only {@link NotReadyError} (no policy loaded yet). */
@@ -292,6 +299,10 @@ export class DecisionService {
 
     let response = this.respond(decisionId, active, outcome.result, failure, payload);
     if (failure === undefined && ctx.escalation !== undefined) response.approval = ctx.escalation.approval;
+    if (failure === undefined && ctx.observed !== undefined) {
+      response.observed = { decision: ctx.observed.decision, reasons: ctx.observed.reasons };
+      this.observedDecisions.labels(ctx.observed.decision).inc();
+    }
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
     if (this.deps.audit !== undefined) {
       ctx.span?.stage('audit');
@@ -423,6 +434,11 @@ export class DecisionService {
       if (integrity !== undefined) input['integrity'] = integrity;
       const json = JSON.stringify(input);
       let result = await this.evaluate(active, json, request.agent.id);
+      // Observe mode (src/decision/observe-mode.ts): an observed agent's deny, redact or escalate is
+      // answered as allow, with what the policy said, except the reasons its floor still enforces.
+      const watched = applyObserveMode(result, request.agent.id, observeSettingsOf(active.bundle.data));
+      result = watched.result;
+      ctx.observed = watched.observed;
       if (result.decision === 'escalate') result = await this.escalate(request, result, active, facts, ctx);
       const digest = createHash('sha256').update(json).digest('hex');
       if (result.decision === 'deny' || result.decision === 'escalate')
@@ -640,6 +656,11 @@ export class DecisionService {
       input_digest: outcome.digest,
       latency_ms: latencyMs,
     };
+    if (response.observed !== undefined)
+      record.observed = {
+        decision: response.observed.decision,
+        reason_codes: response.observed.reasons.map((r) => r.code),
+      };
     if (facts.phase === 'result') {
       record.phase = 'result';
       if (facts.parentDecisionId !== undefined) record.parent_decision_id = facts.parentDecisionId;
@@ -686,6 +707,11 @@ export class DecisionService {
       latency_ms: Math.round(latencyMs * 1000) / 1000,
       input_digest: outcome.digest,
     };
+    if (response.observed !== undefined)
+      record['observed'] = {
+        decision: response.observed.decision,
+        reason_codes: response.observed.reasons.map((r) => r.code),
+      };
     if (this.deps.logInputs === true && outcome.json !== undefined) record['input'] = inputWithoutPayload(outcome.json);
     if (this.deps.logPayloads && response.decision !== 'deny')
       record['payload'] = response.decision === 'redact' ? response.payload : request.payload;

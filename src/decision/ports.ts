@@ -126,6 +126,8 @@ export interface DecisionAuditRecord {
   /** Set on a result-phase step (what a tool returned), with the pre-call decision it answers. */
   phase?: 'result';
   parent_decision_id?: string;
+  /** An agent in observe mode: what the policy would have answered (the answer was an allow). */
+  observed?: { decision: 'deny' | 'redact' | 'escalate'; reason_codes: string[] };
 }
 
 /** The audit trail: `append` resolves only once the record is durable. */

@@ -142,6 +142,24 @@ _principals contains concat("", [
 	not _known(g.clearance)
 }
 
+_agents_roles_tools contains concat("", ["agents.", agent, ".mode: '", _str(a.mode), "' must be observe or enforce"]) if {
+	some agent, a in _cfg.agents
+	object.get(a, "mode", "enforce") != "enforce"
+	a.mode != "observe"
+}
+
+_agents_roles_tools contains "observe.enforce must be a list of reason codes (a trailing .* names a family)" if {
+	enforce := object.get(object.get(_cfg, "observe", {}), "enforce", [])
+	not _strings(enforce)
+}
+
+_strings(xs) if {
+	is_array(xs)
+	every x in xs {
+		is_string(x)
+	}
+}
+
 _domains contains concat("", ["internal_domains: '", _str(d), "' must be a lower-case domain name"]) if {
 	some d in object.get(_cfg, "internal_domains", [])
 	not _domain(d)

@@ -126,3 +126,13 @@ test_catalogue_mistakes if {
 		want in problems
 	}
 }
+
+test_observe_mode_settings if {
+	config := object.union(data.regent.config, {
+		"agents": {"a": {"roles": [], "mode": "watch"}},
+		"observe": {"enforce": "detect.*"},
+	})
+	problems := config_check.problems with data.regent.config as config
+	"agents.a.mode: 'watch' must be observe or enforce" in problems
+	"observe.enforce must be a list of reason codes (a trailing .* names a family)" in problems
+}

@@ -98,6 +98,13 @@ export const RESPONSE_SCHEMAS = {
       },
       payload: { description: 'The payload with the redactions applied (decision redact only).' },
       approval: { $ref: '#/components/schemas/ApprovalRef' },
+      observed: {
+        description:
+          'The agent is in observe mode: the answer is an allow, and this is what the policy would have answered.',
+        type: 'object',
+        required: ['decision', 'reasons'],
+        properties: { decision: { enum: ['deny', 'redact', 'escalate'] }, reasons: { type: 'array' } },
+      },
       policy: { type: 'object', required: ['revision'], properties: { revision: nullableString } },
     },
   },
