@@ -37,7 +37,9 @@ describe('bounded evaluation', () => {
       assert.equal(live.status, 200);
       await new Promise((r) => setTimeout(r, 30));
     }
-    const fast = await server.post('/v1/decisions', base);
+    // Another agent: admission (src/policy/evaluator/fair-queue.ts) keeps the slow agent to one
+    // worker while its evaluation runs long, so the other worker serves everyone else.
+    const fast = await server.post('/v1/decisions', { ...base, agent: { id: 'b' } });
     assert.equal(fast.body.decision, 'allow', 'the other worker keeps deciding');
     const res = await slow;
     const elapsed = Date.now() - started;
