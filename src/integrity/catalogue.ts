@@ -1,5 +1,5 @@
 /**
- * The catalogue's integrity facts (docs/decisions/015-integrity-taint.md): which tool outputs
+ * The catalogue's integrity facts (docs/decisions/016-integrity-taint.md): which tool outputs
  * (or which fields of them) come from sources nobody vouches for, which actions are
  * consequential and which of their arguments decide them, and which values the configuration
  * itself vouches for. Read from `data.regent.config` like the rest of the catalogue, once per
@@ -12,7 +12,12 @@ import { candidates, hashCandidate } from './values.ts';
 export type OutputIntegrity =
   | { readonly kind: 'trusted' }
   | { readonly kind: 'untrusted' }
-  | { readonly kind: 'fields'; readonly untrusted: readonly string[] };
+  | {
+      readonly kind: 'fields';
+      readonly untrusted: readonly string[];
+      /** A member of the object holding an untrusted field that names its author; a vouched-for author makes it trusted. */
+      readonly author: string | null;
+    };
 
 /** A consequential tool: its decisive arguments (JSON pointers under /payload/, `*` for any key). */
 export interface Consequential {
@@ -27,6 +32,8 @@ export interface IntegrityCatalogue {
   readonly consequential: ReadonlyMap<string, Consequential>;
   /** Hashes of every value the configuration vouches for (directory, destinations, integrity.trusted_values). */
   readonly configured: ReadonlySet<string>;
+  /** Whether the configuration vouches for a value: listed, or an address in one of internal_domains. */
+  vouches(value: unknown): boolean;
 }
 
 const byData = new WeakMap<object, IntegrityCatalogue>();
@@ -72,11 +79,27 @@ function parse(config: Record<string, unknown>): IntegrityCatalogue {
   for (const spec of Object.values(record(record(config['destinations'])['systems']))) {
     for (const id of Object.keys(record(record(spec)['entries']))) vouch(id);
   }
+  const domains = new Set(strings(config['internal_domains']).map((d) => d.toLowerCase()));
   const trusted: OutputIntegrity = { kind: 'trusted' };
   return {
     outputOf: (tool) => tools.get(tool) ?? trusted,
     consequential,
     configured,
+    vouches: (value) => {
+      if (typeof value !== 'string') return false;
+      const whole = candidates(value)[0];
+      if (whole !== undefined && configured.has(hashCandidate(whole))) return true;
+      const at = value.trim().lastIndexOf('@');
+      return (
+        at > 0 &&
+        domains.has(
+          value
+            .trim()
+            .slice(at + 1)
+            .toLowerCase(),
+        )
+      );
+    },
   };
 }
 
@@ -84,7 +107,10 @@ function outputIntegrity(raw: unknown): OutputIntegrity | null {
   if (raw === 'trusted') return { kind: 'trusted' };
   if (raw === 'untrusted') return { kind: 'untrusted' };
   const untrusted = strings(record(raw)['untrusted']);
-  return untrusted.length > 0 ? { kind: 'fields', untrusted } : null;
+  const author = record(raw)['author'];
+  return untrusted.length > 0
+    ? { kind: 'fields', untrusted, author: typeof author === 'string' && author !== '' ? author : null }
+    : null;
 }
 
 function record(x: unknown): Record<string, unknown> {

@@ -1,5 +1,5 @@
 /**
- * Integrity taint, the host's half (docs/decisions/015-integrity-taint.md): what a tool's output
+ * Integrity taint, the host's half (docs/decisions/016-integrity-taint.md): what a tool's output
  * leaves in the session (whether untrusted content entered, and hashes of the values it carried
  * and of the values trusted outputs carried), and where a consequential action's decisive
  * arguments came from (`input.integrity`). The policy (rego/regent/integrity) decides on it.
@@ -40,7 +40,11 @@ export function outputTaint(tool: string, output: unknown, catalogue: IntegrityC
     integrity.kind === 'untrusted'
       ? ['/payload']
       : integrity.kind === 'fields'
-        ? integrity.untrusted.flatMap((p) => select(output, p).map((s) => s.path))
+        ? integrity.untrusted.flatMap((p) =>
+            select(output, p)
+              .filter((s) => !authoredByTrusted(s.parent, integrity.author, catalogue))
+              .map((s) => s.path),
+          )
         : [];
   walkWithPath(output, '/payload', (path, leaf) => {
     const inUntrusted = marked.some((m) => path === m || path.startsWith(`${m}/`));
@@ -98,20 +102,34 @@ function provenanceOf(
   return 'unknown';
 }
 
+// A field written by someone the configuration vouches for (a colleague, an internal address) is
+// not outside content: the object holding it names its author in the member `author`.
+function authoredByTrusted(parent: unknown, author: string | null, catalogue: IntegrityCatalogue): boolean {
+  if (author === null || parent === null || typeof parent !== 'object' || Array.isArray(parent)) return false;
+  return catalogue.vouches((parent as Record<string, unknown>)[author]);
+}
+
+/** A member a pointer selected: its concrete path, its value, and the object or array holding it. */
+export interface Selected {
+  path: string;
+  value: unknown;
+  parent: unknown;
+}
+
 /** The members of a JSON value a pointer names (`/payload/...`, `*` matching any key or index). */
-export function select(payload: unknown, pointer: string): { path: string; value: unknown }[] {
+export function select(payload: unknown, pointer: string): Selected[] {
   const segments = pointer.split('/').slice(1).map(unescape);
   if (segments[0] !== 'payload') return [];
-  let level: { path: string; value: unknown }[] = [{ path: '/payload', value: payload }];
+  let level: Selected[] = [{ path: '/payload', value: payload, parent: null }];
   for (const seg of segments.slice(1)) {
-    const next: { path: string; value: unknown }[] = [];
+    const next: Selected[] = [];
     for (const { path, value } of level) {
       if (value === null || typeof value !== 'object') continue;
       const entries: [string, unknown][] = Array.isArray(value)
         ? value.map((v, i) => [String(i), v])
         : Object.entries(value as Record<string, unknown>);
       for (const [key, v] of entries) {
-        if (seg === '*' || seg === key) next.push({ path: `${path}/${escape(key)}`, value: v });
+        if (seg === '*' || seg === key) next.push({ path: `${path}/${escape(key)}`, value: v, parent: value });
       }
     }
     level = next;

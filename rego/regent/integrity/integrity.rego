@@ -8,7 +8,7 @@
 #   action (tools.<t>.consequential) is denied, or escalated, unless its decisive arguments come
 #   from trusted sources: the configuration or a trusted tool output. regent tells where each
 #   decisive argument came from in input.integrity.arguments (src/integrity); this package
-#   decides on it. See docs/decisions/015-integrity-taint.md.
+#   decides on it. See docs/decisions/016-integrity-taint.md.
 package regent.integrity
 
 import data.regent.text
@@ -153,7 +153,7 @@ _tool_problems(cfg) := {p |
 
 _returns_problems(tool, i) := {concat("", [
 	"tools.", tool,
-	".returns.integrity must be trusted, untrusted or {untrusted: [JSON pointers under /payload/]}",
+	".returns.integrity must be trusted, untrusted or {untrusted: [JSON pointers under /payload/], author?}",
 ])} if {
 	not _returns_ok(i)
 } else := set()
@@ -163,6 +163,7 @@ _returns_ok(i) if i in _integrity_values
 _returns_ok(i) if {
 	is_object(i)
 	_pointers(object.get(i, "untrusted", null))
+	is_string(object.get(i, "author", ""))
 }
 
 _consequential_problems(tool, c) := {concat("", [

@@ -162,6 +162,10 @@ config_cases := {
 	],
 	"field list": [{"tools": {"t": {"returns": {"integrity": {"untrusted": ["/payload/*/body"]}}}}}, 0],
 	"unknown output integrity": [{"tools": {"t": {"returns": {"integrity": "maybe"}}}}, 1],
+	"an author that is not a member name": [
+		{"tools": {"t": {"returns": {"integrity": {"untrusted": ["/payload/*/body"], "author": 1}}}}},
+		1,
+	],
 	"field outside the payload": [{"tools": {"t": {"returns": {"integrity": {"untrusted": ["/body"]}}}}}, 1],
 	"bad consequential outcome": [{"tools": {"t": {"consequential": {"untrusted": "allow"}}}}, 1],
 	"unknown consequential key": [{"tools": {"t": {"consequential": {"args": []}}}}, 1],
