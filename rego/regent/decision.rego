@@ -67,7 +67,17 @@ _malformed := {{
 # Where a consequential action's decisive arguments came from (regent's own, src/integrity).
 _integrity := object.get(input, "integrity", null)
 
-_denials := (((((((_malformed | identity.deny(_req)) | flow.deny(_req, _dest, _plan)) | principal.deny(_req)) | detect.deny(_req, _dest, _plan)) | session.deny(_req)) | activity.deny(_req)) | integrity.deny(_req, _integrity)) | _rule_denials
+_denials := union({
+	_malformed,
+	identity.deny(_req),
+	flow.deny(_req, _dest, _plan),
+	principal.deny(_req),
+	detect.deny(_req, _dest, _plan),
+	session.deny(_req),
+	activity.deny(_req),
+	integrity.deny(_req, _integrity),
+	_rule_denials,
+})
 
 _redaction_reasons := (_plan.reasons | _secrets.reasons) | _rule_redaction_reasons
 

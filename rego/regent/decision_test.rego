@@ -576,58 +576,59 @@ _acme_redact := {"path": "/payload/text", "reason": "acme keeps chat text in hou
 
 # The README allow, and the same action with a rule that says nothing.
 test_rules_that_find_nothing_change_nothing if {
-	d := regent.decision with input as readme_allow with data.regent.rules as {"acme": {"deny": set(), "redact": set(), "escalate": set()}}
-	d == regent.decision with input as readme_allow with data.regent.rules as {}
+	d := _decide(readme_allow, {"acme": {"deny": set(), "redact": set(), "escalate": set()}})
+	d == _decide(readme_allow, {})
 	d.decision == "allow"
 }
 
 test_a_rule_deny_denies if {
-	d := regent.decision with input as readme_allow with data.regent.rules as {"acme": {"deny": {_acme_deny}}}
+	d := _decide(readme_allow, {"acme": {"deny": {_acme_deny}}})
 	d.decision == "deny"
 	d.reasons == [_acme_deny]
 	d.session == {"add_labels": [], "declassify": []}
 }
 
 test_a_rule_deny_joins_the_core_reasons if {
-	d := regent.decision with input as readme_deny with data.regent.rules as {"acme": {"deny": {_acme_deny}}}
+	d := _decide(readme_deny, {"acme": {"deny": {_acme_deny}}})
 	[r.code | some r in d.reasons] == ["flow.audience_not_cleared", "rules.acme.no_friday_deploys"]
 }
 
 test_a_rule_escalation_escalates_with_its_reasons if {
-	d := regent.decision with input as readme_allow with data.regent.rules as {"acme": {"escalate": {_acme_escalate}}}
+	d := _decide(readme_allow, {"acme": {"escalate": {_acme_escalate}}})
 	d.decision == "escalate"
 	d.reasons == [_acme_escalate]
 	d.redactions == []
 	_contract_ok(d)
-	r := regent.decision.reasons[0] with input as readme_allow with data.regent.rules as {"acme": {"escalate": {object.union(_acme_escalate, {"details": {"n": 1}})}}}
+	r := _decide(readme_allow, {"acme": {"escalate": {object.union(_acme_escalate, {"details": {"n": 1}})}}}).reasons[0]
 	r.details == {"n": 1}
 }
 
 # What an approved retry applies: the session effects of the allow it stands for.
 test_an_escalation_carries_the_session_effects_of_its_allow if {
 	allowed := regent.decision with input as readme_allow
-	d := regent.decision with input as readme_allow with data.regent.rules as {"acme": {"escalate": {_acme_escalate}}}
+	d := _decide(readme_allow, {"acme": {"escalate": {_acme_escalate}}})
 	d.session == allowed.session
 }
 
 test_deny_wins_over_escalate if {
-	d := regent.decision with input as readme_deny with data.regent.rules as {"acme": {"escalate": {_acme_escalate}}}
+	d := _decide(readme_deny, {"acme": {"escalate": {_acme_escalate}}})
 	d.decision == "deny"
 	[r.code | some r in d.reasons] == ["flow.audience_not_cleared"]
-	d2 := regent.decision with input as readme_allow with data.regent.rules as {"acme": {"escalate": {_acme_escalate}, "deny": {_acme_deny}}}
+	d2 := _decide(readme_allow, {"acme": {"escalate": {_acme_escalate}, "deny": {_acme_deny}}})
 	[r.code | some r in d2.reasons] == ["rules.acme.no_friday_deploys"]
 	d2.decision == "deny"
 }
 
 # An action the core does not permit is denied, not offered to a person.
 test_escalate_needs_the_positive_checks if {
-	d := regent.decision with input as {"agent": {"id": "mallory-bot"}, "action": {"tool": "gdrive.read_file", "kind": "read"}} with data.regent.rules as {"acme": {"escalate": {_acme_escalate}}}
+	inp := {"agent": {"id": "mallory-bot"}, "action": {"tool": "gdrive.read_file", "kind": "read"}}
+	d := _decide(inp, {"acme": {"escalate": {_acme_escalate}}})
 	d.decision == "deny"
 }
 
 # Escalate wins over redact, and keeps the redactions an approved retry applies.
 test_escalate_wins_over_redact if {
-	d := regent.decision with input as readme_redact with data.regent.rules as {"acme": {"escalate": {_acme_escalate}}}
+	d := _decide(readme_redact, {"acme": {"escalate": {_acme_escalate}}})
 	d.decision == "escalate"
 	d.reasons == [_acme_escalate]
 	[r.path | some r in d.redactions] == ["/payload/employees/*/home_address", "/payload/employees/*/salary"]
@@ -637,35 +638,40 @@ test_escalate_wins_over_redact if {
 test_a_rule_redaction_turns_allow_into_redact if {
 	inp := _send({"data_flow": {"destination": {"system": "slack", "audience": "team"}}})
 	regent.decision.decision == "allow" with input as inp
-	d := regent.decision with input as inp with data.regent.rules as {"acme": {"redact": {_acme_redact}}}
+	d := _decide(inp, {"acme": {"redact": {_acme_redact}}})
 	d.decision == "redact"
 	d.redactions == [{"path": "/payload/text", "reason": "acme keeps chat text in house"}]
-	[[r.code, r.details] | some r in d.reasons] == [["rules.redacted", {"package": "regent.rules.acme", "paths": ["/payload/text"]}]]
+	want := {"package": "regent.rules.acme", "paths": ["/payload/text"]}
+	[[r.code, r.details] | some r in d.reasons] == [["rules.redacted", want]]
 	_contract_ok(d)
 }
 
 test_a_rule_redaction_merges_with_the_core_plan if {
-	d := regent.decision with input as readme_redact with data.regent.rules as {"acme": {"redact": {
+	d := regent.decision with input as readme_redact with regent.rules as {"acme": {"redact": {
 		{"path": "/payload/employees/*/salary", "reason": "acme: no pay data in chat"},
 		{"path": "/payload/employees/*/title", "reason": "acme: titles are internal", "types": ["email"]},
 	}}}
 	d.decision == "redact"
-	[r.path | some r in d.redactions] == ["/payload/employees/*/home_address", "/payload/employees/*/salary", "/payload/employees/*/title"]
+	[r.path | some r in d.redactions] == [
+		"/payload/employees/*/home_address",
+		"/payload/employees/*/salary",
+		"/payload/employees/*/title",
+	]
 	contains(d.redactions[1].reason, "acme: no pay data in chat")
 	d.redactions[2].types == ["email"]
 	{r.code | some r in d.reasons} == {"flow.redacted_label", "rules.redacted"}
 }
 
 test_a_rule_redaction_never_lifts_a_deny if {
-	d := regent.decision with input as readme_deny with data.regent.rules as {"acme": {"redact": {{"path": "/payload/text", "reason": "remove the salary"}}}}
+	d := _decide(readme_deny, {"acme": {"redact": {{"path": "/payload/text", "reason": "remove the salary"}}}})
 	d.decision == "deny"
 }
 
 # Whatever else a rule package defines, the core reads only deny, redact and escalate.
 test_a_rule_cannot_allow if {
 	rules := {"acme": {"allow": true, "decision": {"decision": "allow"}, "permitted": true, "deny": set()}}
-	regent.decision.decision == "deny" with input as readme_deny with data.regent.rules as rules
-	regent.decision.decision == "deny" with input as {"agent": {"id": "mallory-bot"}} with data.regent.rules as rules
+	_decide(readme_deny, rules).decision == "deny"
+	_decide({"agent": {"id": "mallory-bot"}}, rules).decision == "deny"
 }
 
 _reason(code) := {"code": code, "message": "m"}
@@ -739,4 +745,10 @@ test_rules_read_the_context if {
 	regent.request.view({"context": {"ticket": "T-1"}}).context == {"ticket": "T-1"}
 	regent.request.view({}).context == {}
 	regent.request.view({"context": "T-1"}).context == {}
+}
+
+# The decision with company rules in place of data.regent.rules.
+_decide(inp, rules) := d if {
+	# regal ignore:external-reference,with-outside-test-context
+	d := regent.decision with input as inp with regent.rules as rules
 }

@@ -30,6 +30,7 @@ problems := union({
 	_destinations,
 	_principals,
 	_domains,
+	_observe,
 	integrity.config_problems(_cfg),
 })
 
@@ -142,13 +143,13 @@ _principals contains concat("", [
 	not _known(g.clearance)
 }
 
-_agents_roles_tools contains concat("", ["agents.", agent, ".mode: '", _str(a.mode), "' must be observe or enforce"]) if {
+_observe contains concat("", ["agents.", agent, ".mode: '", _str(a.mode), "' must be observe or enforce"]) if {
 	some agent, a in _cfg.agents
 	object.get(a, "mode", "enforce") != "enforce"
 	a.mode != "observe"
 }
 
-_agents_roles_tools contains "observe.enforce must be a list of reason codes (a trailing .* names a family)" if {
+_observe contains "observe.enforce must be a list of reason codes (a trailing .* names a family)" if {
 	enforce := object.get(object.get(_cfg, "observe", {}), "enforce", [])
 	not _strings(enforce)
 }
