@@ -19,7 +19,6 @@ describe('deploy/', () => {
     for (const f of files) {
       const text = await readFile(path.join(f.parentPath, f.name), 'utf8');
       for (const name of text.match(/\bREGENT_[A-Z0-9_]+/g) ?? []) {
-        if (name === 'REGENT_DRAIN_DELAY_SECONDS') continue; // named in comments only, until it lands
         assert.ok(
           known.has(name),
           `${path.relative(REPO_ROOT, path.join(f.parentPath, f.name))}: ${name} is no setting`,
