@@ -17,8 +17,9 @@ export interface ServiceDecisionRecord {
   tool: string;
   kind: string;
   flow: {
+    resource?: { system: string | null; id: string | null; labels: string[]; classification: string | null };
     sources: { system: string; labels: string[]; classification: string | null }[];
-    destination: { system: string | null; audience: string | null; recipients: number };
+    destination: { system: string | null; id?: string | null; audience: string | null; recipients: number };
   };
   detections: string[];
   decision: 'allow' | 'deny' | 'redact' | 'escalate';
@@ -44,6 +45,7 @@ export function toDecisionEntry(record: ServiceDecisionRecord): DecisionEntry {
     kind: record.kind,
     data_flow: {
       ...emptyDataFlow(),
+      ...(record.flow.resource === undefined ? {} : { resource: record.flow.resource }),
       sources: record.flow.sources.map((s) => ({
         system: s.system,
         labels: s.labels,
@@ -51,6 +53,7 @@ export function toDecisionEntry(record: ServiceDecisionRecord): DecisionEntry {
       })),
       destination: {
         system: record.flow.destination.system,
+        ...(record.flow.destination.id === undefined ? {} : { id: record.flow.destination.id }),
         audience: record.flow.destination.audience,
         recipients: [],
         recipient_count: record.flow.destination.recipients,

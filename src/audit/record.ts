@@ -27,6 +27,8 @@ export interface FlowSource {
 /** Where the data goes: system, audience class, and recipient identities (never contents). */
 export interface FlowDestination {
   system: string | null;
+  /** The channel, list or space (the destination directory's key), when the send named one. */
+  id?: string | null;
   audience: string | null;
   /** Recipient ids (up to 64; empty when the caller only knows how many). */
   recipients: string[];
@@ -230,6 +232,10 @@ export function validateEntry(entry: AuditEntry): void {
     )
       bad('observed');
     if (typeof entry.data_flow !== 'object' || entry.data_flow === null) bad('data_flow');
+    const resourceId = entry.data_flow.resource?.id;
+    if (resourceId !== undefined && resourceId !== null && !isId(resourceId)) bad('data_flow.resource.id');
+    const destinationId = entry.data_flow.destination?.id;
+    if (destinationId !== undefined && destinationId !== null && !isId(destinationId)) bad('data_flow.destination.id');
   } else if (entry.type === 'admin') {
     if (typeof entry.action !== 'string' || !ACTION.test(entry.action)) bad('action');
     if (!isId(entry.actor?.id)) bad('actor.id');

@@ -627,6 +627,7 @@ export class DecisionService {
     facts: RequestFacts,
   ): DecisionAuditRecord {
     const dest = request.data_flow?.destination;
+    const resource = request.action.resource;
     const record: DecisionAuditRecord = {
       decision_id: decisionId,
       time: new Date().toISOString(),
@@ -637,6 +638,16 @@ export class DecisionService {
       tool: request.action.tool,
       kind: request.action.kind,
       flow: {
+        ...(resource === undefined
+          ? {}
+          : {
+              resource: {
+                system: resource.system ?? null,
+                id: resource.id ?? null,
+                labels: resource.labels ?? [],
+                classification: resource.classification ?? null,
+              },
+            }),
         sources: (request.data_flow?.sources ?? []).map((s) => ({
           system: s.system,
           labels: s.labels ?? [],
@@ -644,6 +655,7 @@ export class DecisionService {
         })),
         destination: {
           system: dest?.system ?? null,
+          ...(dest?.id === undefined ? {} : { id: dest.id }),
           audience: dest?.audience ?? null,
           recipients: dest?.recipients?.length ?? 0,
         },

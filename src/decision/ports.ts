@@ -113,8 +113,11 @@ export interface DecisionAuditRecord {
   tool: string;
   kind: string;
   flow: {
+    /** The resource the action reads or writes, as resolved (its id, so a draft can name what was read). */
+    resource?: { system: string | null; id: string | null; labels: string[]; classification: string | null };
     sources: { system: string; labels: string[]; classification: string | null }[];
-    destination: { system: string | null; audience: string | null; recipients: number };
+    /** `id`: the channel, list or space a send went to (the destination directory's key). */
+    destination: { system: string | null; id?: string | null; audience: string | null; recipients: number };
   };
   detections: string[];
   decision: 'allow' | 'deny' | 'redact' | 'escalate';
