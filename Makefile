@@ -9,7 +9,7 @@ export PATH := $(NODE_DIR):$(CURDIR)/node_modules/.bin:$(PATH)
 OPA_BIN ?= $(CURDIR)/.tools/bin/opa
 export OPA_BIN
 
-.PHONY: help setup tools bundles run test test-api test-soak test-rego test-rego-other-org test-ts lint lint-rego typecheck fmt-rego bench differential check-deploy conformance clean
+.PHONY: help setup tools bundles run test test-api test-soak test-rego test-rego-other-org test-ts lint lint-rego typecheck fmt-rego bench differential bench-agentdojo test-agentdojo check-deploy conformance clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,7 +66,7 @@ test-ts: bundles
 test-api: bundles ## fuzz a real regent from its own OpenAPI document with schemathesis (about 2.5 minutes)
 	node scripts/api-fuzz.ts --st "$$(scripts/ensure-schemathesis.sh)"
 
-test: setup lint typecheck test-rego lint-rego test-rego-other-org check-deploy test-ts test-api ## the gate: every test, soak tests at short length
+test: setup lint typecheck test-rego lint-rego test-rego-other-org check-deploy test-ts test-agentdojo test-api ## the gate: every test, soak tests at short length
 
 # The soak tests at full length (npm test runs them short: KILL_RUNS=20, AUDIT_CRASH_RUNS=100).
 # About 30 minutes on 2 cores; CI runs it after make test (.ci/run).
@@ -105,6 +105,16 @@ bench: bundles $(VEGETA_BIN) ## regent vs opa run --server on one policy, side b
 
 differential: setup ## regent's engine vs opa run --server on 100,000 generated policy inputs (DIFF_COUNT=...)
 	node bench/differential.ts --count $(or $(DIFF_COUNT),100000)
+
+# AgentDojo (bench/agentdojo, pinned in bench/agentdojo/requirements.txt, installed into
+# .tools/agentdojo-venv when missing): every task's ground-truth calls replayed through a real
+# regent with the suite's policy pack, judged by AgentDojo's own utility() and security() checks.
+bench-agentdojo: setup ## AgentDojo's four suites through regent, v1 and v1.2: utility and attack success (bench/agentdojo/RESULTS.md)
+	py=$$(scripts/ensure-agentdojo.sh) && mkdir -p var && for v in v1 v1.2; do \
+	  $$py bench/agentdojo/run.py --version $$v --json var/agentdojo-$$v.json; done
+
+test-agentdojo: setup ## a quick AgentDojo subset (banking: 4 user tasks x 3 injection tasks), so the harness cannot rot
+	py=$$(scripts/ensure-agentdojo.sh) && $$py bench/agentdojo/run.py --suites banking --user-tasks 4 --injection-tasks 3 --check
 
 # OPA's own conformance cases (pinned OPA module) through regent's engine; also part of npm test
 # as test/policy/conformance.test.ts. CONFORMANCE_ARGS=--verbose lists every case off the list.
