@@ -46,6 +46,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./replay.ts')).replay,
   },
   {
+    path: ['draft'],
+    summary: 'draft least-privilege configuration per agent from the audit trail of a period',
+    load: async () => (await import('./draft.ts')).draft,
+  },
+  {
     path: ['audit', 'verify'],
     summary: 'verify an audit trail offline (hash chain, order, signed checkpoints)',
     load: async () => (await import('./audit-verify.ts')).auditVerify,

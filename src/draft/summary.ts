@@ -1,0 +1,48 @@
+/** The readable summary `regent draft` prints: per agent, what is granted and on what evidence. */
+import type { Draft } from './draft.ts';
+import type { Evidence } from './evidence.ts';
+
+function ev(e: Evidence): string {
+  return `${e.count}x, ${e.first_seen} .. ${e.last_seen}, e.g. ${e.decision_ids.slice(0, 3).join(', ')}`;
+}
+
+/** Formats a draft for a reviewer. */
+export function formatSummary(draft: Draft): string {
+  const out: string[] = [
+    `Draft for ${draft.period.since ?? 'the start of the trail'} .. ${draft.period.until ?? 'now'}`,
+  ];
+  for (const a of draft.agents) {
+    out.push('', `agent ${a.agent}: ${a.decisions} decisions; role ${a.role}`);
+    for (const n of a.not_granted) out.push(`  NOT GRANTED: ${n}`);
+    out.push('  tools (granted):');
+    for (const t of a.tools) out.push(`    ${t.tool} [${t.kinds.join(', ')}]  (${ev(t.evidence)})`);
+    for (const [s, e] of Object.entries(a.systems_read)) out.push(`  read system ${s}  (${ev(e)})`);
+    for (const [r, e] of Object.entries(a.resources_read)) out.push(`  read resource ${r}  (${ev(e)})`);
+    for (const f of a.flows)
+      out.push(
+        `  sent to ${f.system}/${f.id ?? '?'} (audience ${f.audience ?? '?'}): labels [${f.labels.join(', ')}], ` +
+          `classification ${f.classification ?? 'none'}  (${ev(f.evidence)})`,
+      );
+    for (const [p, e] of Object.entries(a.principals)) out.push(`  acted for ${p}  (${ev(e)})`);
+    const c = a.ceilings;
+    out.push(
+      `  activity per ${c.window_seconds}s window: peak ${c.peak_decisions} decisions, ${c.peak_restricted_reads} restricted reads ` +
+        `(${c.peak_restricted_reads_per_principal} for one principal); ceiling with ${Math.round(c.headroom * 100)}% headroom: ${c.restricted_reads_ceiling}`,
+    );
+    for (const d of a.denied)
+      out.push(
+        `  asked for, ${d.decision === 'deny' ? 'denied' : 'escalated'}: ${d.tool} ${d.kind} ${d.target ?? ''} [${d.reason_codes.join(', ')}]  (${ev(d.evidence)})`,
+      );
+    for (const o of a.observe_mode_overrides)
+      out.push(
+        `  observe mode, would have been ${o.would_have_been}: ${o.tool} ${o.kind} ${o.target ?? ''} [${o.reason_codes.join(', ')}]  (${ev(o.evidence)})`,
+      );
+    for (const u of a.unused)
+      out.push(
+        `  granted but unused since the start of the period: ${u.kind} ${u.name}${u.before_period === null ? '' : `  (before: ${ev(u.before_period)})`}`,
+      );
+  }
+  const changes = JSON.stringify(draft.diff) === '{}' ? 'none' : JSON.stringify(draft.diff);
+  out.push('', `diff against the configuration: ${changes}`);
+  return `${out.join('\n')}\n`;
+}
