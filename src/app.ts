@@ -28,6 +28,8 @@ import { sessionRoutes, type SessionRouteDeps } from './http/routes/sessions.ts'
 import { approvalRoutes } from './http/routes/approvals.ts';
 import type { Approvals } from './approvals/index.ts';
 import { consoleRoutes } from './console/index.ts';
+import { auditStreamRoutes } from './http/routes/audit-stream.ts';
+import { playgroundRoutes } from './http/routes/playground.ts';
 
 /** What the app is built from. */
 export interface AppDeps {
@@ -85,6 +87,15 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(sessionRoutes(deps.admin));
   app.use(auditRoutes(deps.admin));
+  // The console's live decisions and policy playground (admin scope; src/console).
+  app.use(auditStreamRoutes({ auditReader: () => deps.admin.auditReader(), drain: deps.drain }));
+  app.use(
+    playgroundRoutes({
+      policies: deps.policies,
+      shadow: deps.lifecycle.shadow,
+      maxBodyBytes: deps.limits.maxBodyBytes,
+    }),
+  );
   const approvals = deps.approvals;
   if (approvals !== undefined) app.use(approvalRoutes(() => approvals.service(), deps.limits.maxBodyBytes));
   app.use(policyAdminRoutes({ ...deps.lifecycle, trail: deps.admin.trail }));

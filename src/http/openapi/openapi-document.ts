@@ -10,6 +10,7 @@ import { batchRequestSchema, type DecisionLimits } from '../routes/decisions.ts'
 import { AGENT_TOOLS_REQUEST_SCHEMA } from '../routes/agent-tools.ts';
 import { adminPaths } from './admin-paths.ts';
 import { APPROVAL_SCHEMAS, approvalPaths } from './approval-paths.ts';
+import { consolePaths } from './console-paths.ts';
 import { dataApiPaths } from './data-api-paths.ts';
 import { errorResponses, operation, queryParam, type Json } from './operations.ts';
 import { RESPONSE_SCHEMAS } from './schemas.ts';
@@ -171,6 +172,7 @@ export function openApiDocument(limits: OpenApiLimits): Json {
     ...dataApiPaths(limits),
     ...adminPaths(limits),
     ...approvalPaths(limits),
+    ...consolePaths(limits),
   };
   return {
     openapi: '3.1.0',
