@@ -158,7 +158,9 @@ const outcomes = new Map<string, number>();
 let done = 0;
 const progress = setInterval(() => {
   const seconds = (performance.now() - comparing) / 1000;
-  console.log(`  ${done} / ${inputs.length} compared, ${(done / seconds).toFixed(0)} inputs/s`);
+  console.log(
+    `  ${done} / ${inputs.length} compared (same ${same}, different ${different}, errors ${errors}), ${(done / seconds).toFixed(0)} inputs/s`,
+  );
 }, 30_000);
 const report: string[] = [];
 let next = 0;
