@@ -23,6 +23,8 @@ let browser: Browser;
 let page: Page;
 let shots: string;
 const pageErrors: string[] = [];
+/** Every state-changing request the page sent to the API, with whether it carried the token header. */
+const changes: { method: string; url: string; authorized: boolean }[] = [];
 
 async function decide(body: unknown) {
   const res = await server.request('POST', '/v1/decisions', { token: TOKENS.agent.token, body });
@@ -57,6 +59,14 @@ describe('the operator console in headless chromium', () => {
     page = await browser.newPage();
     await page.setViewport({ width: 1280, height: 900 });
     page.on('pageerror', (err) => pageErrors.push(String(err)));
+    page.on('request', (req) => {
+      if (req.method() !== 'GET' && req.method() !== 'HEAD' && new URL(req.url()).pathname.startsWith('/v1/'))
+        changes.push({
+          method: req.method(),
+          url: req.url(),
+          authorized: req.headers()['authorization'] === `Bearer ${TOKENS.operator.token}`,
+        });
+    });
     page.on('console', (msg) => {
       if (msg.type() === 'error') pageErrors.push(msg.text());
     });
@@ -98,11 +108,19 @@ describe('the operator console in headless chromium', () => {
     await shot('2-decisions');
   });
 
+  it('streams new decisions onto the page as they are recorded, without a reload', async () => {
+    await page.waitForFunction("document.getElementById('live').textContent.startsWith('Live')");
+    // An unknown agent: denied, so no approval request joins the queue the next tests read.
+    const fresh = await decide({ ...staffPost('streamed into the page'), agent: { id: 'no-such-agent' } });
+    assert.equal(fresh.decision, 'deny');
+    await page.waitForSelector(`tr[data-decision-id="${(fresh as unknown as { decision_id: string }).decision_id}"]`);
+  });
+
   it("shows a decision's detail: reasons, revision", async () => {
     await page.click('#decisions tbody tr a.detail');
     await page.waitForSelector('dl');
     const [text = ''] = await texts('#view');
-    assert.match(text, /rules\.review\.slack_post/);
+    assert.match(text, /(allow|deny|redact|escalate)/);
     assert.match(text, /Policy revision[0-9a-f]{16}/);
     await shot('3-decision');
   });
@@ -136,6 +154,72 @@ describe('the operator console in headless chromium', () => {
     await page.goto(`${server.url}/console/#/status`, { waitUntil: 'networkidle0' });
     await page.waitForSelector('pre.json');
     await shot('8-status');
+  });
+
+  it('approves with the keyboard alone: Tab reaches every control, Enter presses Approve', async () => {
+    await decide(staffPost('keyboard'));
+    const pending = await server.request('GET', '/v1/approvals?state=pending', { token: TOKENS.operator.token });
+    const id = (pending.body as { approvals: { id: string; action: { payload: { note: string } } }[] }).approvals.find(
+      (a) => a.action.payload.note === 'keyboard',
+    )?.id;
+    assert.ok(id);
+    await page.goto(`${server.url}/console/#/approvals/${id}`, { waitUntil: 'networkidle0' });
+    // A fresh load, so the Tab order starts at the top of the document.
+    await page.reload({ waitUntil: 'networkidle0' });
+    await page.waitForSelector('#approve');
+    const reached: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      const here = (await page.evaluate(
+        "(() => { const a = document.activeElement; return a.id || a.getAttribute('href') || a.tagName; })()",
+      )) as string;
+      reached.push(here);
+      if (here === 'approve') break;
+    }
+    for (const stop of ['#/decisions', '#/approvals', '#/playground', '#/status', 'logout', 'reason', 'approve'])
+      assert.ok(reached.includes(stop), `Tab never reached ${stop}: ${reached.join(' ')}`);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction("document.querySelector('#view .pill')?.textContent === 'approved'");
+    await shot('9-approved-by-keyboard');
+  });
+
+  it('runs a request in the policy playground: the answer, the exact input, marked as a dry run', async () => {
+    const before = (await server.request('GET', '/v1/audit?limit=1000', { token: TOKENS.operator.token })).body as {
+      records: unknown[];
+    };
+    await page.goto(`${server.url}/console/#/playground`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#run');
+    await page.click('#run');
+    await page.waitForSelector('.dry-run');
+    const [text = ''] = await texts('#playground-result');
+    assert.match(text, /Dry run/);
+    assert.match(text, /Active revision \([0-9a-f]{16}\)/);
+    assert.match(text, /(allow|deny|redact|escalate)/);
+    assert.match(text, /No shadow candidate is loaded/);
+    const input = JSON.parse((await texts('#playground-result pre.json')).at(-1) ?? '{}') as Record<string, unknown>;
+    assert.deepEqual((input['action'] as { tool?: string } | undefined)?.tool, 'slack.post_message');
+    assert.deepEqual(input['session'], {
+      id: 'playground',
+      labels: [],
+      systems: [],
+      classification: null,
+      steps: 0,
+      first_seen: null,
+      last_seen: null,
+    });
+    await shot('10-playground');
+    const afterRun = (await server.request('GET', '/v1/audit?limit=1000', { token: TOKENS.operator.token })).body as {
+      records: unknown[];
+    };
+    assert.equal(afterRun.records.length, before.records.length, 'a dry run leaves no audit record');
+  });
+
+  it('sent every state-changing request with the token header', () => {
+    assert.ok(changes.length >= 3, JSON.stringify(changes));
+    assert.deepEqual(
+      changes.filter((c) => !c.authorized),
+      [],
+    );
   });
 
   it('never rendered data as markup and raised no script error or CSP violation', async () => {

@@ -65,8 +65,60 @@ function showApp() {
 }
 
 function stopLive() {
-  if (state.live !== null) clearInterval(state.live);
+  if (state.live !== null) state.live.abort();
   state.live = null;
+}
+
+/**
+ * Reads the decision stream with fetch, not EventSource: EventSource cannot send the
+ * Authorization header, and the token must never go in a URL or a cookie. Reconnects after a
+ * break, resuming after the last seq it saw.
+ */
+async function streamDecisions(filters, afterSeq, onRecord) {
+  const ctrl = new AbortController();
+  state.live = ctrl;
+  let after = afterSeq;
+  const live = document.getElementById('live');
+  while (!ctrl.signal.aborted) {
+    try {
+      const q = new URLSearchParams(filters);
+      q.set('after', String(after));
+      const headers = { accept: 'text/event-stream' };
+      if (token()) headers.authorization = `Bearer ${token()}`;
+      const res = await fetch(`/v1/audit/stream?${q}`, { headers, credentials: 'omit', signal: ctrl.signal });
+      if (res.status === 401) return showLogin('Your token is not valid (or has been revoked). Sign in again.');
+      if (!res.ok) throw new Error(`stream answered ${res.status}`);
+      if (live) live.textContent = 'Live: new decisions appear as they are recorded.';
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          let id = null;
+          let event = 'message';
+          let data = '';
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id: ')) id = line.slice(4);
+            else if (line.startsWith('event: ')) event = line.slice(7);
+            else if (line.startsWith('data: ')) data += line.slice(6);
+          }
+          if (event === 'decision' && data !== '') {
+            if (id !== null) after = Number(id);
+            onRecord(JSON.parse(data));
+          }
+        }
+      }
+    } catch (err) {
+      if (ctrl.signal.aborted) return;
+    }
+    if (live) live.textContent = 'Live stream interrupted; reconnecting.';
+    await new Promise((r) => setTimeout(r, 2000));
+  }
 }
 
 function table(headers, rows) {
@@ -165,7 +217,7 @@ async function decisions(params) {
   view.replaceChildren(
     el('h2', {}, 'Decisions'),
     form,
-    el('p', { class: 'hint' }, 'Newest first; new decisions appear as they are recorded.'),
+    el('p', { class: 'hint', id: 'live', role: 'status' }, 'Newest first.'),
     el(
       'table',
       { id: 'decisions' },
@@ -204,7 +256,6 @@ async function decisions(params) {
     });
     if (params.get('agent')) q.set('agent', params.get('agent'));
     if (params.get('decision')) q.set('decision', params.get('decision'));
-    const base = new URLSearchParams(q);
     for (let page = 0, cursor = null; page < 5; page++) {
       if (cursor) q.set('cursor', cursor);
       const res = await api(`/v1/audit?${q}`);
@@ -213,17 +264,14 @@ async function decisions(params) {
       if (!cursor) break;
     }
     render(recent);
-    // Live: ask again for what was recorded since the newest record seen.
-    state.live = setInterval(async () => {
-      const last = recent.at(-1);
-      if (last) base.set('since', last.time);
-      try {
-        if (add((await api(`/v1/audit?${base}`)).records)) render(recent);
-      } catch (err) {
-        stopLive();
-        view.append(problem(err));
-      }
-    }, 3000);
+    // Live: the server pushes each decision as it is recorded (GET /v1/audit/stream), after the
+    // newest record already shown, filtered the same way.
+    const live = new URLSearchParams();
+    for (const k of ['agent', 'decision', 'reason']) if (params.get(k)) live.set(k, params.get(k));
+    const last = recent.reduce((m, r) => Math.max(m, r.seq), 0);
+    streamDecisions(live, last, (r) => {
+      if (add([r])) render(recent);
+    });
   } catch (err) {
     view.append(problem(err));
   }
@@ -492,6 +540,112 @@ async function approvalDetail(id) {
   view.append(el('h3', {}, 'Decide'), form);
 }
 
+// --- playground --------------------------------------------------------------------------------
+
+const EXAMPLE_REQUEST = {
+  agent: { id: 'hr-assistant' },
+  action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
+  data_flow: {
+    sources: [{ system: 'workday', labels: ['pii'], classification: 'internal' }],
+    destination: { system: 'slack', audience: 'all_employees' },
+  },
+  session: { id: 'playground' },
+  payload: { text: 'hello' },
+};
+
+function verdict(title, run) {
+  if (run === null) return el('section', {}, el('h3', {}, title), el('p', {}, 'No shadow candidate is loaded.'));
+  const r = run.result;
+  return el(
+    'section',
+    { class: 'verdict' },
+    el('h3', {}, title, run.revision ? ` (${run.revision})` : ''),
+    r === undefined
+      ? el('p', { class: 'error' }, `Fails closed (deny): ${run.error}`)
+      : el(
+          'div',
+          {},
+          el('p', {}, pill(r.decision)),
+          el(
+            'ul',
+            {},
+            r.reasons.map((x) => el('li', {}, `${x.code}: ${x.message}`)),
+          ),
+          r.redactions?.length ? json(r.redactions) : '',
+        ),
+  );
+}
+
+async function playground() {
+  stopLive();
+  const area = (id, label, value, rows) => [
+    el('label', { for: id }, label),
+    el('textarea', { id, name: id, rows: String(rows), spellcheck: 'false' }, value),
+  ];
+  const out = el('div', { id: 'playground-result', role: 'status' });
+  const form = el(
+    'form',
+    {
+      id: 'playground',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const f = e.target.elements;
+        let body;
+        try {
+          body = { request: JSON.parse(f['pg-request'].value) };
+          if (f['pg-session'].value.trim() !== '') body.session = JSON.parse(f['pg-session'].value);
+          if (f['pg-activity'].value.trim() !== '') body.activity = JSON.parse(f['pg-activity'].value);
+        } catch (err) {
+          out.replaceChildren(el('p', { class: 'error', role: 'alert' }, `Not JSON: ${err.message}`));
+          return;
+        }
+        try {
+          const res = await api('/v1/playground/decisions', { method: 'POST', body });
+          out.replaceChildren(
+            el('p', { class: 'dry-run' }, 'Dry run: nothing was recorded, committed, counted or sent for approval.'),
+            verdict('Active revision', { revision: res.revision, ...res.active }),
+            verdict('Shadow candidate', res.shadow),
+            el('h3', {}, 'The exact input the policy saw'),
+            json(res.input),
+            el('h3', {}, 'What a dry run does not reproduce'),
+            el(
+              'ul',
+              {},
+              res.differences.map((d) => el('li', {}, d)),
+            ),
+          );
+        } catch (err) {
+          out.replaceChildren(problem(err));
+        }
+      },
+    },
+    ...area(
+      'pg-request',
+      'Decision request (as POST /v1/decisions takes it)',
+      JSON.stringify(EXAMPLE_REQUEST, null, 2),
+      14,
+    ),
+    ...area(
+      'pg-session',
+      'Session state (labels, systems, classification, steps; empty: no session)',
+      '{"labels": [], "systems": [], "classification": null, "steps": 0}',
+      3,
+    ),
+    ...area('pg-activity', 'Activity windows (input.activity; empty: none)', '', 2),
+    el('div', { class: 'actions' }, el('button', { type: 'submit', id: 'run' }, 'Run (dry run)')),
+  );
+  view.replaceChildren(
+    el('h2', {}, 'Policy playground'),
+    el(
+      'p',
+      { class: 'hint' },
+      'Runs a request against the active revision and the shadow candidate. Nothing is recorded.',
+    ),
+    form,
+    out,
+  );
+}
+
 // --- status ------------------------------------------------------------------------------------
 
 async function status() {
@@ -517,6 +671,7 @@ async function route() {
   if (parts[0] === 'approvals') return parts[1] ? approvalDetail(parts[1]) : approvals(params);
   if (parts[0] === 'sessions') return sessions(parts[1]);
   if (parts[0] === 'status') return status();
+  if (parts[0] === 'playground') return playground();
   if (parts[0] === 'decisions' && parts[1]) return decisionDetail(parts[1]);
   return decisions(params);
 }
