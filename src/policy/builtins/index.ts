@@ -41,6 +41,7 @@ import { JWT_BUILTINS } from './jwt.ts';
 import { NET_BUILTINS } from './net.ts';
 import { RAND_BUILTINS } from './rand.ts';
 import { REGEX_BUILTINS } from './regex.ts';
+import { REGEX_FIND_BUILTINS } from './regex-find.ts';
 import { SEMVER_BUILTINS } from './semver.ts';
 import { SPRINTF_BUILTINS } from './sprintf.ts';
 import { STRINGS_BUILTINS } from './strings.ts';
@@ -58,6 +59,7 @@ const DEFINITIONS: Readonly<Record<string, BuiltinDefinition>> = {
   ...UNITS_BUILTINS,
   ...STRINGS_BUILTINS,
   ...REGEX_BUILTINS,
+  ...REGEX_FIND_BUILTINS,
   ...CRYPTO_BUILTINS,
   ...SEMVER_BUILTINS,
   ...RAND_BUILTINS,
