@@ -35,6 +35,7 @@ import { BuiltinError, OperandError } from './builtin-error.ts';
 import type { BuiltinContext, BuiltinDefinition } from './context.ts';
 import { CRYPTO_BUILTINS } from './crypto.ts';
 import { ENCODING_BUILTINS } from './encoding.ts';
+import { GLOBS_BUILTINS } from './glob-intersection.ts';
 import { decodeNextArgumentsExactly, restoreJsonParse } from './exact-arguments.ts';
 import type { BuiltinValue } from './json-numbers.ts';
 import { JWT_BUILTINS } from './jwt.ts';
@@ -60,6 +61,7 @@ const DEFINITIONS: Readonly<Record<string, BuiltinDefinition>> = {
   ...STRINGS_BUILTINS,
   ...REGEX_BUILTINS,
   ...REGEX_FIND_BUILTINS,
+  ...GLOBS_BUILTINS,
   ...CRYPTO_BUILTINS,
   ...SEMVER_BUILTINS,
   ...RAND_BUILTINS,
