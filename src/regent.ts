@@ -25,6 +25,7 @@ import { createPrincipalVerifier } from './identity/index.ts';
 import { directoryEnabled, openDirectory, type Directory } from './directory/index.ts';
 import { createApprovals } from './approvals/index.ts';
 import { DrainState } from './http/server/drain-state.ts';
+import { ReplicaHeartbeat } from './observability/replicas.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createLifecycleMetrics } from './observability/lifecycle-metrics.ts';
@@ -273,6 +274,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
   });
   const auth = new Authenticator(config.security);
   const drain = new DrainState();
+  let heartbeat: ReplicaHeartbeat | undefined;
   const app = createApp({
     traceRequests: telemetry.requests,
     approvals,
@@ -305,6 +307,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
       shadowPolicyDir: config.shadowPolicyDir,
       maxPolicyBytes: config.maxPolicyBytes,
       remote: bundleSource,
+      replicas: { state: () => heartbeat?.state() ?? null },
     },
   });
 
@@ -356,6 +359,16 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
       });
       sessions = sessionPort(flow.sessions);
       activity = activityPort(flow.activity);
+      // Replicas' health (status document, console): a heartbeat in the Redis replicas share.
+      heartbeat = new ReplicaHeartbeat({
+        connection: flow.connection,
+        keyPrefix: config.redisKeyPrefix,
+        snapshot: () => ({
+          revision: policies.current()?.revision ?? null,
+          ready: policies.current() !== undefined && !drain.draining,
+        }),
+      });
+      await heartbeat.start();
       await approvals.start();
     },
     reloadCredentials() {
@@ -379,6 +392,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
       await library?.close();
       await shadow.close();
       await policies.close();
+      await heartbeat?.close();
       await flow?.close();
       await directory?.close();
       await approvals.close();

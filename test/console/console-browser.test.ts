@@ -153,6 +153,8 @@ describe('the operator console in headless chromium', () => {
     await shot('7-session');
     await page.goto(`${server.url}/console/#/status`, { waitUntil: 'networkidle0' });
     await page.waitForSelector('pre.json');
+    // Replicas' health: with no Redis shared, the page says it shows this instance only.
+    assert.match((await texts('#replica-note')).join(''), /this instance only/);
     await shot('8-status');
   });
 

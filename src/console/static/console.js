@@ -113,7 +113,7 @@ async function streamDecisions(filters, afterSeq, onRecord) {
           }
         }
       }
-    } catch (err) {
+    } catch {
       if (ctrl.signal.aborted) return;
     }
     if (live) live.textContent = 'Live stream interrupted; reconnecting.';
@@ -653,6 +653,33 @@ async function status() {
   view.replaceChildren(el('h2', {}, 'Status'));
   try {
     const [s, shadow] = await Promise.all([api('/v1/status'), api('/v1/shadow').catch(() => null)]);
+    const r = s.result.replicas;
+    if (r) {
+      const note =
+        r.backend === 'local'
+          ? 'No Redis is shared, so this instance only.'
+          : r.skew
+            ? `Revision skew: the ready replicas serve ${r.revisions.join(', ')}.`
+            : `Every ready replica serves ${r.revisions.join(', ') || 'nothing yet'}.`;
+      view.append(
+        el('h3', {}, 'Replicas'),
+        el('p', { id: 'replica-note', class: r.skew ? 'deny' : '' }, note),
+        r.error ? el('p', { class: 'deny' }, r.error) : el('span'),
+        table(
+          ['Instance', 'Revision', 'Ready', 'Last seen'],
+          r.replicas.map((x) =>
+            el(
+              'tr',
+              {},
+              el('td', {}, x.instance),
+              el('td', {}, x.revision ?? '-'),
+              el('td', {}, x.ready ? 'ready' : 'not ready'),
+              el('td', {}, x.last_seen),
+            ),
+          ),
+        ),
+      );
+    }
     view.append(el('h3', {}, 'Serving'), json(s.result));
     if (shadow !== null) view.append(el('h3', {}, 'Shadow candidate'), json(shadow.result));
   } catch (err) {

@@ -12,6 +12,7 @@ import type { BundleSourceStatus } from '../../policy/bundle/bundle-poller.ts';
 import { policyRoutes } from './policies.ts';
 import { shadowRoutes } from './shadow.ts';
 import { statusRoutes } from './status.ts';
+import type { ReplicasState } from '../../observability/replicas.ts';
 
 /** What the policy admin routes need. */
 export interface PolicyAdminDeps {
@@ -24,6 +25,8 @@ export interface PolicyAdminDeps {
   trail: AdminTrail;
   /** The bundle server source, for /v1/status. */
   remote?: { status(): BundleSourceStatus | undefined };
+  /** Replicas' heartbeats, for /v1/status (src/observability/replicas.ts). */
+  replicas?: { state(): ReplicasState | null };
 }
 
 /** Routes for `/v1/policies`, `/v1/shadow` and `/v1/status`. */

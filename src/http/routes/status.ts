@@ -10,6 +10,7 @@ import type { PolicyStore } from '../../policy/policy-store.ts';
 import type { ShadowRunner } from '../../policy/shadow.ts';
 import type { BundleSourceStatus } from '../../policy/bundle/bundle-poller.ts';
 import { sendJson } from '../opa-params.ts';
+import type { ReplicasState } from '../../observability/replicas.ts';
 
 /** What the status route reports on. */
 export interface StatusDeps {
@@ -19,6 +20,8 @@ export interface StatusDeps {
   shadow: ShadowRunner;
   /** The bundle server source, when regent polls one (`REGENT_BUNDLE_URL`). */
   remote?: { status(): BundleSourceStatus | undefined };
+  /** Replicas' heartbeats (src/observability/replicas.ts); null before start. */
+  replicas?: { state(): ReplicasState | null };
 }
 
 /** The status document (also used by tests and operators' scripts). */
@@ -50,6 +53,7 @@ export function statusDocument(deps: StatusDeps): Record<string, unknown> {
     },
     policy_library: deps.library?.state() ?? null,
     shadow: deps.shadow.state(),
+    replicas: deps.replicas?.state() ?? null,
   };
 }
 
