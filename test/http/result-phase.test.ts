@@ -95,3 +95,24 @@ describe('POST /v1/results', () => {
     assert.equal((await server.post('/v1/results', { ...call, result: 1, data_flow: {} })).status, 400);
   });
 });
+
+describe('POST /v1/results with a plain-text output', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startRegent({ bundlePath: (await regoBundle()).file });
+  });
+  after(async () => server.close());
+
+  it('scans a string result, redacts what the principal may not see, and does not fail closed on its shape', async () => {
+    const res = await server.post('/v1/results', {
+      agent: { id: 'hr-assistant', on_behalf_of: { id: 'carol', clearance: 'internal' } },
+      action: { tool: 'gdrive.read_file', kind: 'read', resource: { system: 'gdrive', id: 'notes' } },
+      session: { id: 'result-text' },
+      result: 'Reach Dana at dana.home@gmail.com',
+    });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.decision, 'redact', res.text);
+    assert.ok(!res.text.includes('dana.home@gmail.com'));
+    assert.match(String(res.body.result), /Reach Dana at/);
+  });
+});

@@ -174,6 +174,12 @@ _element_ok(e, "detection") if {
 	payload_pointer(e.path)
 }
 
+# A payload that is one string (a tool's plain-text output) has its findings at /payload itself.
+_element_ok(e, "detection") if {
+	is_string(e.type)
+	e.path == "/payload"
+}
+
 _strings_or_absent(null)
 
 _strings_or_absent(x) if {

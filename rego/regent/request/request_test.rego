@@ -137,3 +137,9 @@ test_labels_of_an_object if {
 	request.labels({"labels": ["a", "b", "a"]}) == {"a", "b"}
 	request.labels({}) == set()
 }
+
+test_a_finding_in_a_string_payload_is_well_formed if {
+	detected := [{"type": "email", "path": "/payload"}]
+	inp := {"agent": {"id": "a"}, "action": {"tool": "t", "kind": "read"}, "detected": detected}
+	count(request.problems(inp)) == 0
+}
