@@ -143,6 +143,13 @@ class Regent:
         self.proc = subprocess.Popen(
             ["node", str(root / "src/cli/main.ts"), "serve"], cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.close()
+            raise
+
+    def wait_ready(self) -> None:
         deadline = time.time() + 120
         while True:
             if self.proc.poll() is not None:
