@@ -159,9 +159,9 @@ export function formatReport(r: ReplayReport): string {
     `baseline: ${r.baseline === 'recorded' ? 'the recorded decisions' : `revision ${r.baseline}`}; candidate: revision ${r.candidate}`,
   );
   out.push('');
-  out.push(`${'baseline \\ candidate'.padEnd(22)}${DECISIONS.map((d) => pad(d, 8)).join('')}`);
+  out.push(`${'baseline \\ candidate'.padEnd(22)}${DECISIONS.map((d) => pad(d, 9)).join('')}`);
   for (const a of DECISIONS)
-    out.push(`${a.padEnd(22)}${DECISIONS.map((c) => pad(r.pairs[`${a}->${c}`] ?? 0, 8)).join('')}`);
+    out.push(`${a.padEnd(22)}${DECISIONS.map((c) => pad(r.pairs[`${a}->${c}`] ?? 0, 9)).join('')}`);
   out.push('');
   out.push(
     `${r.changed} decisions would change outcome; ${r.reasonsChanged} more would keep their outcome with different reasons`,

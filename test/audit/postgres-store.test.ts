@@ -96,10 +96,13 @@ describe('postgres store: export', () => {
       await store.append(decision(i, { agent: { id: i % 2 === 0 ? 'even-agent' : 'odd-agent', on_behalf_of: null } }));
     }
     await store.close();
-    const script = join(import.meta.dirname, '..', '..', 'scripts', 'audit-export.ts');
+    // `regent audit export` (the CLI replaced scripts/audit-export.ts).
+    const cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
     const execFile = promisify(execFileCb);
     const all = await execFile(process.execPath, [
-      script,
+      cli,
+      'audit',
+      'export',
       '--database-url',
       server.url,
       '--table',
@@ -112,7 +115,9 @@ describe('postgres store: export', () => {
     assert.equal(result.ok, true, JSON.stringify(result));
     assert.equal(result.decisions, 30);
     const even = await execFile(process.execPath, [
-      script,
+      cli,
+      'audit',
+      'export',
       '--database-url',
       server.url,
       '--table',

@@ -103,9 +103,9 @@ describe('decision replay against a candidate bundle', () => {
   it('prints a table of outcome pairs for a person', async () => {
     const res = await replay(['--log', log, '--bundle', undefinedPolicy, '--baseline', rego, '--limit', '1']);
     assert.equal(res.code, 0, res.stderr);
-    assert.match(res.stdout, /baseline \\ candidate\s+allow\s+deny\s+redact/);
-    assert.match(res.stdout, /^allow\s+0\s+1\s+0$/m);
-    assert.match(res.stdout, /^deny\s+0\s+2\s+0$/m);
+    assert.match(res.stdout, /baseline \\ candidate\s+allow\s+deny\s+redact\s+escalate/);
+    assert.match(res.stdout, /^allow\s+0\s+1\s+0\s+0$/m);
+    assert.match(res.stdout, /^deny\s+0\s+2\s+0\s+0$/m);
     assert.match(res.stdout, /1 decisions would change outcome/);
     assert.match(res.stdout, new RegExp(`first 1 changed:\\n  ${ids['allow']}  allow -> deny`));
   });
