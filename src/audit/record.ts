@@ -233,9 +233,15 @@ export function validateEntry(entry: AuditEntry): void {
       bad('observed');
     if (typeof entry.data_flow !== 'object' || entry.data_flow === null) bad('data_flow');
     const resourceId = entry.data_flow.resource?.id;
-    if (resourceId !== undefined && resourceId !== null && !isId(resourceId)) bad('data_flow.resource.id');
+    if (resourceId !== undefined && resourceId !== null && (typeof resourceId !== 'string' || resourceId.length > 1024))
+      bad('data_flow.resource.id');
     const destinationId = entry.data_flow.destination?.id;
-    if (destinationId !== undefined && destinationId !== null && !isId(destinationId)) bad('data_flow.destination.id');
+    if (
+      destinationId !== undefined &&
+      destinationId !== null &&
+      (typeof destinationId !== 'string' || destinationId.length > 1024)
+    )
+      bad('data_flow.destination.id');
   } else if (entry.type === 'admin') {
     if (typeof entry.action !== 'string' || !ACTION.test(entry.action)) bad('action');
     if (!isId(entry.actor?.id)) bad('actor.id');
