@@ -136,14 +136,17 @@ describe('shadow mode', () => {
     );
   });
 
-  it('bounds its queue: a burst beyond it is dropped and counted, never waited for', async () => {
+  // Whether a burst over HTTP outruns the drain depends on the machine (on a loaded one the
+  // requests arrive slowly enough to be drained one by one); the bound itself is checked
+  // deterministically in test/policy/shadow-queue.test.ts. Here: every answer is untouched and
+  // each decision of the burst is either evaluated or dropped, and counted in the metric.
+  it('accounts for every decision of a burst, evaluated or dropped, and never waits for it', async () => {
     const before = await shadowState(server);
     const burst = 40;
     const answers = await Promise.all(Array.from({ length: burst }, () => server.post('/v1/decisions', REQUEST)));
     for (const a of answers) assert.equal(a.body.decision, 'allow');
     const s = await settled(server, before.evaluated + before.dropped + burst);
     assert.equal(s.evaluated + s.dropped, before.evaluated + before.dropped + burst);
-    assert.ok(s.dropped > before.dropped, `nothing dropped: ${JSON.stringify(s)}`);
     assert.equal(s.queue.capacity, 4);
     const text = await (await fetch(`${server.url}/metrics`)).text();
     assert.equal(metric(text, 'regent_shadow_dropped_total'), s.dropped);
