@@ -1,6 +1,7 @@
 /**
  * The OpenAPI paths and schemas of the approvals API (scope `approve`, src/http/routes/approvals.ts),
- * with the request bodies taken from the validators the routes use.
+ * with the request bodies taken from the validators the routes use, and of the agent's read of
+ * where one request stands (scope `decide`, `GET /v1/decisions/approvals/{id}`).
  */
 import { APPROVAL_STATES } from '../../approvals/approval.ts';
 import { MAX_APPROVAL_PAGE } from '../../approvals/store.ts';
@@ -80,6 +81,19 @@ export const APPROVAL_SCHEMAS = {
       expiry_reported: { type: 'boolean' },
     },
   },
+  ApprovalStatus: {
+    description:
+      "Where an approval request stands, as the agent may read it: never the action, its payload or who decided. A request past its expiry shows `expired`; `reason` is the approver's, once a person decided.",
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'state', 'expires_at'],
+    properties: {
+      id: str,
+      state: { enum: APPROVAL_STATES },
+      expires_at: str,
+      reason: str,
+    },
+  },
   ApprovalPage: {
     type: 'object',
     required: ['approvals', 'next_cursor'],
@@ -135,6 +149,18 @@ export function approvalPaths(limits: DecisionLimits): Record<string, Record<str
         summary: 'One approval request, with the exact action',
         parameters: [APPROVAL_ID],
         ok: one,
+      }),
+    },
+    '/v1/decisions/approvals/{id}': {
+      get: operation({
+        id: 'getApprovalStatus',
+        tag: 'decisions',
+        scope: 'decide',
+        summary: 'Where an escalated action stands (for the agent that waits for it)',
+        description:
+          "The agent's side of an approval: pending, approved, rejected (with the approver's reason), expired or used. Nothing of the action is shown. An approved request allows only the identical action, asked again through `POST /v1/decisions`, once. A malformed id is 400, an unknown one 404.",
+        parameters: [APPROVAL_ID],
+        ok: { status: 200, description: 'Where the request stands.', schema: ref('ApprovalStatus') },
       }),
     },
     '/v1/approvals/{id}/approve': {

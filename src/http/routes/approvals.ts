@@ -3,9 +3,14 @@
  * first, paged), `GET /v1/approvals/{id}` (the exact action, payload included),
  * `POST /v1/approvals/{id}/approve` and `/reject` with a reason. The approver is the caller's
  * verified identity (token id or certificate CN), never a name from the body.
+ *
+ * And the agent's side (scope `decide`, under `/v1/decisions`): `GET /v1/decisions/approvals/{id}`
+ * says where one request stands, so a gateway or adapter can wait for a person and then ask again.
+ * It shows the state, the expiry and the approver's reason, never the action, its payload or who
+ * decided: the agent learns no more than its next identical ask would tell it.
  */
 import { Router, type Request } from 'express';
-import { APPROVAL_STATES } from '../../approvals/approval.ts';
+import { APPROVAL_STATES, hasLapsed, type Approval, type ApprovalState } from '../../approvals/approval.ts';
 import { MAX_APPROVAL_REASON, type ApprovalService } from '../../approvals/approval-service.ts';
 import { decodeCursor, MAX_APPROVAL_PAGE, type ApprovalQuery } from '../../approvals/store.ts';
 import { InvalidParameterError, NotFoundError } from '../../errors/regent-error.ts';
@@ -26,6 +31,26 @@ const PARAMS = {
   cursor: { maxLength: 512, pattern: /^[A-Za-z0-9_-]+$/, hint: 'a next_cursor from a previous page' },
   limit: { maxLength: 3, pattern: /^[1-9]\d*$/, hint: `an integer in 1..${MAX_APPROVAL_PAGE}` },
 } as const satisfies Record<string, QueryParam>;
+
+/** What `GET /v1/decisions/approvals/{id}` answers: where a request stands, nothing of the action. */
+export interface ApprovalStatusView {
+  id: string;
+  state: ApprovalState;
+  expires_at: string;
+  /** The approver's reason, once a person decided (required to reject). */
+  reason?: string;
+}
+
+/**
+ * The agent's view of `approval` at `nowMs`. A request past its expiry that the sweeper has not
+ * moved yet shows `expired`, which is what the next identical ask would be told.
+ */
+export function approvalStatusView(approval: Approval, nowMs: number): ApprovalStatusView {
+  if (hasLapsed(approval, nowMs)) return { id: approval.id, state: 'expired', expires_at: approval.expires_at };
+  const view: ApprovalStatusView = { id: approval.id, state: approval.state, expires_at: approval.expires_at };
+  if (approval.decision_reason !== null && approval.state !== 'expired') view.reason = approval.decision_reason;
+  return view;
+}
 
 /** JSON Schema of the approve and reject bodies (the reason is required to reject). */
 export function approvalDecisionSchema(reasonRequired: boolean) {
@@ -62,6 +87,17 @@ export function approvalRoutes(approvals: () => Promise<ApprovalService>, maxBod
     const approval = await (await approvals()).store.get(idParam(req));
     if (approval === null) throw new NotFoundError('no such approval request');
     res.json({ approval });
+  });
+
+  // Scope `decide` (ROUTE_SCOPES' /v1/decisions{/*rest}): the agent's own credential reads it.
+  router.get('/v1/decisions/approvals/:id', async (req, res) => {
+    strictQuery(req, {});
+    const id = req.params['id'];
+    if (typeof id !== 'string' || !APPROVAL_ID.test(id))
+      throw new InvalidParameterError("the approval id must be a UUID (a decision's approval.id)");
+    const approval = await (await approvals()).store.get(id);
+    if (approval === null) throw new NotFoundError('no such approval request');
+    res.json(approvalStatusView(approval, Date.now()));
   });
 
   router.post('/v1/approvals/:id/approve', ...jsonBody(maxBodyBytes), async (req, res) => {
