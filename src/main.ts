@@ -14,8 +14,9 @@ import { checkBinding } from './security/binding.ts';
 import { authEnabled } from './security/security-settings.ts';
 
 /**
- * Serves regent until a signal stops it. Resolves once listening (0), or with 2 when the
- * configuration is invalid or the binding unsafe (nothing started); throws when start-up fails.
+ * Serves regent until a signal stops it. Resolves once listening (0), with 1 when the port
+ * cannot be bound, or with 2 when the configuration is invalid or the binding unsafe (nothing
+ * started); throws when start-up fails.
  */
 export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let config: Config;
@@ -53,7 +54,23 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
 
   const http = createHttpServer(regent.app, config.security, config, regent.drain);
   const server = http.server;
-  server.listen(config.port, config.host, () => {
+  // A port in use or a host that is not local is a start-up failure with one clear line and
+  // exit 1, not an unhandled 'error' event (a stack trace) with the stores left open.
+  const listening = await new Promise<Error | null>((resolve) => {
+    const failed = (err: Error) => resolve(err);
+    server.once('error', failed);
+    server.listen(config.port, config.host, () => {
+      server.off('error', failed);
+      resolve(null);
+    });
+  });
+  if (listening !== null) {
+    const code = (listening as NodeJS.ErrnoException).code ?? listening.message;
+    logger.error('regent could not listen', { host: config.host, port: config.port, error: code });
+    await regent.close();
+    return 1;
+  }
+  {
     const { address, port } = server.address() as AddressInfo;
     logger.info('regent listening', {
       address,
@@ -62,7 +79,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
       authentication: authEnabled(config.security),
       revision: regent.policies.current()?.revision ?? null,
     });
-  });
+  }
 
   // The first SIGTERM/SIGINT drains (src/http/server/graceful-shutdown.ts); a second one exits at once.
   let stopping = false;

@@ -19,7 +19,7 @@ says what each does. 'regent check' finds the same problems without serving.
 
   --config <file>   configuration file (the same as REGENT_CONFIG=<file>)
 
-Exit: 0 after a clean shutdown, 1 start-up or shutdown failed, 2 invalid configuration or an
+Exit: 0 after a clean shutdown, 1 start-up or shutdown failed (a port in use, too), 2 invalid configuration or an
 unsafe binding (nothing started), or usage error.
 
 Settings (environment, file key, default):
@@ -35,6 +35,6 @@ export const serve: Command = {
       const { values } = parseFlags(argv, { config: { type: 'string' } });
       const env = values.config === undefined ? process.env : { ...process.env, REGENT_CONFIG: values.config };
       const code = await serveProcess(env);
-      return code === 0 ? EXIT.ok : EXIT.usage;
+      return code === 0 ? EXIT.ok : code === 1 ? EXIT.failed : EXIT.usage;
     }),
 };

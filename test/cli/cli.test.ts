@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -113,6 +114,29 @@ describe('regent (the command line)', () => {
     });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /regent serve: Unknown option '--port'/);
+  });
+
+  it('serve exits 1 with one log line, not a stack trace, when its port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const dir = await mkdtemp(path.join(tmpdir(), 'regent-cli-port-'));
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      const r = await regent(['serve'], {
+        env: {
+          REGENT_PORT: port,
+          REGENT_AUDIT_PATH: path.join(dir, 'trail.jsonl'),
+          REGENT_APPROVALS_PATH: path.join(dir, 'approvals.jsonl'),
+        },
+      });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /"message":"regent could not listen"/);
+      assert.match(r.stdout, /"error":"EADDRINUSE"/);
+      assert.doesNotMatch(r.stderr, /Unhandled 'error' event/);
+    } finally {
+      taken.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('serve exits 2 on invalid configuration before starting anything', async () => {
