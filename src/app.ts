@@ -15,6 +15,7 @@ import { scimRoutes, type Directory } from './directory/index.ts';
 import { registerAdminTrail } from './http/admin-audit.ts';
 import { ROUTE_SCOPES, authorize } from './http/middleware/authorize.ts';
 import { errorHandler, notFound } from './http/middleware/errors.ts';
+import { answerOptions } from './http/middleware/options.ts';
 import { requestContext } from './http/middleware/request-context.ts';
 import { decisionRoutes, type DecisionLimits } from './http/routes/decisions.ts';
 import { agentToolsRoutes } from './http/routes/agent-tools.ts';
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestContext(deps.logger, deps.metrics));
   if (deps.traceRequests !== undefined) app.use(deps.traceRequests);
+  app.use(answerOptions);
   app.use(healthRoutes(deps.policies, deps.drain));
   // The API description is public like health: it holds no data (src/http/routes/openapi.ts).
   app.use(openApiRoutes({ ...deps.limits, maxPolicyBytes: deps.lifecycle.maxPolicyBytes }));

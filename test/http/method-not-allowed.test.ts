@@ -58,6 +58,34 @@ describe('wrong method on a known route', () => {
     }
   });
 
+  it('answers OPTIONS on every route with the same methods as its 405, and OPTIONS', async () => {
+    for (const pattern of routePatterns(server.regent.app)) {
+      const path = samplePath(pattern);
+      const wrong = await rawRequest(server.url, 'PATCH', path);
+      const res = await rawRequest(server.url, 'OPTIONS', path);
+      assert.equal(res.status, 204, `OPTIONS ${path}: ${res.text}`);
+      assert.equal(res.headers['allow'], `${String(wrong.headers['allow'])}, OPTIONS`, `OPTIONS ${path}`);
+    }
+  });
+
+  // The authorize router tags GET /v1/approvals{/*rest} with its scope; express's own OPTIONS
+  // answer counted that tag as a GET route of the approve and reject paths.
+  it('does not advertise GET on the approve and reject paths', async () => {
+    for (const verb of ['approve', 'reject']) {
+      const res = await rawRequest(server.url, 'OPTIONS', `/v1/approvals/x/${verb}`);
+      assert.equal(res.status, 204);
+      assert.equal(res.headers['allow'], 'POST, OPTIONS');
+    }
+  });
+
+  it('answers OPTIONS on a path no route has with 404', async () => {
+    for (const path of ['/v1/nothing-here', '/v1/approvals/x/y/z']) {
+      const res = await rawRequest(server.url, 'OPTIONS', path);
+      assert.equal(res.status, 404, path);
+      assert.equal(res.body.code, 'resource_not_found');
+    }
+  });
+
   it('still answers 404 for a path no route has', async () => {
     const res = await rawRequest(server.url, 'GET', '/v1/nothing-here');
     assert.equal(res.status, 404);

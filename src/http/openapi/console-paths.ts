@@ -34,7 +34,21 @@ export function consolePaths(limits: DecisionLimits): Record<string, Record<stri
           status: 200,
           description: 'An event stream.',
           mediaType: 'text/event-stream',
-          schema: { type: 'string' },
+          // OpenAPI 3.1 has `schema` of an event stream describe one event (3.2 calls it itemSchema).
+          schema: {
+            type: 'object',
+            required: ['event', 'id', 'data'],
+            properties: {
+              event: { const: 'decision' },
+              id: { type: 'string', pattern: '^[1-9][0-9]*$', description: "The record's seq." },
+              data: {
+                type: 'string',
+                contentMediaType: 'application/json',
+                description: 'The decision record as appended to the audit trail (see GET /v1/audit).',
+              },
+              retry: { type: 'integer', minimum: 0 },
+            },
+          },
         },
       }),
     },
