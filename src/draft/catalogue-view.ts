@@ -9,7 +9,10 @@ export interface CatalogueView {
   audiences: Record<string, { clearance: string }>;
   agents: Record<string, { roles?: string[] }>;
   roles: Record<string, { tools?: string[] }>;
-  tools: Record<string, { system?: string; kinds?: string[] }>;
+  tools: Record<
+    string,
+    { system?: string; kinds?: string[]; returns?: { labels?: string[]; classification?: string } }
+  >;
   systems: Record<string, unknown>;
   labels: Record<string, { classification?: string }>;
   destinations?: {

@@ -4,12 +4,14 @@
  * evidence behind every grant, the asks that were denied, and what is granted but went unused.
  *
  * Owns src/draft/; imports the audit trail's record types and readers, nothing of the server.
+ * Sources (src/draft/source.ts): the audit trail (trail.ts), a decision log (decision-log.ts),
+ * OpenTelemetry traces (otel.ts), each read into records in the trail's shape.
  * A draft never names more than was observed: every tool, destination entry and ceiling comes
- * from allowed or redacted decisions of the period, never a wildcard, never a denied ask.
+ * from allowed or redacted decisions of the period, never a wildcard, never a denied ask. What a
+ * source could not show narrows the draft (no destination entry, no ceiling) or is reported.
  */
-import type { DecisionRecord } from '../audit/record.ts';
 import { catalogueView, grantedTools, type CatalogueView } from './catalogue-view.ts';
-import type { Evidence } from './evidence.ts';
+import { MAX_IDS, type Evidence } from './evidence.ts';
 import { applyMergePatch, createMergePatch, type Json } from './merge-patch.ts';
 import {
   observeAgent,
@@ -18,6 +20,7 @@ import {
   type ObservedFlow,
   type ObservedOverride,
 } from './observe.ts';
+import { lacks, type ObservedRecord, type SourceReport } from './source.ts';
 
 /** What to draft from. */
 export interface DraftOptions {
@@ -57,13 +60,16 @@ export interface AgentDraft {
     peak_decisions: number;
     peak_restricted_reads: number;
     peak_restricted_reads_per_principal: number;
-    restricted_reads_ceiling: number;
+    /** Null when the source could not show which reads were restricted. */
+    restricted_reads_ceiling: number | null;
   };
   denied: DeniedAsk[];
   observe_mode_overrides: ObservedOverride[];
   unused: Unused[];
-  /** Things seen that the draft could not grant (unknown to the catalogue), and why. */
+  /** Things seen that the draft could not grant (unknown to the catalogue, a failed execution), and why. */
   not_granted: string[];
+  /** What this agent's records could not show, where it bears on the lines above. */
+  limits: string[];
 }
 
 /** Everything `regent draft` produces. */
@@ -76,36 +82,47 @@ export interface Draft {
   /** The active configuration with the diff applied. */
   merged: Json;
   agents: AgentDraft[];
+  /** What the draft left as it was, and why. */
+  notes: string[];
+  /** What was read, and what the source could not show. */
+  source?: SourceReport;
 }
 
-/** Builds the draft of `records` (every decision record up to `until`, oldest first) against `config`. */
-export function buildDraft(records: DecisionRecord[], config: Json, options: DraftOptions): Draft {
+/** Builds the draft of `records` (every decision record up to `until`, any order) against `config`. */
+export function buildDraft(
+  records: readonly ObservedRecord[],
+  config: Json,
+  options: DraftOptions,
+  source?: SourceReport,
+): Draft {
   const view = catalogueView(config);
   const sinceMs = options.since === undefined ? -Infinity : Date.parse(options.since);
   const untilMs = options.until === undefined ? Infinity : Date.parse(options.until);
-  const inPeriod = (r: DecisionRecord) => {
-    const t = Date.parse(r.time);
-    return t >= sinceMs && t < untilMs;
-  };
-  const byAgent = new Map<string, DecisionRecord[]>();
-  const before = new Map<string, DecisionRecord[]>();
-  for (const r of records) {
+  const byAgent = new Map<string, ObservedRecord[]>();
+  const before = new Map<string, ObservedRecord[]>();
+  // Oldest first (the sort is stable: a trail, already in order, stays as it is).
+  const timed = records.map((r) => ({ r, t: Date.parse(r.time) })).sort((a, b) => a.t - b.t);
+  for (const { r, t } of timed) {
     if (options.agent !== undefined && r.agent.id !== options.agent) continue;
-    const t = Date.parse(r.time);
     if (t >= untilMs) continue;
-    const into = inPeriod(r) ? byAgent : before;
-    into.set(r.agent.id, [...(into.get(r.agent.id) ?? []), r]);
+    const into = t >= sinceMs ? byAgent : before;
+    const list = into.get(r.agent.id);
+    if (list === undefined) into.set(r.agent.id, [r]);
+    else list.push(r);
   }
   const fragment: Record<string, Json> = {};
   const agents: AgentDraft[] = [];
+  const notes: string[] = [];
   const windowMs = options.windowSeconds * 1000;
   let peak = 0;
+  let blind = 0;
   for (const [agent, list] of [...byAgent].sort(([a], [b]) => a.localeCompare(b))) {
     const o = observeAgent(agent, list, view, windowMs);
     const earlier = observeAgent(agent, before.get(agent) ?? [], view, windowMs);
-    const draft = draftAgent(o, earlier, view, options);
+    const draft = draftAgent(o, earlier, view, options, source?.not_granted[agent] ?? []);
     agents.push(draft);
     if (view.agents[agent] === undefined) continue;
+    blind += list.filter(hidesRestrictedReads).length;
     peak = Math.max(peak, o.peaks.restricted_reads, o.peaks.restricted_reads_per_principal);
     merge(fragment, { agents: { [agent]: { roles: [draft.role] } } });
     merge(fragment, { roles: { [draft.role]: { tools: draft.tools.map((t) => t.tool) } } });
@@ -114,12 +131,18 @@ export function buildDraft(records: DecisionRecord[], config: Json, options: Dra
       if (entry !== null) merge(fragment, entry);
     }
   }
-  // The burst limit is one for every agent: only a draft of all agents may set it.
+  // The burst limit is one for every agent: only a draft of all agents may set it, and only from
+  // a period whose every record shows what it read (a peak over part of the reads is no peak).
   const current = view.activity?.restricted_read_burst?.max_reads;
   if (options.agent === undefined && agents.length > 0 && current !== undefined) {
-    merge(fragment, {
-      activity: { restricted_read_burst: { max_reads: Math.min(current, ceiling(peak, options.headroom)) } },
-    });
+    if (blind > 0)
+      notes.push(
+        `restricted-read ceiling not drafted: ${blind} records of the period cannot show which reads were restricted; it stays ${current}`,
+      );
+    else
+      merge(fragment, {
+        activity: { restricted_read_burst: { max_reads: Math.min(current, ceiling(peak, options.headroom)) } },
+      });
   }
   const merged = applyMergePatch(config, fragment);
   return {
@@ -128,7 +151,14 @@ export function buildDraft(records: DecisionRecord[], config: Json, options: Dra
     diff: createMergePatch(config, merged) ?? {},
     merged,
     agents,
+    notes,
+    ...(source === undefined ? {} : { source }),
   };
+}
+
+/** A record whose source could not show whether it was a restricted read. */
+function hidesRestrictedReads(r: ObservedRecord): boolean {
+  return lacks(r, 'data_flow') || lacks(r, 'sampled');
 }
 
 /** A peak with headroom, rounded up, at least 1. */
@@ -141,11 +171,25 @@ function draftAgent(
   earlier: AgentObservation,
   view: CatalogueView,
   options: DraftOptions,
+  sourceNotGranted: readonly string[],
 ): AgentDraft {
   const role = `${o.agent}-observed`;
   const notGranted: string[] = [];
+  const limits: string[] = [];
   if (view.agents[o.agent] === undefined)
     notGranted.push(`agent '${o.agent}' is not in the agent registry (agents): nothing drafted`);
+  notGranted.push(...sourceNotGranted);
+  const blindFlows = o.gaps.has('data_flow') || o.gaps.has('destination');
+  const blindReads = o.gaps.has('data_flow') || o.gaps.has('sampled');
+  if (blindFlows)
+    limits.push('some sends of the period show no destination: unused destination entries are not listed');
+  if (o.gaps.has('data_flow') || o.gaps.has('labels'))
+    limits.push('the labels listed for each destination are only those the source showed; more may have moved');
+  if (blindReads) limits.push('which reads were restricted is not known: no ceiling is drafted for this agent');
+  if (o.gaps.has('sampled'))
+    limits.push('the source may be a sample: a role, tool or destination listed as unused may still be in use');
+  if (o.gaps.has('observe_mode') && o.overrides.size === 0)
+    limits.push('the source does not carry observe mode: allows the policy would have refused cannot be listed apart');
   const tools: AgentDraft['tools'] = [];
   for (const [tool, evidence] of [...o.tools].sort(([a], [b]) => a.localeCompare(b))) {
     const kinds = [...o.kinds.keys()]
@@ -169,7 +213,7 @@ function draftAgent(
     [...granted.keys()].filter((t) => view.tools[t]?.kinds?.includes('send')).map((t) => view.tools[t]?.system),
   );
   for (const [system, d] of Object.entries(view.destinations?.systems ?? {})) {
-    if (!sendSystems.has(system)) continue;
+    if (blindFlows || !sendSystems.has(system)) continue;
     for (const id of Object.keys(d.entries ?? {}).sort()) {
       const sent = (obs: AgentObservation) => [...obs.flows.values()].filter((f) => f.system === system && f.id === id);
       if (sent(o).length > 0) continue;
@@ -188,7 +232,10 @@ function draftAgent(
     tools,
     systems_read: Object.fromEntries(o.systemsRead),
     resources_read: Object.fromEntries(o.resourcesRead),
-    flows: [...o.flows.values()],
+    flows: [...o.flows.values()].map((f) => ({
+      ...f,
+      labels_complete: !(o.gaps.has('data_flow') || o.gaps.has('labels')),
+    })),
     principals: Object.fromEntries(o.principals),
     ceilings: {
       window_seconds: options.windowSeconds,
@@ -196,15 +243,15 @@ function draftAgent(
       peak_decisions: o.peaks.decisions,
       peak_restricted_reads: o.peaks.restricted_reads,
       peak_restricted_reads_per_principal: o.peaks.restricted_reads_per_principal,
-      restricted_reads_ceiling: ceiling(
-        Math.max(o.peaks.restricted_reads, o.peaks.restricted_reads_per_principal),
-        options.headroom,
-      ),
+      restricted_reads_ceiling: blindReads
+        ? null
+        : ceiling(Math.max(o.peaks.restricted_reads, o.peaks.restricted_reads_per_principal), options.headroom),
     },
     denied: [...o.denied.values()],
     observe_mode_overrides: [...o.overrides.values()],
     unused,
     not_granted: notGranted,
+    limits,
   };
 }
 
@@ -221,7 +268,8 @@ function sumEvidence(list: Evidence[]): Evidence | null {
       .map((e) => e.last_seen)
       .sort()
       .at(-1) as string,
-    decision_ids: list.flatMap((e) => e.decision_ids).slice(0, 10),
+    decision_ids: list.flatMap((e) => e.decision_ids).slice(0, MAX_IDS),
+    sources: [...new Set(list.flatMap((e) => e.sources))],
   };
 }
 

@@ -3,7 +3,7 @@
  * (allowed or redacted actions; a result-phase record only for what a read returned) and what
  * they showed, with evidence. Denied and escalated asks are kept apart and never grant.
  */
-import type { DecisionRecord } from '../audit/record.ts';
+import type { Gap, ObservedRecord } from './source.ts';
 import { resourceRank, type CatalogueView } from './catalogue-view.ts';
 import { note, peakInWindow, type Evidence } from './evidence.ts';
 
@@ -14,6 +14,8 @@ export interface ObservedFlow {
   audience: string | null;
   labels: string[];
   classification: string | null;
+  /** False when the source could not show every label that moved (no input, or traces). */
+  labels_complete: boolean;
   evidence: Evidence;
 }
 
@@ -50,6 +52,8 @@ export interface AgentObservation {
   denied: Map<string, DeniedAsk>;
   overrides: Map<string, ObservedOverride>;
   peaks: { decisions: number; restricted_reads: number; restricted_reads_per_principal: number };
+  /** What the source could not show about this agent's records of the period. */
+  gaps: Set<Gap>;
 }
 
 const GRANTING = new Set(['allow', 'redact']);
@@ -57,7 +61,7 @@ const GRANTING = new Set(['allow', 'redact']);
 /** Observes `records` (one agent's, oldest first, already limited to the period). */
 export function observeAgent(
   agent: string,
-  records: DecisionRecord[],
+  records: ObservedRecord[],
   view: CatalogueView,
   windowMs: number,
 ): AgentObservation {
@@ -73,6 +77,7 @@ export function observeAgent(
     denied: new Map(),
     overrides: new Map(),
     peaks: { decisions: 0, restricted_reads: 0, restricted_reads_per_principal: 0 },
+    gaps: new Set(),
   };
   const burst = view.activity?.restricted_read_burst?.classification;
   const burstRank = burst === undefined ? Infinity : (view.classifications[burst] ?? Infinity);
@@ -82,6 +87,7 @@ export function observeAgent(
   // What each session had read so far: what a later send from that session carries.
   const sessionHeld = new Map<string, { labels: Set<string>; rank: number }>();
   for (const r of records) {
+    for (const g of r.gaps ?? []) o.gaps.add(g);
     const result = r.phase === 'result';
     // A result-phase record is what a tool returned: it may only tell what a read read.
     if (result && r.kind !== 'read') continue;
@@ -164,6 +170,7 @@ export function observeAgent(
           audience: dest.audience,
           labels: [...labels].sort(),
           classification: levelOf(view, rank),
+          labels_complete: true,
           evidence: note(new Map(), key, r),
         });
       else {
@@ -184,7 +191,7 @@ export function observeAgent(
 }
 
 /** What an action acted on, as `system/id` (a read's or write's resource, a send's destination). */
-export function targetOf(r: DecisionRecord): string | null {
+export function targetOf(r: ObservedRecord): string | null {
   const dest = r.data_flow.destination;
   if (r.kind === 'send' && dest !== null && dest.system !== null) return `${dest.system}/${dest.id ?? '?'}`;
   const res = r.data_flow.resource;

@@ -7,6 +7,7 @@ import { DEFAULT_AUDIT_TABLE, PostgresAuditStore } from '../audit/postgres-store
 import { MAX_PAGE, type AuditReader, type SearchQuery } from '../audit/query.ts';
 import type { DecisionRecord } from '../audit/record.ts';
 import { STORE_DEFAULTS } from '../audit/store.ts';
+import { emptyReport, type SourceRead } from './source.ts';
 
 /** Where the trail is: a file path, or a `postgres://` / `postgresql://` URL. */
 export interface TrailSource {
@@ -36,6 +37,14 @@ export async function readDecisions(source: TrailSource, until?: string): Promis
   } finally {
     await store.close();
   }
+}
+
+/** The trail as a draft source: every decision record before `until`, which shows everything a draft uses. */
+export async function readTrail(source: TrailSource, until?: string): Promise<SourceRead> {
+  const records = await readDecisions(source, until);
+  const report = emptyReport('trail', source.location);
+  if (records.length > 0) report.forms['audit trail'] = records.length;
+  return { records, report };
 }
 
 async function collect(reader: AuditReader, query: SearchQuery): Promise<DecisionRecord[]> {
