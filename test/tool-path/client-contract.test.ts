@@ -11,6 +11,7 @@ import ts from 'typescript';
 import {
   ACTION_KINDS as CLIENT_KINDS,
   RegentClient,
+  type ApprovalStatus,
   type Decision,
   type DecisionRequest as ClientRequest,
   type ResultDecision,
@@ -24,6 +25,8 @@ import {
   type ResultRequest,
 } from '../../src/decision/decision-request.ts';
 import type { DecisionResponse, ResultResponse } from '../../src/decision/decision-service.ts';
+import type { ApprovalStatusView } from '../../src/http/routes/approvals.ts';
+import { TOKENS, startApprovalRegent, staffPost, type ApprovalServer } from '../approvals/support.ts';
 import { regoBundle } from '../support/bundles.ts';
 import { startRegent, type TestServer } from '../support/regent-server.ts';
 
@@ -33,6 +36,7 @@ const sameRequest: Same<ClientRequest, DecisionRequest> = true;
 const sameResultRequest: Same<ClientResultRequest, ResultRequest> = true;
 const answerFits: [DecisionResponse] extends [Decision] ? true : false = true;
 const resultFits: [ResultResponse] extends [ResultDecision] ? true : false = true;
+const sameStatus: Same<ApprovalStatus, ApprovalStatusView> = true;
 
 /** `path?` lines for every property a JSON schema allows, `path=a|b` for enums. */
 function schemaShape(schema: any, at = ''): string[] {
@@ -78,7 +82,7 @@ function typeShape(name: string): string[] {
 describe('@regent/client and the server contract', () => {
   it('has the same action kinds', () => {
     assert.deepEqual([...CLIENT_KINDS], [...ACTION_KINDS]);
-    assert.ok(sameRequest && sameResultRequest && answerFits && resultFits);
+    assert.ok(sameRequest && sameResultRequest && answerFits && resultFits && sameStatus);
   });
 
   it('types a decision request with the fields of the server schema', () => {
@@ -160,5 +164,53 @@ describe('@regent/client against a real regent', () => {
     const d = await client.decide({ agent, action: { tool: 'bad tool name', kind: 'read' } });
     assert.equal(d.decision, 'deny');
     assert.deepEqual(d.reasons[0]?.details, { status: 400, regent_code: 'invalid_parameter' });
+  });
+});
+
+describe('@regent/client waiting for a person, against a real regent', () => {
+  let server: ApprovalServer;
+  let client: RegentClient;
+  before(async () => {
+    server = await startApprovalRegent();
+    client = new RegentClient({ url: server.url, token: TOKENS.agent.token });
+  });
+  after(async () => {
+    client.close();
+    await server.close();
+  });
+  const approve = (id: string, reason: string) =>
+    server.request('POST', `/v1/approvals/${id}/approve`, { token: TOKENS.approver.token, body: { reason } });
+
+  it('reads the status with the agent credential, waits for the approval, and the re-ask uses it once', async () => {
+    const request = staffPost('client contract') as ClientRequest;
+    const escalated = await client.decide(request);
+    assert.equal(escalated.decision, 'escalate', JSON.stringify(escalated));
+    const id = escalated.approval!.id;
+    const read = await client.approvalStatus(id);
+    assert.deepEqual(read, { ok: true, status: { id, state: 'pending', expires_at: escalated.approval!.expires_at } });
+
+    const controller = new AbortController();
+    const waiting = client.decideAfterApproval(request, escalated, {
+      deadlineMs: 120_000,
+      intervalMs: 20,
+      signal: controller.signal,
+    });
+    // The approver decides while the client waits; only the re-ask's answer counts.
+    const ok = await approve(id, 'staff list without pay');
+    assert.equal(ok.status, 200, ok.text);
+    const after = await waiting;
+    assert.equal(after.decision, 'redact', JSON.stringify(after));
+    assert.equal(after.reasons[0]?.code, 'escalate.approved');
+    assert.deepEqual([after.approval?.id, after.approval?.state], [id, 'used']);
+    assert.equal((await client.decide(request)).decision, 'escalate', 'used once: the next ask is a new request');
+  });
+
+  it('ends the wait as unknown, never approved, for a request regent does not know', async () => {
+    const escalated = await client.decide(staffPost('unknown id') as ClientRequest);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const forged = { ...escalated, approval: { ...escalated.approval!, id: unknown } };
+    const wait = await client.waitForApproval(forged, { deadlineMs: 60_000 });
+    assert.deepEqual([wait.state, wait.ended], ['unknown', 'error']);
+    assert.match(wait.error ?? '', /404/);
   });
 });

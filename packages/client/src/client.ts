@@ -1,12 +1,26 @@
 /**
- * The regent client: `decide`, `decideBatch` and `checkResult`. Every method resolves (never
+ * The regent client: `decide`, `decideBatch`, `checkResult`, and for escalated actions
+ * `approvalStatus`, `waitForApproval` and `decideAfterApproval`. Every method resolves (never
  * rejects) with a checked answer or, when there is none it can trust, a deny with a `client.*`
- * reason code: fail closed.
+ * reason code (or a status that is not approved): fail closed.
  */
 import { randomUUID } from 'node:crypto';
 import { CLIENT_CODES, clientDeny, readDecision, readResultDecision } from './answers.ts';
-import { makeAgents, postJson, TransportError, type Agents, type HttpAnswer } from './transport.ts';
-import type { Decision, DecisionRequest, ResultDecision, ResultRequest } from './types.ts';
+import {
+  waitForApproval,
+  type ApprovalStatusAnswer,
+  type ApprovalWait,
+  type ApprovalWaitOptions,
+} from './approval-wait.ts';
+import { makeAgents, sendJson, TransportError, type Agents, type HttpAnswer } from './transport.ts';
+import {
+  APPROVAL_STATES,
+  type ApprovalState,
+  type Decision,
+  type DecisionRequest,
+  type ResultDecision,
+  type ResultRequest,
+} from './types.ts';
 
 /** How to reach regent and how patient to be. */
 export interface RegentClientOptions {
@@ -135,6 +149,84 @@ export class RegentClient {
     return out;
   }
 
+  /**
+   * Where an approval request stands (`GET /v1/decisions/approvals/{id}`, scope `decide`): the
+   * state and the approver's reason, never the action. Resolves `{ok: false}` with why when
+   * regent cannot say (unreachable, timeout, non-200, malformed).
+   */
+  async approvalStatus(id: string, options: CallOptions = {}): Promise<ApprovalStatusAnswer> {
+    if (!APPROVAL_ID.test(id)) return { ok: false, error: 'the approval id is not a UUID' };
+    const answer = await this.#exchange(`v1/decisions/approvals/${id}`, NO_BODY, options);
+    if ('deny' in answer) return { ok: false, error: answer.deny.reasons[0]?.message ?? 'regent did not answer' };
+    if (answer.status !== 200) return { ok: false, error: httpDeny(answer).reasons[0]?.message ?? 'not 200' };
+    const b = answer.body as Record<string, unknown> | undefined;
+    if (
+      typeof b !== 'object' ||
+      b === null ||
+      b['id'] !== id ||
+      !APPROVAL_STATES.includes(b['state'] as ApprovalState) ||
+      typeof b['expires_at'] !== 'string' ||
+      !(b['reason'] === undefined || typeof b['reason'] === 'string')
+    )
+      return { ok: false, error: "regent's approval status was malformed" };
+    return {
+      ok: true,
+      status: {
+        id,
+        state: b['state'] as ApprovalState,
+        expires_at: b['expires_at'],
+        ...(typeof b['reason'] === 'string' ? { reason: b['reason'] } : {}),
+      },
+    };
+  }
+
+  /**
+   * Waits for a person to decide the approval request of an `escalate` answer, polling
+   * {@link approvalStatus} with a growing interval up to `deadlineMs`. It only says where the
+   * request stands: ask again with the identical request ({@link decideAfterApproval} does both)
+   * and run the tool only on that answer's allow or redact. Any read that fails ends the wait as
+   * `unknown`: not approved.
+   */
+  waitForApproval(
+    decision: Decision,
+    options: ApprovalWaitOptions & Omit<CallOptions, 'signal'>,
+  ): Promise<ApprovalWait> {
+    const { deadlineMs, intervalMs, maxIntervalMs, signal, ...call } = options;
+    return waitForApproval(
+      (id, o) => this.approvalStatus(id, { ...call, ...o }),
+      decision,
+      {
+        deadlineMs,
+        ...(intervalMs === undefined ? {} : { intervalMs }),
+        ...(maxIntervalMs === undefined ? {} : { maxIntervalMs }),
+        ...(signal === undefined ? {} : { signal }),
+      },
+      call.timeoutMs ?? this.#options.timeoutMs,
+    );
+  }
+
+  /**
+   * What an escalated action gets once a person had up to `deadlineMs` to decide: waits
+   * ({@link waitForApproval}), then asks regent again with the identical `request` and returns that
+   * answer, the only one that can allow (an approval is used by it, once). A rejection or expiry is
+   * regent's deny with its reason; still waiting is regent's `escalate` again. `decision` that is
+   * not an escalate is returned as it is; an aborted wait is a deny (`client.aborted`).
+   */
+  async decideAfterApproval(
+    request: DecisionRequest,
+    decision: Decision,
+    options: ApprovalWaitOptions & Omit<CallOptions, 'signal'>,
+  ): Promise<Decision> {
+    if (decision.decision !== 'escalate' || options.deadlineMs <= 0) return decision;
+    const wait = await this.waitForApproval(decision, options);
+    if (wait.ended === 'aborted') {
+      const denied = clientDeny(CLIENT_CODES.aborted, 'the caller stopped waiting for the approval');
+      return decision.approval === undefined ? denied : { ...denied, approval: decision.approval };
+    }
+    const { deadlineMs: _d, intervalMs: _i, maxIntervalMs: _m, ...call } = options;
+    return this.decide(request, call);
+  }
+
   /** Closes the kept-open connections. */
   close(): void {
     this.#agents.http.destroy();
@@ -150,9 +242,9 @@ export class RegentClient {
     if (this.#options.token !== undefined) headers['authorization'] = `Bearer ${this.#options.token}`;
     const principal = options.principalToken ?? this.#options.principalToken;
     if (principal !== undefined) headers[this.#options.principalHeader] = principal;
-    let text: string;
+    let text: string | null = null;
     try {
-      text = JSON.stringify(body);
+      if (body !== NO_BODY) text = JSON.stringify(body);
     } catch (err) {
       return {
         deny: withRequestId(clientDeny(CLIENT_CODES.malformed, `request is not JSON: ${String(err)}`), requestId),
@@ -162,7 +254,7 @@ export class RegentClient {
     const url = new URL(path, this.#base);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await postJson(
+        return await sendJson(
           url,
           text,
           headers,
@@ -188,6 +280,12 @@ export class RegentClient {
     }
   }
 }
+
+/** The body of a GET: none. */
+const NO_BODY = Symbol('no body');
+
+/** An approval id as regent makes them (a UUID): nothing else goes into the path. */
+const APPROVAL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function httpDeny(answer: HttpAnswer): Decision {
   const body = answer.body as { code?: unknown; message?: unknown } | undefined;

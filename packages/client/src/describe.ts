@@ -7,9 +7,12 @@ export function describeDenial(answer: Decision | ResultDecision, what = 'regent
     (r) => `- ${r.code}: ${r.message}${r.alternative === undefined ? '' : ` Alternative: ${r.alternative}`}`,
   );
   const id = answer.decision_id === null ? '' : ` (decision ${answer.decision_id})`;
+  const a = answer.approval;
   const approval =
-    answer.approval === undefined
+    a === undefined
       ? []
-      : [`Waiting for a person's approval (${answer.approval.state}): ${answer.approval.url}`];
+      : a.state === 'pending'
+        ? [`Waiting for a person's approval (pending): ${a.url}`]
+        : [`Approval request ${a.id} is ${a.state}: ${a.url}`];
   return [`${what}${id}.`, ...lines, ...approval].join('\n');
 }

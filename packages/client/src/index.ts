@@ -4,10 +4,14 @@
  * the server (src/) and nothing from any agent framework.
  */
 export { RegentClient, type AllowedTool, type RegentClientOptions, type CallOptions } from './client.ts';
+export type { ApprovalStatusAnswer, ApprovalWait, ApprovalWaitOptions } from './approval-wait.ts';
 export { CLIENT_CODES, clientDeny } from './answers.ts';
 export {
   ACTION_KINDS,
+  APPROVAL_STATES,
   type ActionKind,
+  type ApprovalState,
+  type ApprovalStatus,
   type Decision,
   type DecisionRequest,
   type Reason,

@@ -1,7 +1,8 @@
 /**
- * One JSON POST to regent over node:http(s) with a keep-alive agent, bounded by an AbortSignal.
- * Resolves with the status and parsed body, or rejects with a {@link TransportError} saying
- * whether the request can have reached regent (only then is a retry unsafe).
+ * One JSON exchange with regent (a POST with a body, or a GET) over node:http(s) with a keep-alive
+ * agent, bounded by an AbortSignal. Resolves with the status and parsed body, or rejects with a
+ * {@link TransportError} saying whether the request can have reached regent (only then is a retry
+ * unsafe).
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -49,12 +50,12 @@ export function makeAgents(maxSockets: number): Agents {
 }
 
 /**
- * POSTs `body` (already JSON text) to `url`. `timeoutSignal` is the deadline, `callerSignal` the
- * caller's own; they are told apart so the deny names the right cause.
+ * Sends `body` (already JSON text; null for a GET) to `url`. `timeoutSignal` is the deadline,
+ * `callerSignal` the caller's own; they are told apart so the deny names the right cause.
  */
-export function postJson(
+export function sendJson(
   url: URL,
-  body: string,
+  body: string | null,
   headers: Record<string, string>,
   agents: Agents,
   signals: { timeout: AbortSignal; caller: AbortSignal | undefined },
@@ -73,9 +74,12 @@ export function postJson(
     const lib = secure ? https : http;
     let connected = false;
     const req = lib.request(url, {
-      method: 'POST',
+      method: body === null ? 'GET' : 'POST',
       agent: secure ? agents.https : agents.http,
-      headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      headers:
+        body === null
+          ? headers
+          : { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
     });
     const onAbort = () => req.destroy(abortedError());
     signals.timeout.addEventListener('abort', onAbort, { once: true });
@@ -124,6 +128,6 @@ export function postJson(
         resolve({ status: res.statusCode ?? 0, body: parsed, requestId: typeof rid === 'string' ? rid : undefined });
       });
     });
-    req.end(body);
+    req.end(body ?? undefined);
   });
 }

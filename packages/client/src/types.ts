@@ -1,8 +1,8 @@
 /**
- * The HTTP contract with regent, as types: what `POST /v1/decisions`, `/v1/decisions/batch` and
- * `/v1/results` accept and answer. Copied from the server (src/decision/decision-request.ts and
- * decision-service.ts), which this package must not import; test/tool-path/client-contract.test.ts
- * fails when the two drift apart.
+ * The HTTP contract with regent, as types: what `POST /v1/decisions`, `/v1/decisions/batch`,
+ * `/v1/results` and `GET /v1/decisions/approvals/{id}` accept and answer. Copied from the server
+ * (src/decision/decision-request.ts, decision-service.ts, src/http/routes/approvals.ts), which this
+ * package must not import; test/tool-path/client-contract.test.ts fails when the two drift apart.
  */
 
 /** Kinds of action an agent may take: a closed set. */
@@ -63,6 +63,21 @@ export interface RedactionNote {
   reason: string;
 }
 
+/** Where an approval request stands. `rejected`, `expired` and `used` are final. */
+export const APPROVAL_STATES = ['pending', 'approved', 'rejected', 'expired', 'used'] as const;
+
+/** One of {@link APPROVAL_STATES}. */
+export type ApprovalState = (typeof APPROVAL_STATES)[number];
+
+/** What `GET /v1/decisions/approvals/{id}` answers: the state, never the action. */
+export interface ApprovalStatus {
+  id: string;
+  state: ApprovalState;
+  expires_at: string;
+  /** The approver's reason, once a person decided. */
+  reason?: string;
+}
+
 /** Fields every answer has, from regent or made by this client when it could not get one. */
 interface AnswerBase {
   /** regent's decision id; null when the client failed closed without an answer. */
@@ -74,7 +89,7 @@ interface AnswerBase {
   /** The approval request of an escalated action. */
   approval?: {
     id: string;
-    state: 'pending' | 'approved' | 'rejected' | 'expired' | 'used';
+    state: ApprovalState;
     expires_at: string;
     url: string;
   };
