@@ -13,42 +13,56 @@ type Body = { decision: string; reasons: { code: string; message: string; detail
 
 const codes = (body: Body) => body.reasons.map((r) => r.code);
 
-describe('trust boundary: facts regent owns decide, not what the agent claims', () => {
-  let server: TestServer;
+/** A regent on the shipped library for one describe block, and a `decide` that expects a 200. */
+function trustServer(prefix: string) {
+  let server: TestServer | undefined;
   let n = 0;
-  const fresh = () => ({ id: `trust-${++n}` });
   before(async () => {
     server = await startRegent({ bundlePath: (await regoBundle()).file });
   });
-  after(async () => server.close());
-
-  const decide = async (body: object): Promise<Body> => {
-    const res = await server.post('/v1/decisions', body);
-    assert.equal(res.status, 200, res.text);
-    return res.body as Body;
+  after(async () => server?.close());
+  const started = (): TestServer => server ?? assert.fail('the server is not started');
+  return {
+    started,
+    /** A session id no other test uses. */
+    fresh: () => ({ id: `${prefix}-${++n}` }),
+    decide: async (body: object): Promise<Body> => {
+      const res = await started().post('/v1/decisions', body);
+      assert.equal(res.status, 200, res.text);
+      return res.body as Body;
+    },
   };
+}
 
-  const readEmployee = (session: { id: string }) => ({
-    agent: { id: 'hr-assistant' },
-    action: { tool: 'workday.read_employee', kind: 'read', resource: { system: 'workday', id: 'emp-42' } },
-    session,
-  });
+/** The HR assistant's plain read of a restricted record: nothing declared but the resource. */
+const readEmployee = (session: { id: string }) => ({
+  agent: { id: 'hr-assistant' },
+  action: { tool: 'workday.read_employee', kind: 'read', resource: { system: 'workday', id: 'emp-42' } },
+  session,
+});
 
-  const broadcast = (session: { id: string }, extra: object = {}) => ({
-    agent: { id: 'hr-assistant' },
-    action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
-    data_flow: { destination: { system: 'slack', audience: 'all_employees' } },
-    payload: { text: 'Bob earns 180000' },
-    session,
-    ...extra,
-  });
+/** A salary posted to the company-wide channel; `extra` adds or replaces top-level fields. */
+const broadcast = (session: { id: string }, extra: object = {}) => ({
+  agent: { id: 'hr-assistant' },
+  action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
+  payload: { text: 'Bob earns 180000' },
+  session,
+  ...extra,
+});
+
+/** The broadcast as a gateway would declare it: the audience the agent claims for #general. */
+const declared = (session: { id: string }, audience: string) =>
+  broadcast(session, { data_flow: { destination: { system: 'slack', audience } } });
+
+describe('trust boundary: facts regent owns decide, not what the agent claims', () => {
+  const { decide, fresh, started } = trustServer('trust');
 
   it('1: a plain read taints the session with what the tool returns, so the broadcast is denied', async () => {
     const session = fresh();
     assert.equal((await decide(readEmployee(session))).decision, 'allow');
-    const state = await server.regent.flow().sessions.get(session.id);
+    const state = await started().regent.flow().sessions.get(session.id);
     assert.deepEqual([...(state?.labels ?? [])].sort(), ['compensation', 'pii']);
-    const res = await decide(broadcast(session));
+    const res = await decide(declared(session, 'all_employees'));
     assert.equal(res.decision, 'deny');
     assert.ok(codes(res).includes('flow.audience_not_cleared'), JSON.stringify(res));
     assert.match(res.reasons.find((r) => r.code === 'flow.audience_not_cleared')?.message ?? '', /compensation/);
@@ -57,10 +71,7 @@ describe('trust boundary: facts regent owns decide, not what the agent claims', 
   it('2a: a channel keeps its directory audience whatever audience the caller declares', async () => {
     const session = fresh();
     await decide(readEmployee(session));
-    const res = await decide({
-      ...broadcast(session),
-      data_flow: { destination: { system: 'slack', audience: 'individual' } },
-    });
+    const res = await decide(declared(session, 'individual'));
     assert.equal(res.decision, 'deny', JSON.stringify(res));
     const reason = res.reasons.find((r) => r.code === 'flow.audience_not_cleared');
     assert.equal(reason?.details?.['audience'], 'all_employees');
@@ -104,29 +115,7 @@ describe('trust boundary: facts regent owns decide, not what the agent claims', 
 });
 
 describe('trust boundary: laundering through a resource', () => {
-  let server: TestServer;
-  let n = 0;
-  const fresh = () => ({ id: `launder-${++n}` });
-  before(async () => {
-    server = await startRegent({ bundlePath: (await regoBundle()).file });
-  });
-  after(async () => server.close());
-  const decide = async (body: object): Promise<Body> => {
-    const res = await server.post('/v1/decisions', body);
-    assert.equal(res.status, 200, res.text);
-    return res.body as Body;
-  };
-  const readEmployee = (session: { id: string }) => ({
-    agent: { id: 'hr-assistant' },
-    action: { tool: 'workday.read_employee', kind: 'read', resource: { system: 'workday', id: 'emp-42' } },
-    session,
-  });
-  const broadcast = (session: { id: string }) => ({
-    agent: { id: 'hr-assistant' },
-    action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
-    payload: { text: 'Bob earns 180000' },
-    session,
-  });
+  const { decide, fresh } = trustServer('launder');
 
   it('3: restricted data written to a doc taints the doc; a read of it in a new session carries it', async () => {
     const first = fresh();
@@ -152,16 +141,7 @@ describe('trust boundary: laundering through a resource', () => {
 });
 
 describe('trust boundary: limits under concurrency', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startRegent({ bundlePath: (await regoBundle()).file });
-  });
-  after(async () => server.close());
-  const decide = async (body: object): Promise<Body> => {
-    const res = await server.post('/v1/decisions', body);
-    assert.equal(res.status, 200, res.text);
-    return res.body as Body;
-  };
+  const { decide, started } = trustServer('limits');
 
   it('4: concurrent restricted reads cannot exceed max_reads, in one batch or in parallel', async () => {
     const agentReads = Array.from({ length: 10 }, (_, i) => ({
@@ -179,7 +159,7 @@ describe('trust boundary: limits under concurrency', () => {
   });
 
   it('6: a secret in an object key is found and does not reach a public destination', async () => {
-    const res = await server.post('/v1/decisions', {
+    const res = await started().post('/v1/decisions', {
       agent: { id: 'eng-assistant' },
       action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
       payload: { config: { AKIAQ4LMZ8X2B7NWRT5Y: 'prod' } },
@@ -189,7 +169,7 @@ describe('trust boundary: limits under concurrency', () => {
   });
 
   it('6b: personal data in an object key is removed without its key appearing in paths or reasons', async () => {
-    const res = await server.post('/v1/decisions', {
+    const res = await started().post('/v1/decisions', {
       agent: { id: 'eng-assistant' },
       action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
       payload: { contacts: { 'bob.private@gmail.com': 'met at conference' } },
@@ -200,7 +180,7 @@ describe('trust boundary: limits under concurrency', () => {
   });
 
   it('13: a body with a duplicate key is refused with a 400 naming the key', async () => {
-    const res = await server.post(
+    const res = await started().post(
       '/v1/decisions',
       '{"agent":{"id":"hr-assistant"},"action":{"tool":"gdrive.read_file","kind":"delete","kind":"read"}}',
     );
@@ -210,16 +190,7 @@ describe('trust boundary: limits under concurrency', () => {
 });
 
 describe('trust boundary: streaks the caller cannot reset, and declassification', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startRegent({ bundlePath: (await regoBundle()).file });
-  });
-  after(async () => server.close());
-  const decide = async (body: object): Promise<Body> => {
-    const res = await server.post('/v1/decisions', body);
-    assert.equal(res.status, 200, res.text);
-    return res.body as Body;
-  };
+  const { decide, started } = trustServer('streak');
 
   it('7: an approved declassifier lowers the session with its labels, so its aggregate may go out', async () => {
     const session = { id: 'declassify-1' };
@@ -243,7 +214,7 @@ describe('trust boundary: streaks the caller cannot reset, and declassification'
       session,
     });
     assert.equal(summary.decision, 'allow', JSON.stringify(summary));
-    const state = await server.regent.flow().sessions.get(session.id);
+    const state = await started().regent.flow().sessions.get(session.id);
     assert.deepEqual(state?.labels, []);
     assert.equal(state?.classification, null);
     const after = await decide(post);
