@@ -183,7 +183,7 @@ function draftAgent(
   const blindReads = o.gaps.has('data_flow') || o.gaps.has('sampled');
   if (blindFlows)
     limits.push('some sends of the period show no destination: unused destination entries are not listed');
-  if (o.gaps.has('data_flow') || o.gaps.has('labels'))
+  if (o.flows.size > 0 && (o.gaps.has('data_flow') || o.gaps.has('labels')))
     limits.push('the labels listed for each destination are only those the source showed; more may have moved');
   if (blindReads) limits.push('which reads were restricted is not known: no ceiling is drafted for this agent');
   if (o.gaps.has('sampled'))
