@@ -80,6 +80,7 @@ export const GATEWAY_CONFIG_SCHEMA = {
       },
     },
     list_cache_seconds: { type: 'integer', minimum: 0, maximum: 86400 },
+    approval_wait_ms: { type: 'integer', minimum: 0, maximum: 3_600_000 },
     upstreams: {
       type: 'object',
       minProperties: 1,
@@ -162,6 +163,8 @@ export interface GatewayConfig {
   agent?: AgentIdentity;
   http?: { host: string; port: number; path: string; max_sessions: number; clients: HttpClientConfig[] };
   list_cache_seconds: number;
+  /** How long a call regent escalated waits for a person before it is refused (0: refused at once). */
+  approval_wait_ms: number;
   upstreams: UpstreamConfig[];
 }
 
@@ -193,6 +196,7 @@ interface RawConfig {
     clients: { token_sha256: string; agent: RawAgent; principal_token_header?: string }[];
   };
   list_cache_seconds?: number;
+  approval_wait_ms?: number;
   upstreams: Record<
     string,
     {
@@ -274,7 +278,12 @@ export function parseGatewayConfig(raw: unknown, baseDir: string, label = 'confi
         problems.push(`/upstreams/${up.name}/tools/${tool}: exposed name '${as}' is also ${other}`);
       exposed.set(as, `${up.name}/${tool}`);
     }
-  const config: GatewayConfig = { regent, list_cache_seconds: c.list_cache_seconds ?? 300, upstreams };
+  const config: GatewayConfig = {
+    regent,
+    list_cache_seconds: c.list_cache_seconds ?? 300,
+    approval_wait_ms: c.approval_wait_ms ?? 0,
+    upstreams,
+  };
   if (c.agent !== undefined) config.agent = identity('/agent', c.agent);
   if (c.http !== undefined)
     config.http = {

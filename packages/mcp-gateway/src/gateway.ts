@@ -91,6 +91,7 @@ export class Gateway {
           agent: connection.agent,
           sessionId: connection.sessionId(),
           signal: extra.signal,
+          approvalWaitMs: this.config.approval_wait_ms,
           ...(connection.principalToken === undefined ? {} : { principalToken: connection.principalToken }),
         },
         this.#log,

@@ -3,6 +3,11 @@
  * carrying the reasons and alternatives, redact forwards the redacted arguments), and the
  * upstream's result passes through regent's result phase before the agent sees it (redacted, or
  * withheld as an error). Any failure on the way refuses the call: fail closed.
+ *
+ * An escalated call waits for a person up to `approvalWaitMs` (MCP has no approval prompt every
+ * client shows, so the gateway holds the call), then asks regent again with the identical request
+ * and forwards only on that answer's allow or redact: the approval binds the exact arguments and
+ * is used once. A rejection, an expiry or a request still waiting is refused, naming which.
  */
 import {
   agentOf,
@@ -27,6 +32,8 @@ export interface CallContext {
   /** Overrides the identity's principal token (forwarded from the client's request). */
   principalToken?: string;
   signal?: AbortSignal;
+  /** How long an escalated call waits for a person (the configuration's `approval_wait_ms`); 0 refuses at once. */
+  approvalWaitMs?: number;
 }
 
 /** Where a refusal's reasons go, for a client that reads `_meta` (never payload values). */
@@ -72,19 +79,34 @@ export async function guardedCall(
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
   };
   const request = toolCallRequest(mapping, args, ctx.agent, ctx.sessionId);
-  const decision = await regent.decide(request, options);
-  log({
-    event: 'tool_call',
-    tool: route.exposedName,
-    regent_tool: mapping.regent_tool,
-    session_id: ctx.sessionId,
-    agent_id: ctx.agent.id,
-    decision: decision.decision,
-    decision_id: decision.decision_id,
-    reason_codes: decision.reasons.map((r) => r.code),
-  });
-  if (decision.decision === 'deny' || decision.decision === 'escalate')
-    return refusal(decision, `regent ${decision.decision === 'deny' ? 'denied' : 'escalated'} ${route.exposedName}`);
+  const logDecision = (d: Decision, extra: Record<string, unknown> = {}) =>
+    log({
+      event: 'tool_call',
+      tool: route.exposedName,
+      regent_tool: mapping.regent_tool,
+      session_id: ctx.sessionId,
+      agent_id: ctx.agent.id,
+      decision: d.decision,
+      decision_id: d.decision_id,
+      reason_codes: d.reasons.map((r) => r.code),
+      ...(d.approval === undefined ? {} : { approval_id: d.approval.id, approval_state: d.approval.state }),
+      ...extra,
+    });
+  let decision = await regent.decide(request, options);
+  logDecision(decision);
+  const waitMs = ctx.approvalWaitMs ?? 0;
+  let waited = false;
+  if (decision.decision === 'escalate' && waitMs > 0) {
+    // The identical request, asked again after the wait: only regent's answer to it can allow.
+    decision = await regent.decideAfterApproval(request, decision, { ...options, deadlineMs: waitMs });
+    waited = true;
+    logDecision(decision, { after_approval_wait: true });
+  }
+  if (decision.decision === 'deny' || decision.decision === 'escalate') {
+    const verb = decision.decision === 'deny' ? 'denied' : 'escalated';
+    const still = decision.decision === 'escalate' && waited ? ` and nobody decided within ${waitMs} ms` : '';
+    return refusal(decision, `regent ${verb} ${route.exposedName}${still}`);
+  }
 
   let forwarded: unknown = args;
   if (decision.decision === 'redact') {

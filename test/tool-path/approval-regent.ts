@@ -1,0 +1,55 @@
+/**
+ * A real regent for the tool-path approval tests: a copy of the real rego/ plus a company rule
+ * that sends every post to Slack to a person before it runs, compiled by the real OPA toolchain,
+ * with the tokens of test/approvals/support.ts (the gateway's `decide`, carol's `approve`).
+ *
+ * The rule asks only in the action phase: in the result phase (`POST /v1/results`) an escalation
+ * is a deny, so a rule that did not look at `phase` would withhold the result of every post a
+ * person approved.
+ */
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../../src/policy/toolchain/opa-cli.ts';
+import { TOKENS, type ApprovalServer } from '../approvals/support.ts';
+import { startSecureRegent } from '../support/secure-regent.ts';
+
+/** The README's review rule, for the action phase only. */
+export const ACTION_REVIEW_RULE = `package regent.rules.review
+
+import data.regent.request
+
+_req := request.view(input)
+
+escalate contains {"code": "rules.review.slack_post", "message": "A person reviews what agents post to Slack."} if {
+	_req.phase == "action"
+	_req.kind == "send"
+	_req.destination.system == "slack"
+}
+`;
+
+/** Starts regent on a copy of rego/ with {@link ACTION_REVIEW_RULE}; `close()` removes its files. */
+export async function startReviewRegent(): Promise<ApprovalServer> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'regent-tool-approvals-'));
+  const policies = path.join(dir, 'policies');
+  await cp(path.join(REPO_ROOT, 'rego'), policies, { recursive: true });
+  await mkdir(path.join(policies, 'regent/rules/review'), { recursive: true });
+  await writeFile(path.join(policies, 'regent/rules/review/review.rego'), ACTION_REVIEW_RULE);
+  const server = await startSecureRegent({
+    tokens: Object.values(TOKENS),
+    config: {
+      policyDir: policies,
+      policyOverlayDir: path.join(dir, 'overlay'),
+      watchPolicies: false,
+      approvalsPath: path.join(dir, 'approvals.jsonl'),
+    },
+  });
+  return {
+    ...server,
+    dir,
+    async close() {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
