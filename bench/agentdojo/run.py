@@ -2,7 +2,7 @@
 """AgentDojo through regent, without a model: every task's ground-truth tool calls replayed.
 
 For each suite, a real regent is started on loopback with the suite's policy pack
-(bench/agentdojo/packs/<suite>.json, catalogue data merged into the shipped configuration's
+(examples/agentdojo/<suite>.json, catalogue data merged into the shipped configuration's
 lattice, audiences, labels and detectors). Each tool call is first decided (POST /v1/decisions);
 an allowed call runs in AgentDojo's own environment and its output is decided as a result
 (POST /v1/results) before the agent would see it. AgentDojo's own checks then judge the run:
@@ -16,7 +16,7 @@ an allowed call runs in AgentDojo's own environment and its output is decided as
   without regent (every call executes) and once through regent.
 
 Usage: run.py [--suites banking,slack] [--version v1] [--user-tasks N] [--injection-tasks N]
-              [--json out.json] [--markdown out.md] [--root REPO] [--check]
+              [--json out.json] [--root REPO] [--packs DIR] [--check] [--from-json out.json]
 """
 
 from __future__ import annotations
@@ -412,7 +412,9 @@ def main() -> int:
     parser.add_argument("--injection-tasks", type=int, default=None, help="only the first N injection tasks")
     parser.add_argument("--json", type=Path, default=None, help="write every run, call by call, here")
     parser.add_argument("--root", type=Path, default=HERE.parent.parent)
-    parser.add_argument("--packs", type=Path, default=HERE / "packs", help="folder of <suite>.json policy packs")
+    parser.add_argument(
+        "--packs", type=Path, default=None, help="folder of <suite>.json policy packs (default: ROOT/examples/agentdojo)"
+    )
     parser.add_argument(
         "--check",
         action="store_true",
@@ -425,13 +427,14 @@ def main() -> int:
         version = earlier["runs"][0]["version"] if earlier["runs"] else args.version
         print(table([summarize(r) for r in earlier["runs"]], version))
         return 0
+    packs = args.packs if args.packs is not None else args.root / "examples/agentdojo"
     results = []
     for suite in args.suites.split(","):
         sys.stderr.write(f"{suite}: ")
         results.append(
             run_suite(
                 args.root.resolve(),
-                args.packs,
+                packs,
                 suite,
                 args.version,
                 {"user": args.user_tasks, "injection": args.injection_tasks},
