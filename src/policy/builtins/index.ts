@@ -50,6 +50,7 @@ import { TIME_BUILTINS } from './time.ts';
 import { hostZoneName } from './time-zones.ts';
 import { UNITS_BUILTINS } from './units.ts';
 import { UUID_BUILTINS } from './uuid.ts';
+import { X509_BUILTINS } from './x509.ts';
 
 export { BuiltinError } from './builtin-error.ts';
 export type { BuiltinValue, RawJson } from './json-numbers.ts';
@@ -69,6 +70,7 @@ const DEFINITIONS: Readonly<Record<string, BuiltinDefinition>> = {
   ...JWT_BUILTINS,
   ...ENCODING_BUILTINS,
   ...NET_BUILTINS,
+  ...X509_BUILTINS,
 };
 
 /** Names of the builtins regent implements on the host; the bundle build admits exactly these. */
