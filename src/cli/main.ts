@@ -47,7 +47,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     path: ['draft'],
-    summary: 'draft least-privilege configuration per agent from the audit trail of a period',
+    summary: 'draft least-privilege configuration per agent from the audit trail, decision logs or GenAI traces',
     load: async () => (await import('./draft.ts')).draft,
   },
   {

@@ -328,7 +328,7 @@ export class DecisionService {
       }
     }
     await this.settleActivity(ctx, request, response, failure !== undefined, log);
-    this.observe(response, failure, started, log, request, outcome, latencyMs);
+    this.observe(response, failure, started, log, request, outcome, latencyMs, facts);
     ctx.span?.end(response, failure?.code);
     if (this.deps.shadow !== undefined && failure === undefined && outcome.json !== undefined) {
       this.deps.shadow.offer({
@@ -688,6 +688,7 @@ export class DecisionService {
     request: DecisionRequest,
     outcome: { digest: string; json?: string },
     latencyMs: number,
+    facts: { phase?: 'action' | 'result'; parentDecisionId?: string },
   ): void {
     const m = this.deps.metrics;
     m.decisions.labels(response.decision).inc();
@@ -724,6 +725,12 @@ export class DecisionService {
         decision: response.observed.decision,
         reason_codes: response.observed.reasons.map((r) => r.code),
       };
+    // As in the audit record: a result-phase step says so, so a reader of the log (regent draft
+    // without inputs) does not count the check of a read's output as another use of the tool.
+    if (facts.phase === 'result') {
+      record['phase'] = 'result';
+      if (facts.parentDecisionId !== undefined) record['parent_decision_id'] = facts.parentDecisionId;
+    }
     if (this.deps.logInputs === true && outcome.json !== undefined) record['input'] = inputWithoutPayload(outcome.json);
     if (this.deps.logPayloads && response.decision !== 'deny')
       record['payload'] = response.decision === 'redact' ? response.payload : request.payload;

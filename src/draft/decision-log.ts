@@ -7,7 +7,7 @@
  *   timestamp), one per line in OPA's console shape (`Decision Log`) or as the JSON arrays a
  *   decision-log service receives.
  * Each decision becomes one record. What a line cannot show is a gap on the record (no input: no
- * data flow and no phase; an OPA event: no observe mode); an OPA event without its input names no
+ * data flow, and no phase on lines older than the `phase` field; an OPA event: no observe mode); an OPA event without its input names no
  * agent or tool at all and is left out, counted.
  */
 import { dataFlowSummary } from '../audit/record.ts';
@@ -105,10 +105,11 @@ function regentLine(line: Obj, where: Where, bad: (where: Where, what: string) =
       decision: observed['decision'] as 'deny' | 'redact' | 'escalate',
       reason_codes: strings(observed['reason_codes']) ?? [],
     };
-  if (isObj(input)) {
-    record.data_flow = flowOf(input);
-    if (input['phase'] === 'result') record.phase = 'result';
-  } else record.gaps = ['data_flow', 'phase'];
+  // Lines carry `phase` since regent logs it (a result-phase step); older lines without an input
+  // cannot tell a result check from the read itself, which stays a gap.
+  if (line['phase'] === 'result' || (isObj(input) && input['phase'] === 'result')) record.phase = 'result';
+  if (isObj(input)) record.data_flow = flowOf(input);
+  else record.gaps = line['phase'] === 'result' ? ['data_flow'] : ['data_flow', 'phase'];
   return record;
 }
 

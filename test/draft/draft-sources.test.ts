@@ -410,8 +410,11 @@ describe('regent draft from other sources', () => {
       const text = d.report.source.cannot_show.join('\n');
       assert.match(text, /carry no input/);
       assert.match(text, /cannot tell a tool call from the check of its result/);
-      // Principals and observe mode are on regent's own lines even without inputs.
+      // Principals and observe mode are on regent's own lines even without inputs, and so is the
+      // phase of a result check: it is not counted as a second use of the read tool.
       assert.ok('alice' in hrDraft.principals);
+      const read = hrDraft.tools.find((t) => t.tool === 'workday.read_employee');
+      assert.deepEqual(read?.evidence.decision_ids, [withoutInputs.ids['read-employee']]);
       assert.equal(agentOf(d, 'sales-assistant').observe_mode_overrides.length, 1);
     });
 
