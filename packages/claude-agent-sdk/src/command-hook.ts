@@ -5,6 +5,13 @@
  * the same callbacks as the SDK hooks. Fail closed: an event it cannot read or any error answers
  * a PreToolUse with deny; a configuration it cannot load exits 2, which Claude Code treats as a
  * blocking error.
+ *
+ * regent's `escalate` is never answered `ask` here: Claude Code would then show its own terminal
+ * prompt, and a local "yes" there runs the tool without regent's approval (nothing after it can
+ * undo a run; PostToolUse only sees the output). So the hook denies at once naming the approval
+ * URL, or, with `approval_wait_ms`, waits for a person itself and answers allow only on regent's
+ * allow or redact for the identical request asked again. Claude Code lets a hook that outlives
+ * its `timeout` go ahead unless the hook's `onFailure` is `"block"`: set both (README).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +26,8 @@ export interface CommandHookConfig {
   agent: AgentIdentity & { principal_token_file?: string };
   tools: Record<string, ToolMapping>;
   unmapped?: 'deny' | 'ask' | 'defer';
+  /** How long an escalated call waits for a person, in ms (0, the default: denied at once). */
+  approval_wait_ms?: number;
 }
 
 function loadConfig(file: string): { config: CommandHookConfig; token?: string; principal?: string } {
@@ -27,6 +36,9 @@ function loadConfig(file: string): { config: CommandHookConfig; token?: string; 
   if (typeof config.regent?.url !== 'string') problems.push('regent.url is required');
   if (typeof config.agent?.id !== 'string') problems.push('agent.id is required');
   if (typeof config.tools !== 'object' || config.tools === null) problems.push('tools is required');
+  const wait = config.approval_wait_ms;
+  if (wait !== undefined && !(Number.isInteger(wait) && wait >= 0 && wait <= 3_600_000))
+    problems.push('approval_wait_ms must be an integer from 0 to 3600000');
   if (problems.length > 0) throw new Error(`${file}: ${problems.join('; ')}`);
   const dir = path.dirname(path.resolve(file));
   const read = (p: string | undefined) =>
@@ -67,6 +79,9 @@ export async function runCommandHook(
       agent,
       tools: config.tools,
       ...(config.unmapped === undefined ? {} : { unmapped: config.unmapped }),
+      // Wait here, never 'ask': see the header.
+      approvalWaitMs: config.approval_wait_ms ?? 0,
+      onEscalate: 'wait',
     });
     if (event.hook_event_name === 'PreToolUse') {
       const input = event as PreToolUseHookInput;
