@@ -113,12 +113,64 @@ function verifyCases(): BuiltinCase[] {
   ];
 }
 
-const CASES: BuiltinCase[] = [...parseCases(fixtures), ...verifyCases()];
+function keyCases(): BuiltinCase[] {
+  const cases: BuiltinCase[] = [];
+  const keys = ['rsa.pkcs1', 'rsa.key', 'leaf.key', 'leaf.sec1', 'ed.key', 'p521.key', 'inter.key'];
+  for (const builtin of ['crypto.x509.parse_rsa_private_key', 'crypto.parse_private_keys']) {
+    for (const k of keys) {
+      cases.push({ note: `PEM ${k}`, builtin, args: [f(k)] });
+      cases.push({ note: `base64 PEM ${k}`, builtin, args: [b64(f(k))] });
+    }
+    cases.push({ note: 'two keys', builtin, args: [f('leaf.sec1') + f('rsa.pkcs1')] });
+    cases.push({ note: 'a certificate, no key', builtin, args: [f('leaf')] });
+    cases.push({ note: 'empty', builtin, args: [''] });
+    cases.push({ note: 'not base64', builtin, args: ['invalid'] });
+    cases.push({
+      note: 'PKCS #8 bytes labelled RSA',
+      builtin,
+      args: [f('rsa.key').replace(/PRIVATE KEY/g, 'RSA PRIVATE KEY')],
+    });
+    cases.push({
+      note: 'SEC 1 bytes labelled PKCS #8',
+      builtin,
+      args: [f('leaf.sec1').replace(/EC PRIVATE KEY/g, 'PRIVATE KEY')],
+    });
+  }
+  const kp = (note: string, cert: string, key: string): BuiltinCase => ({
+    note,
+    builtin: 'crypto.x509.parse_keypair',
+    args: [cert, key],
+  });
+  cases.push(
+    kp('EC leaf, PKCS #8 key', f('leaf'), f('leaf.key')),
+    kp('EC leaf, SEC 1 key', f('leaf'), f('leaf.sec1')),
+    kp('RSA leaf, PKCS #1 key', f('rsa'), f('rsa.pkcs1')),
+    kp('RSA leaf, PKCS #8 key', f('rsa'), f('rsa.key')),
+    kp('Ed25519 leaf', f('ed'), f('ed.key')),
+    kp('P-521 leaf', f('p521'), f('p521.key')),
+    kp('chain and key', chain('leaf', 'inter'), f('leaf.key')),
+    kp('base64 PEM', b64(f('rsa')), b64(f('rsa.key'))),
+    kp('base64 DER', b64(pemToDer(f('leaf'))), b64(pemToDer(f('leaf.key')))),
+    kp('key type mismatch', f('leaf'), f('rsa.key')),
+    kp('other key of the same type', f('leaf'), f('code.key')),
+    kp('inputs switched', f('leaf.key'), f('leaf')),
+    kp('certificate as key', f('leaf'), f('leaf')),
+    kp('no PEM in the certificate', '-----BEGIN nothing', f('leaf.key')),
+    kp('not base64', 'foobar', f('leaf.key')),
+  );
+  return cases;
+}
+
+const CASES: BuiltinCase[] = [...parseCases(fixtures), ...verifyCases(), ...keyCases()];
 
 describe("crypto.x509.* pass OPA's own cases through regent's engine", () => {
-  it('cryptox509parsecertificates and cryptox509parseandverifycertificates', async () => {
-    const cases = (await loadCases()).filter((c) => /^cryptox509parse(certificates|andverify)/.test(c.name));
-    assert.ok(cases.length >= 12, `only ${cases.length} cases found`);
+  it('certificates, chains, key pairs and private keys', async () => {
+    const cases = (await loadCases()).filter((c) =>
+      /^(cryptox509parse(certificates|andverify|rsaprivatekey)|cryptoX509ParseKeyPairs|cryptoparseprivatekey)/.test(
+        c.name,
+      ),
+    );
+    assert.ok(cases.length >= 19, `only ${cases.length} cases found`);
     const outcomes = await runConformance(cases);
     const failed = [...outcomes].filter(([, o]) => o.status !== 'pass').map(([name]) => name);
     assert.deepEqual(failed, []);

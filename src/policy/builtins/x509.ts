@@ -12,6 +12,15 @@ import { OperandError, operandTypeError } from './builtin-error.ts';
 import type { Certificate } from './x509-certificate.ts';
 import { certificateJson, extendedCertificateJson } from './x509-json.ts';
 import { parseCertificates } from './x509-parse.ts';
+import {
+  parsePrivateKeyAs,
+  privateKeyJson,
+  privateKeyJwk,
+  sameKeyMaterial,
+  tlsParsePrivateKey,
+  type PrivateKey,
+} from './x509-keys.ts';
+import { parseCertificate } from './x509-parse.ts';
 import { verifyChain, type VerifyOptions } from './x509-verify.ts';
 
 /** The largest input (UTF-8 bytes) the x509 builtins parse; OPA itself has no limit. */
@@ -144,6 +153,115 @@ function parseAndVerifyWithOptions(_context: BuiltinContext, certs: unknown, opt
   return chain === undefined ? NOT_VERIFIED : [true, chain.map(certificateJson)];
 }
 
+/** getPrivateKeysFromPEMData: the RSA, PKCS #8 and EC keys among the PEM blocks (base64 first tried). */
+function privateKeysFromPem(text: string): PrivateKey[] {
+  let bytes: Uint8Array = Buffer.from(text, 'utf8');
+  try {
+    bytes = goBase64StdDecodeString(text);
+  } catch {
+    // not base64: the text itself is the PEM
+  }
+  const keys: PrivateKey[] = [];
+  let rest = bytes;
+  while (rest.length > 0) {
+    const [block, after] = pemDecode(rest);
+    if (block === undefined) break;
+    rest = after;
+    if (block.type === 'RSA PRIVATE KEY') keys.push(parsePrivateKeyAs(block.bytes, 'pkcs1'));
+    else if (block.type === 'PRIVATE KEY') keys.push(parsePrivateKeyAs(block.bytes, 'pkcs8'));
+    else if (block.type === 'EC PRIVATE KEY') keys.push(parsePrivateKeyAs(block.bytes, 'sec1'));
+  }
+  return keys;
+}
+
+function parseRsaPrivateKey(_context: BuiltinContext, pem: unknown): BuiltinValue {
+  let text = boundedString(pem, 1);
+  if (text === '') throw new Error('input PEM data was empty');
+  if (!text.startsWith('-----BEGIN')) text = Buffer.from(goBase64StdDecodeString(text)).toString('latin1');
+  const keys = privateKeysFromPem(text);
+  const [first] = keys;
+  return first === undefined ? null : privateKeyJwk(first);
+}
+
+function parsePrivateKeys(_context: BuiltinContext, pem: unknown): BuiltinValue {
+  const text = boundedString(pem, 1);
+  if (text === '') return null;
+  return privateKeysFromPem(text).map(privateKeyJson);
+}
+
+const BEGIN_SPACE = Buffer.from('-----BEGIN ', 'latin1');
+
+function startsWith(bytes: Uint8Array, prefix: Buffer): boolean {
+  return Buffer.from(bytes.subarray(0, prefix.length)).equals(prefix);
+}
+
+/** The PEM blocks of an operand of parse_keypair; DER (after base64) counts as one block of `type`. */
+function keypairBlocks(text: string, type: string): { type: string; bytes: Uint8Array }[] {
+  let bytes: Uint8Array = Buffer.from(text, 'utf8');
+  if (!startsWith(bytes, BEGIN_SPACE)) bytes = goBase64StdDecodeString(text);
+  if (!startsWith(bytes, BEGIN)) return [{ type, bytes }];
+  const blocks: { type: string; bytes: Uint8Array }[] = [];
+  let rest = bytes;
+  for (;;) {
+    const [block, after] = pemDecode(rest);
+    if (block === undefined) return blocks;
+    blocks.push(block);
+    rest = after;
+  }
+}
+
+/** tls.X509KeyPair with OPA's base64/DER handling; the tls.Certificate's JSON. */
+function parseKeypair(_context: BuiltinContext, cert: unknown, key: unknown): BuiltinValue {
+  const certBlocks = keypairBlocks(boundedString(cert, 1), 'CERTIFICATE');
+  const keyBlocks = keypairBlocks(boundedString(key, 1), 'PRIVATE KEY');
+  const ders = certBlocks.filter((b) => b.type === 'CERTIFICATE').map((b) => b.bytes);
+  const [firstDer] = ders;
+  if (firstDer === undefined) {
+    const skipped = certBlocks.map((b) => b.type);
+    if (skipped.length === 0) throw new Error('tls: failed to find any PEM data in certificate input');
+    if (skipped.length === 1 && (skipped[0] ?? '').endsWith('PRIVATE KEY'))
+      throw new Error(
+        'tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM inputs may have been switched',
+      );
+    throw new Error(
+      `tls: failed to find "CERTIFICATE" PEM block in certificate input after skipping PEM blocks of the following types: [${skipped.join(' ')}]`,
+    );
+  }
+  const keyIndex = keyBlocks.findIndex((b) => b.type === 'PRIVATE KEY' || b.type.endsWith(' PRIVATE KEY'));
+  const keyBlock = keyBlocks[keyIndex];
+  if (keyBlock === undefined) {
+    const skipped = keyBlocks.map((b) => b.type);
+    if (skipped.length === 0) throw new Error('tls: failed to find any PEM data in key input');
+    if (skipped.length === 1 && skipped[0] === 'CERTIFICATE')
+      throw new Error('tls: found a certificate rather than a key in the PEM for the private key');
+    throw new Error(
+      `tls: failed to find PEM block with type ending in "PRIVATE KEY" in key input after skipping PEM blocks of the following types: [${skipped.join(' ')}]`,
+    );
+  }
+  const leaf = parseCertificate(firstDer);
+  if (leaf.Raw.length !== firstDer.length) throw new Error('x509: trailing data');
+  const privateKey = tlsParsePrivateKey(keyBlock.bytes);
+  const pub = leaf.PublicKey;
+  if (pub === null || pub.kind === 'dsa' || pub.kind === 'x25519') throw new Error('tls: unknown public key algorithm');
+  if ((pub.kind === 'rsa') !== (privateKey.kind === 'rsa') || (pub.kind === 'ecdsa') !== (privateKey.kind === 'ecdsa'))
+    throw new Error('tls: private key type does not match public key type');
+  if (pub.kind === 'ed25519' && privateKey.kind !== 'ed25519')
+    throw new Error('tls: private key type does not match public key type');
+  if (
+    !sameKeyMaterial(privateKey, pub) ||
+    (pub.kind === 'ecdsa' && privateKey.kind === 'ecdsa' && pub.curve !== privateKey.curve)
+  )
+    throw new Error('tls: private key does not match public key');
+  return {
+    Certificate: ders.map((d) => Buffer.from(d).toString('base64')),
+    PrivateKey: privateKeyJson(privateKey),
+    SupportedSignatureAlgorithms: null,
+    OCSPStaple: null,
+    SignedCertificateTimestamps: null,
+    Leaf: certificateJson(leaf),
+  };
+}
+
 /** The crypto.x509 certificate builtins, by OPA name. */
 export const X509_BUILTINS: Readonly<Record<string, BuiltinDefinition>> = {
   'crypto.x509.parse_certificates': { impl: parseCertificatesBuiltin, arity: 1 },
@@ -153,4 +271,7 @@ export const X509_BUILTINS: Readonly<Record<string, BuiltinDefinition>> = {
     arity: 2,
     exactIntegers: true,
   },
+  'crypto.x509.parse_rsa_private_key': { impl: parseRsaPrivateKey, arity: 1 },
+  'crypto.x509.parse_keypair': { impl: parseKeypair, arity: 2 },
+  'crypto.parse_private_keys': { impl: parsePrivateKeys, arity: 1 },
 };
