@@ -5,6 +5,13 @@
  * output through regent's result phase (redacted, or withheld by throwing). Works for any
  * `ToolSet`, including the MCP tools of `@ai-sdk/mcp`. Tools without a mapping are refused unless
  * `unmapped: 'pass'`. Every failure refuses: the client resolves to a deny.
+ *
+ * regent's `escalate` (a person must approve this exact call in regent) is refused naming the
+ * approval URL, or, with `approvalWaitMs`, waited for inside execute: the call runs only if
+ * regent, asked again with the identical request after the wait, allows it (its approval is
+ * used once). The AI SDK's own `needsApproval` is not used for this: its answer comes from the
+ * app's user, not from regent's approver, and execute would have to ask regent again anyway; a
+ * `needsApproval` the app set on a tool is kept, and runs before regent is asked.
  */
 import type { ToolExecutionOptions, ToolSet } from 'ai';
 import {
@@ -29,6 +36,8 @@ export interface RegentToolOptions {
   tools: Record<string, ToolMapping>;
   /** What a tool without a mapping does: `refuse` (default, it throws) or `pass` (runs unchecked). */
   unmapped?: 'refuse' | 'pass';
+  /** How long a call regent escalated waits for a person, in ms. 0 (default): refused at once, naming the approval URL. */
+  approvalWaitMs?: number;
 }
 
 /** Thrown from a tool's execute when regent denies the call or withholds its output. */
@@ -64,9 +73,18 @@ export function withRegent<TOOLS extends ToolSet>(tools: TOOLS, options: RegentT
       };
       const args = isObject(input) ? input : {};
       const request = toolCallRequest(mapping, args, options.agent, options.sessionId);
-      const decision = await options.client.decide(request, call);
-      if (decision.decision === 'deny' || decision.decision === 'escalate')
-        throw new RegentDenied(decision, `regent ${decision.decision === 'deny' ? 'denied' : 'escalated'} ${name}`);
+      let decision = await options.client.decide(request, call);
+      const waitMs = options.approvalWaitMs ?? 0;
+      const waited = decision.decision === 'escalate' && waitMs > 0;
+      // The identical request, asked again after the wait: only regent's answer to it can allow.
+      if (waited)
+        decision = await options.client.decideAfterApproval(request, decision, { ...call, deadlineMs: waitMs });
+      if (decision.decision === 'deny') throw new RegentDenied(decision, `regent denied ${name}`);
+      if (decision.decision === 'escalate')
+        throw new RegentDenied(
+          decision,
+          `regent escalated ${name}${waited ? ` and nobody decided within ${waitMs} ms` : ''}; it did not run`,
+        );
       const runWith = decision.decision === 'redact' ? withPayload(mapping, args, decision.payload) : input;
       if (decision.decision === 'redact' && !isObject(runWith))
         throw new RegentDenied(decision, `regent redacted the input of ${name} into something that is not an object`);
