@@ -16,7 +16,8 @@ an allowed call runs in AgentDojo's own environment and its output is decided as
   without regent (every call executes) and once through regent.
 
 Usage: run.py [--suites banking,slack] [--version v1] [--user-tasks N] [--injection-tasks N]
-              [--json out.json] [--root REPO] [--packs DIR] [--check] [--from-json out.json]
+              [--json out.json] [--root REPO] [--packs DIR] [--check] [--explain]
+       run.py --from-json out.json [--explain]
 """
 
 from __future__ import annotations
@@ -226,6 +227,10 @@ class Replay(BasePipelineElement):
                     )
                     record["decision"] = answer.get("decision", "deny")
                     record["codes"] = [r.get("code") for r in answer.get("reasons", [])]
+                    # Which decisive arguments a reason is about (integrity reasons name them).
+                    paths = sorted({p for r in answer.get("reasons", []) for p in (r.get("details") or {}).get("paths", [])})
+                    if paths:
+                        record["paths"] = paths
                     if record["decision"] not in ("allow", "redact"):
                         continue
                     # A redaction removes detected values from the arguments; the tool gets what is left.
@@ -404,6 +409,46 @@ def table(summaries: list[dict[str, Any]], version: str) -> str:
     return "\n".join(lines)
 
 
+def describe(call: dict[str, Any]) -> str:
+    """One refused call: tool, decision, reason codes and the arguments they are about."""
+    paths = f" {', '.join(call['paths'])}" if call.get("paths") else ""
+    return f"{call['tool']}: {call['decision']} ({', '.join(call['codes'])}{paths})"
+
+
+def explain(result: dict[str, Any]) -> str:
+    """Why a suite's user tasks are not fully allowed, and which of their calls only an attack refuses."""
+    suite = result["suite"]
+    lines = []
+    refused = [u for u in result["utility"] if not u["all_allowed"]]
+    lines.append(f"{suite}: user tasks not fully allowed: {len(refused)} of {len(result['utility'])}")
+    for u in refused:
+        calls = "; ".join(describe(c) for c in u["calls"] if c["decision"] != "allow")
+        lines.append(f"  {u['user_task']} (utility {'kept' if u['utility'] else 'lost'}): {calls}")
+    alone = {u["user_task"]: u for u in result["utility"]}
+    under: dict[str, list[dict[str, Any]]] = {}
+    for a in result["attacks"]:
+        own = [c for c in alone[a["user_task"]]["calls"] if c["phase"] == "user"]
+        attacked = [c for c in a["calls"] if c["phase"] == "user"]
+        if any(i < len(own) and own[i]["decision"] == "allow" and c["decision"] != "allow" for i, c in enumerate(attacked)):
+            under.setdefault(a["user_task"], []).append(a)
+    lines.append(f"{suite}: user tasks whose own calls an attack refuses: {len(under)}")
+    for task, cases in under.items():
+        own = [c for c in alone[task]["calls"] if c["phase"] == "user"]
+        seen: dict[str, None] = {}
+        for a in cases:
+            attacked = [c for c in a["calls"] if c["phase"] == "user"]
+            for i, c in enumerate(attacked):
+                if i < len(own) and own[i]["decision"] == "allow" and c["decision"] != "allow":
+                    seen[describe(c)] = None
+        lost = sum(not a["utility_under_attack"] for a in cases)
+        lines.append(f"  {task} ({len(cases)} injection cases, utility lost in {lost}): {'; '.join(seen)}")
+    won = [a for a in result["attacks"] if a["success_with_regent"]]
+    lines.append(f"{suite}: attacks that succeeded through regent: {len(won)}")
+    for a in won:
+        lines.append(f"  {a['user_task']} x {a['injection_task']}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suites", default=",".join(SUITES))
@@ -421,11 +466,18 @@ def main() -> int:
         help="exit 1 unless every utility run kept the benchmark's utility and regent blocked at least one attack",
     )
     parser.add_argument("--from-json", type=Path, default=None, help="print the table of an earlier --json run")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also print, per suite, the refused calls of user tasks not fully allowed and of attacked runs",
+    )
     args = parser.parse_args()
     if args.from_json is not None:
         earlier = json.loads(args.from_json.read_text())
         version = earlier["runs"][0]["version"] if earlier["runs"] else args.version
         print(table([summarize(r) for r in earlier["runs"]], version))
+        if args.explain:
+            print("\n" + "\n".join(explain(r) for r in earlier["runs"]))
         return 0
     packs = args.packs if args.packs is not None else args.root / "examples/agentdojo"
     results = []
@@ -443,6 +495,8 @@ def main() -> int:
         )
     summaries = [summarize(r) for r in results]
     print(table(summaries, args.version))
+    if args.explain:
+        print("\n" + "\n".join(explain(r) for r in results))
     if args.json is not None:
         args.json.write_text(json.dumps({"summaries": summaries, "runs": results}, indent=1))
     if args.check:
