@@ -4,10 +4,15 @@
  * model as the tool's output; redact rejects too (tool input guardrails cannot replace a call's
  * arguments) and hands the model the arguments regent would let through, to call again with. The
  * output guardrail passes the tool's output through regent's result phase: redact replaces it,
- * deny replaces it with the reasons. A deny whose every reason is an escalation (company rules)
- * becomes the SDK's tool approval (`needsApproval`); regent's own `escalate` is rejected naming
- * the approval URL. The session comes from the integrator, never from the model. Every failure
- * rejects: the client resolves to a deny.
+ * deny replaces it with the reasons. The session comes from the integrator, never from the model.
+ * Every failure rejects: the client resolves to a deny.
+ *
+ * regent's `escalate` (a person must approve this exact call in regent) is rejected naming the
+ * approval URL. With `approvalWaitMs` the input guardrail waits for the person and asks regent
+ * again with the identical request; with `approvalInterrupt`, `needsApproval` makes the run stop
+ * with the SDK's tool approval interruption, so an app can show the approval URL
+ * (`pendingApproval`) and resume later. A "yes" to that interruption only resumes: the input
+ * guardrail then asks regent again, and the tool runs only on regent's allow.
  */
 import {
   defineToolInputGuardrail,
@@ -39,14 +44,20 @@ export interface RegentGuardrailOptions {
   tools: Record<string, ToolMapping>;
   /** What a tool without a mapping gets: `reject` (default) or `pass` (runs unchecked). */
   unmapped?: 'reject' | 'pass';
+  /** How long a call regent escalated waits for a person in the input guardrail, in ms. 0 (default): rejected at once. */
+  approvalWaitMs?: number;
+  /** Stop the run with the SDK's tool approval interruption when regent escalates (default false: no interruption). */
+  approvalInterrupt?: boolean;
 }
 
 /** What `regentGuardrails` gives: spread `forTool(name)` into `tool({...})`, or use the parts. */
 export interface RegentGuardrails {
   inputGuardrail: ToolInputGuardrailDefinition;
   outputGuardrail: ToolOutputGuardrailDefinition;
-  /** `needsApproval` for the tool `name`: true when regent's deny is an escalation for a person. */
+  /** `needsApproval` for the tool `name`: with `approvalInterrupt`, true when regent escalates the call. */
   needsApproval(name: string): (runContext: RunContext, input: unknown, callId?: string) => Promise<boolean>;
+  /** The approval request (with its URL) of a call an interruption stopped at, for the app to show. */
+  pendingApproval(callId: string): Decision['approval'] | undefined;
   /** `{inputGuardrails, outputGuardrails, needsApproval}` for `tool({...})` of the tool `name`. */
   forTool(name: string): {
     inputGuardrails: ToolInputGuardrailDefinition[];
@@ -57,9 +68,9 @@ export interface RegentGuardrails {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** True when every reason of a deny asks for a person's approval (company rules' `escalate`). */
+/** True when regent wants a person to approve this exact action first (its `escalate` answer). */
 export function isEscalation(d: Decision): boolean {
-  return d.decision === 'deny' && d.reasons.length > 0 && d.reasons.every((r) => r.details?.['escalate'] === true);
+  return d.decision === 'escalate';
 }
 
 /**
@@ -96,6 +107,9 @@ class ByCall<T> {
     this.#items.delete(callId);
     return v;
   }
+  peek(callId: string): T | undefined {
+    return this.#items.get(callId);
+  }
 }
 
 /** The guardrails (and approval policy) that put regent before and after every tool call. */
@@ -104,6 +118,7 @@ export function regentGuardrails(options: RegentGuardrailOptions): RegentGuardra
   const call = principal === undefined ? {} : { principalToken: principal };
   const early = new ByCall<Decision>();
   const decided = new ByCall<string>();
+  const waitMs = Math.max(0, options.approvalWaitMs ?? 0);
   const decide = (mapping: ToolMapping, args: Record<string, unknown>) =>
     options.client.decide(toolCallRequest(mapping, args, options.agent, options.sessionId), call);
 
@@ -117,12 +132,20 @@ export function regentGuardrails(options: RegentGuardrailOptions): RegentGuardra
           ? Verdict.allow()
           : Verdict.rejectContent(`regent has no mapping for the tool ${name}; it is refused.`);
       const args = parseArguments(toolCall.arguments);
-      const decision = early.take(toolCall.callId) ?? (await decide(mapping, args));
+      const request = toolCallRequest(mapping, args, options.agent, options.sessionId);
+      let decision = early.take(toolCall.callId) ?? (await options.client.decide(request, call));
+      let waited = false;
+      if (decision.decision === 'escalate') {
+        // Only regent's answer to the identical request, asked again, can allow. A yes to the
+        // SDK's interruption resumed the run; it approves nothing by itself.
+        if (waitMs > 0) {
+          decision = await options.client.decideAfterApproval(request, decision, { ...call, deadlineMs: waitMs });
+          waited = true;
+        } else if (context.isToolApproved({ toolName: name, callId: toolCall.callId }) === true)
+          decision = await options.client.decide(request, call);
+      }
       if (decision.decision_id !== null) decided.set(toolCall.callId, decision.decision_id);
       if (decision.decision === 'allow') return Verdict.allow(decision);
-      // A company-rule escalation a person approved through the SDK's own approval flow.
-      if (isEscalation(decision) && context.isToolApproved({ toolName: name, callId: toolCall.callId }) === true)
-        return Verdict.allow(decision);
       if (decision.decision === 'redact') {
         const redacted = withPayload(mapping, args, decision.payload);
         return Verdict.rejectContent(
@@ -134,10 +157,11 @@ export function regentGuardrails(options: RegentGuardrailOptions): RegentGuardra
           decision,
         );
       }
-      // regent's own escalate waits in its approval queue, bound to the exact payload: a local
-      // approval would go past it, so it is rejected naming the approval URL.
-      const verb = decision.decision === 'escalate' ? 'escalated' : 'denied';
-      return Verdict.rejectContent(describeDenial(decision, `regent ${verb} ${name}`), decision);
+      const what =
+        decision.decision === 'escalate'
+          ? `regent escalated ${name}${waited ? ` and nobody decided within ${waitMs} ms` : ''}; it did not run`
+          : `regent denied ${name}`;
+      return Verdict.rejectContent(describeDenial(decision, what), decision);
     },
   });
 
@@ -175,13 +199,17 @@ export function regentGuardrails(options: RegentGuardrailOptions): RegentGuardra
     if (mapping === undefined) return false;
     const decision = await decide(mapping, isObject(input) ? input : {});
     if (callId !== undefined) early.set(callId, decision);
-    return isEscalation(decision);
+    return options.approvalInterrupt === true && isEscalation(decision);
   };
 
   return {
     inputGuardrail,
     outputGuardrail,
     needsApproval,
+    pendingApproval: (callId) => {
+      const d = early.peek(callId);
+      return d?.decision === 'escalate' ? d.approval : undefined;
+    },
     forTool: (name) => ({
       inputGuardrails: [inputGuardrail],
       outputGuardrails: [outputGuardrail],
