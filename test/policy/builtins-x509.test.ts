@@ -136,6 +136,22 @@ function keyCases(): BuiltinCase[] {
       args: [f('leaf.sec1').replace(/EC PRIVATE KEY/g, 'PRIVATE KEY')],
     });
   }
+  const csr = (note: string, arg: string): BuiltinCase => ({
+    note,
+    builtin: 'crypto.x509.parse_certificate_request',
+    args: [arg],
+  });
+  for (const n of ['leaf.csr', 'rsa.csr', 'ed.csr', 'extra.csr']) {
+    cases.push(csr(`PEM ${n}`, f(n)), csr(`base64 PEM ${n}`, b64(f(n))), csr(`base64 DER ${n}`, b64(pemToDer(f(n)))));
+  }
+  cases.push(
+    csr('a certificate', f('leaf')),
+    csr('base64 of a certificate', b64(f('leaf'))),
+    csr('not base64', 'foobar'),
+    csr('not DER', b64('badstring')),
+    csr('DER with a trailing byte', b64(Buffer.concat([pemToDer(f('rsa.csr')), Buffer.of(0)]))),
+    csr('truncated DER', b64(pemToDer(f('rsa.csr')).subarray(0, 100))),
+  );
   const kp = (note: string, cert: string, key: string): BuiltinCase => ({
     note,
     builtin: 'crypto.x509.parse_keypair',
@@ -164,13 +180,13 @@ function keyCases(): BuiltinCase[] {
 const CASES: BuiltinCase[] = [...parseCases(fixtures), ...verifyCases(), ...keyCases()];
 
 describe("crypto.x509.* pass OPA's own cases through regent's engine", () => {
-  it('certificates, chains, key pairs and private keys', async () => {
+  it('certificates, chains, requests, key pairs and private keys', async () => {
     const cases = (await loadCases()).filter((c) =>
-      /^(cryptox509parse(certificates|andverify|rsaprivatekey)|cryptoX509ParseKeyPairs|cryptoparseprivatekey)/.test(
+      /^(cryptox509parse(certificates|andverify|rsaprivatekey|certificaterequest)|cryptoX509ParseKeyPairs|cryptoparseprivatekey)/.test(
         c.name,
       ),
     );
-    assert.ok(cases.length >= 19, `only ${cases.length} cases found`);
+    assert.ok(cases.length >= 24, `only ${cases.length} cases found`);
     const outcomes = await runConformance(cases);
     const failed = [...outcomes].filter(([, o]) => o.status !== 'pass').map(([name]) => name);
     assert.deepEqual(failed, []);

@@ -155,6 +155,12 @@ export function makeFixtures(): { fixtures: Fixtures; cleanup: () => void } {
   issue('ncleaf', 'nc', '/CN=svc.example.com', 'leaf', ['-days', '30']);
   ec('p521', 'P-521');
   issue('p521', 'inter', '/CN=p521.example.com', 'plain', ['-days', '30', '-sha512', '-set_serial', '1']);
+  // A request with critical requested extensions, a challenge password and odd subject values.
+  writeFileSync(
+    path.join(dir, 'csr.cnf'),
+    '[req]\ndistinguished_name = dn\nattributes = attrs\nreq_extensions = ext\nprompt = no\n[dn]\nCN = extra.example.com\nOU = 42\nemailAddress = a@example.com\n[attrs]\nchallengePassword = secret1\n[ext]\nbasicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\nsubjectAltName = DNS:extra.example.com, IP:10.1.2.3, email:x@example.com, URI:urn:example:extra\n',
+  );
+  openssl(dir, ['req', '-new', '-key', 'leaf.key', '-config', 'csr.cnf', '-out', 'extra.csr']);
   const read = (name: string): string => readFileSync(path.join(dir, name), 'utf8');
   const fixtures: Record<string, string> = {};
   for (const name of [
@@ -174,7 +180,7 @@ export function makeFixtures(): { fixtures: Fixtures; cleanup: () => void } {
     fixtures[name] = read(`${name}.pem`);
     if (name !== 'rsaself') fixtures[`${name}.key`] = read(`${name}.key`);
   }
-  for (const name of ['leaf', 'rsa', 'ed']) fixtures[`${name}.csr`] = read(`${name}.csr`);
+  for (const name of ['leaf', 'rsa', 'ed', 'extra']) fixtures[`${name}.csr`] = read(`${name}.csr`);
   openssl(dir, ['pkey', '-in', 'rsa.key', '-traditional', '-out', 'rsa1.key']);
   fixtures['rsa.pkcs1'] = read('rsa1.key');
   openssl(dir, ['ec', '-in', 'leaf.key', '-out', 'leaf1.key']);

@@ -10,6 +10,7 @@ import type { BuiltinValue } from './json-numbers.ts';
 import { isNumber, stringOperand, INT64_MAX, INT64_MIN } from './operands.ts';
 import { OperandError, operandTypeError } from './builtin-error.ts';
 import type { Certificate } from './x509-certificate.ts';
+import { parseCertificateRequestJson } from './x509-csr.ts';
 import { certificateJson, extendedCertificateJson } from './x509-json.ts';
 import { parseCertificates } from './x509-parse.ts';
 import {
@@ -262,6 +263,17 @@ function parseKeypair(_context: BuiltinContext, cert: unknown, key: unknown): Bu
   };
 }
 
+/** builtinCryptoX509ParseCertificateRequest: a PEM string, or base64 of PEM or DER. */
+function parseCertificateRequest(_context: BuiltinContext, csr: unknown): BuiltinValue {
+  const text = boundedString(csr, 1);
+  let bytes: Uint8Array = Buffer.from(text, 'utf8');
+  if (!text.startsWith('-----BEGIN CERTIFICATE REQUEST-----')) bytes = goBase64StdDecodeString(text);
+  const [block] = pemDecode(bytes);
+  if (block !== undefined && block.type !== 'CERTIFICATE REQUEST')
+    throw new Error('invalid PEM-encoded certificate signing request');
+  return parseCertificateRequestJson(block === undefined ? bytes : block.bytes);
+}
+
 /** The crypto.x509 certificate builtins, by OPA name. */
 export const X509_BUILTINS: Readonly<Record<string, BuiltinDefinition>> = {
   'crypto.x509.parse_certificates': { impl: parseCertificatesBuiltin, arity: 1 },
@@ -271,6 +283,7 @@ export const X509_BUILTINS: Readonly<Record<string, BuiltinDefinition>> = {
     arity: 2,
     exactIntegers: true,
   },
+  'crypto.x509.parse_certificate_request': { impl: parseCertificateRequest, arity: 1 },
   'crypto.x509.parse_rsa_private_key': { impl: parseRsaPrivateKey, arity: 1 },
   'crypto.x509.parse_keypair': { impl: parseKeypair, arity: 2 },
   'crypto.parse_private_keys': { impl: parsePrivateKeys, arity: 1 },
