@@ -29,6 +29,8 @@
  *   (the SDK hands over 1).
  * - sprintf (Go's fmt, replacing the SDK's JavaScript one) prints a set as `[...]`: it arrives as
  *   JSON. See README.md in this folder for what each builtin matches.
+ * - crypto.x509.* verification fails (rather than answers) for chains carrying name constraints
+ *   or policy constraints, whose Go checks are not ported; inputs beyond 1 MiB are refused.
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { BuiltinError, OperandError } from './builtin-error.ts';
