@@ -2,11 +2,15 @@
  * regent as a LangChain.js v1 agent middleware (`createMiddleware` with `wrapToolCall`): every
  * tool call of `createAgent` is decided before the tool runs (deny answers the model a tool error
  * message with the reasons and alternatives; redact runs the tool with the redacted arguments), and
- * its result passes regent's result phase (redacted, or withheld). A deny whose every reason is an
- * escalation (company rules) becomes a human-in-the-loop interrupt in the shape of LangChain's
- * `humanInTheLoopMiddleware` (approve or reject); regent's own `escalate` is refused naming the
- * approval URL. The session is the integrator's (by default the graph's `thread_id`), never the
- * model's. Every failure refuses: the client resolves to a deny.
+ * its result passes regent's result phase (redacted, or withheld). The session is the integrator's
+ * (by default the graph's `thread_id`), never the model's. Every failure refuses: the client
+ * resolves to a deny.
+ *
+ * regent's `escalate` (a person must approve this exact call in regent) is refused naming the
+ * approval URL; with `approvalWaitMs` the middleware waits for the person and asks regent again
+ * with the identical request; with `approvalInterrupt` it interrupts the graph in the shape of
+ * LangChain's `humanInTheLoopMiddleware`, and an `approve` on resume only resumes: regent is asked
+ * again, and the tool runs only on regent's allow or redact.
  */
 import { createMiddleware, ToolMessage, type ToolCallRequest } from 'langchain';
 import {
@@ -30,13 +34,20 @@ export interface RegentMiddlewareOptions {
   tools: Record<string, ToolMapping>;
   /** What a tool without a mapping gets: `refuse` (default) or `pass` (runs unchecked). */
   unmapped?: 'refuse' | 'pass';
+  /** How long a call regent escalated waits for a person, in ms. 0 (default): refused at once, naming the approval URL. */
+  approvalWaitMs?: number;
+  /**
+   * Interrupt the graph (humanInTheLoopMiddleware's shape, needs a checkpointer) when regent
+   * escalates, so the app can show the approval URL and resume later. Default false.
+   */
+  approvalInterrupt?: boolean;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** True when every reason of a deny asks for a person's approval (company rules' `escalate`). */
+/** True when regent wants a person to approve this exact action first (its `escalate` answer). */
 export function isEscalation(d: Decision): boolean {
-  return d.decision === 'deny' && d.reasons.length > 0 && d.reasons.every((r) => r.details?.['escalate'] === true);
+  return d.decision === 'escalate';
 }
 
 /** A tool's result content as regent should see it: JSON text as the value it holds. */
@@ -60,6 +71,7 @@ function approved(resume: unknown): boolean {
 /** The middleware: pass it in `createAgent({ middleware: [regentMiddleware(options)] })`. */
 export function regentMiddleware(options: RegentMiddlewareOptions) {
   const principal = options.agent.principal_token;
+  const waitMs = Math.max(0, options.approvalWaitMs ?? 0);
   const sessionOf = (request: ToolCallRequest): string | undefined =>
     typeof options.sessionId === 'function'
       ? options.sessionId(request)
@@ -86,27 +98,43 @@ export function regentMiddleware(options: RegentMiddlewareOptions) {
       };
       const args = isObject(request.toolCall.args) ? request.toolCall.args : {};
       const decisionRequest = toolCallRequest(mapping, args, options.agent, sessionId);
-      const decision = await options.client.decide(decisionRequest, call);
+      let decision = await options.client.decide(decisionRequest, call);
+      let waited = false;
+      if (isEscalation(decision)) {
+        // Only regent's answer to the identical request, asked again, can allow: a yes to the
+        // interrupt (humanInTheLoopMiddleware's shape; needs a checkpointer) only resumes the run.
+        const interrupt = request.runtime.interrupt;
+        if (options.approvalInterrupt === true && interrupt !== undefined) {
+          const resume = interrupt({
+            actionRequests: [{ name, args, description: describeDenial(decision, `regent escalated ${name}`) }],
+            reviewConfigs: [{ actionName: name, allowedDecisions: ['approve', 'reject'] }],
+          });
+          if (!approved(resume))
+            return refuse(`${describeDenial(decision, `regent escalated ${name}`)}\nA person did not approve it.`);
+          if (waitMs === 0) decision = await options.client.decide(decisionRequest, call);
+        }
+        if (isEscalation(decision) && waitMs > 0) {
+          decision = await options.client.decideAfterApproval(decisionRequest, decision, {
+            ...call,
+            deadlineMs: waitMs,
+          });
+          waited = true;
+        }
+      }
       let runWith = args;
       if (decision.decision === 'redact') {
         const redacted = withPayload(mapping, args, decision.payload);
         if (!isObject(redacted))
           return refuse(`regent redacted the input of ${name} into something that is not an object.`);
         runWith = redacted;
-      } else if (decision.decision !== 'allow') {
-        const reason = describeDenial(
-          decision,
-          `regent ${decision.decision === 'deny' ? 'denied' : 'escalated'} ${name}`,
+      } else if (decision.decision === 'deny') return refuse(describeDenial(decision, `regent denied ${name}`));
+      else if (decision.decision === 'escalate')
+        return refuse(
+          describeDenial(
+            decision,
+            `regent escalated ${name}${waited ? ` and nobody decided within ${waitMs} ms` : ''}; it did not run`,
+          ),
         );
-        // A company-rule escalation: ask a person, as humanInTheLoopMiddleware does (needs a checkpointer).
-        const interrupt = request.runtime.interrupt;
-        if (!isEscalation(decision) || interrupt === undefined) return refuse(reason);
-        const resume = interrupt({
-          actionRequests: [{ name, args, description: reason }],
-          reviewConfigs: [{ actionName: name, allowedDecisions: ['approve', 'reject'] }],
-        });
-        if (!approved(resume)) return refuse(`${reason}\nA person did not approve it.`);
-      }
       const result = await handler(
         runWith === args ? request : { ...request, toolCall: { ...request.toolCall, args: runWith } },
       );
