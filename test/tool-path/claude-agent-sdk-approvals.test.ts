@@ -23,10 +23,10 @@ import { TOKENS, type ApprovalServer } from '../approvals/support.ts';
 import { startReviewRegent } from './approval-regent.ts';
 import { approverOf } from './approver.ts';
 import { HR_AGENT, HR_TOOLS, ROOT } from './gateway-support.ts';
-import { runClaude, type Turn } from './scripted-claude.ts';
+import { runClaude } from './scripted-claude.ts';
 
 const TOOLS = { mcp__hr__post_message: HR_TOOLS.post_message };
-const post = (text: string): Turn => ({ tool: 'mcp__hr__post_message', input: { channel: '#general', text } });
+const post = (text: string) => ({ tool: 'mcp__hr__post_message', input: { channel: '#general', text } });
 
 describe('escalated calls through the Claude Agent SDK', () => {
   let regent: ApprovalServer;
