@@ -187,8 +187,13 @@ _rule_reasons(key) := {[name, r] |
 }
 
 # A rule's escalation asks a person to approve this exact action (src/approvals): the verdict is
-# escalate unless something denies.
-_escalations := {r | some [_, r] in _rule_reasons("escalate")} | integrity.escalate(_req, _integrity)
+# escalate unless something denies. It gates the action only: in the result phase the action has
+# run (approved, if it escalated), and an escalation there would be a deny that withholds the
+# output of what a person just approved. A rule withholds or redacts results with deny or redact.
+_escalations := {r |
+	_req.phase != "result"
+	some [_, r] in _rule_reasons("escalate")
+} | integrity.escalate(_req, _integrity)
 
 _rule_denials := {r | some [_, r] in _rule_reasons("deny")} | _rule_invalid
 

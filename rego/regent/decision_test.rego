@@ -619,6 +619,18 @@ test_deny_wins_over_escalate if {
 	d2.decision == "deny"
 }
 
+# A rule that escalates on the action's shape does not withhold the result of the approved action
+# (the result phase is the same tool and arguments, with phase "result"); its deny still applies.
+test_a_rule_escalation_gates_the_action_not_its_result if {
+	result := object.union(readme_allow, {"phase": "result"})
+	d := _decide(result, {"acme": {"escalate": {_acme_escalate}}})
+	d.decision == "allow"
+	d == _decide(result, {})
+	denied := _decide(result, {"acme": {"escalate": {_acme_escalate}, "deny": {_acme_deny}}})
+	denied.decision == "deny"
+	[r.code | some r in denied.reasons] == ["rules.acme.no_friday_deploys"]
+}
+
 # An action the core does not permit is denied, not offered to a person.
 test_escalate_needs_the_positive_checks if {
 	inp := {"agent": {"id": "mallory-bot"}, "action": {"tool": "gdrive.read_file", "kind": "read"}}

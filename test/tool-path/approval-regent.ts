@@ -3,9 +3,8 @@
  * that sends every post to Slack to a person before it runs, compiled by the real OPA toolchain,
  * with the tokens of test/approvals/support.ts (the gateway's `decide`, carol's `approve`).
  *
- * The rule asks only in the action phase: in the result phase (`POST /v1/results`) an escalation
- * is a deny, so a rule that did not look at `phase` would withhold the result of every post a
- * person approved.
+ * The rule does not look at `phase`: the core reads a rule's escalation for the action only, so
+ * the result of a post a person approved goes back to the agent (these tests check it does).
  */
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +13,7 @@ import { REPO_ROOT } from '../../src/policy/toolchain/opa-cli.ts';
 import { TOKENS, type ApprovalServer } from '../approvals/support.ts';
 import { startSecureRegent } from '../support/secure-regent.ts';
 
-/** The README's review rule, for the action phase only. */
+/** The README's review rule. */
 export const ACTION_REVIEW_RULE = `package regent.rules.review
 
 import data.regent.request
@@ -22,7 +21,6 @@ import data.regent.request
 _req := request.view(input)
 
 escalate contains {"code": "rules.review.slack_post", "message": "A person reviews what agents post to Slack."} if {
-	_req.phase == "action"
 	_req.kind == "send"
 	_req.destination.system == "slack"
 }
