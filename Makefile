@@ -9,7 +9,7 @@ export PATH := $(NODE_DIR):$(CURDIR)/node_modules/.bin:$(PATH)
 OPA_BIN ?= $(CURDIR)/.tools/bin/opa
 export OPA_BIN
 
-.PHONY: help setup tools bundles run test test-api test-soak test-rego test-rego-other-org test-ts lint lint-rego typecheck fmt-rego bench differential bench-agentdojo test-agentdojo check-deploy conformance clean
+.PHONY: help setup tools bundles packages run test test-api test-soak test-rego test-rego-other-org test-ts lint lint-rego typecheck fmt-rego bench differential bench-agentdojo test-agentdojo check-deploy conformance clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,12 @@ setup: node_modules/.installed tools ## install Node 24, npm packages and OPA
 
 bundles: setup ## compile rego/ to bundles/regent.tar.gz with opa build -t wasm
 	node src/cli/main.ts bundle build --src rego --out bundles/regent.tar.gz
+
+# What agent builders install: each package of packages/ compiled (npm pack runs its prepack
+# build) into a tarball, `npm install var/packages/regent-client-0.1.0.tgz` until they are published.
+packages: node_modules/.installed ## pack the client, the MCP gateway and the adapters into var/packages/*.tgz
+	mkdir -p var/packages
+	npm pack --workspaces --pack-destination var/packages
 
 run: bundles ## run the service on the built-in policies at 127.0.0.1:8181
 	node src/cli/main.ts serve
