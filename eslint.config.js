@@ -4,7 +4,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['node_modules/', '.tools/', 'bundles/', 'var/', 'coverage/', 'dist/'] },
+  { ignores: ['node_modules/', '.tools/', 'bundles/', 'var/', 'coverage/', 'dist/', 'packages/*/dist/'] },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {

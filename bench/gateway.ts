@@ -102,7 +102,8 @@ writeFileSync(
   }),
 );
 const gateway = await startChild(
-  ['packages/mcp-gateway/src/bin.ts', '--config', config, '--transport', 'http'],
+  // The package's own launcher, which runs its source in a checkout (docs/decisions/018).
+  ['packages/mcp-gateway/bin/regent-mcp-gateway', '--config', config, '--transport', 'http'],
   /"url":"([^"]+)"/,
 );
 
