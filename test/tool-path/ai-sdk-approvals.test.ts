@@ -8,15 +8,12 @@
  * after an approval, a new request. Without it the call is refused at once with the approval URL.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { generateText, jsonSchema, stepCountIs, tool, type ToolSet } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
-import { RegentClient } from '@regent/client';
 import { withRegent } from '@regent/ai-sdk';
-import { TOKENS, type ApprovalServer } from '../approvals/support.ts';
-import { startReviewRegent } from './approval-regent.ts';
-import { approverOf } from './approver.ts';
 import { HR_AGENT, HR_TOOLS } from './gateway-support.ts';
+import { reviewSuite } from './approval-regent.ts';
 
 const usage = {
   inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
@@ -44,17 +41,8 @@ const done = {
 };
 
 describe('escalated calls through the AI SDK', () => {
-  let regent: ApprovalServer;
-  let client: RegentClient;
-  const approver = () => approverOf(regent);
-  before(async () => {
-    regent = await startReviewRegent();
-    client = new RegentClient({ url: regent.url, token: TOKENS.agent.token, timeoutMs: 5000 });
-  });
-  after(async () => {
-    client.close();
-    await regent.close();
-  });
+  const suite = reviewSuite();
+  const approver = suite.approver;
 
   /** Runs the scripted model over a post_message tool that records what it really ran. */
   async function run(turns: ReturnType<typeof postCall>[], sessionId: string, approvalWaitMs: number) {
@@ -74,7 +62,7 @@ describe('escalated calls through the AI SDK', () => {
     };
     const result = await generateText({
       model: new MockLanguageModelV4({ doGenerate: [...turns, done] }),
-      tools: withRegent(tools, { client, agent: HR_AGENT, sessionId, tools: HR_TOOLS, approvalWaitMs }),
+      tools: withRegent(tools, { client: suite.client, agent: HR_AGENT, sessionId, tools: HR_TOOLS, approvalWaitMs }),
       prompt: 'Post the notice to #general.',
       stopWhen: stepCountIs(turns.length + 2),
     });

@@ -7,11 +7,14 @@
  * the result of a post a person approved goes back to the agent (these tests check it does).
  */
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { RegentClient } from '@regent/client';
 import { REPO_ROOT } from '../../src/policy/toolchain/opa-cli.ts';
 import { TOKENS, type ApprovalServer } from '../approvals/support.ts';
 import { startSecureRegent } from '../support/secure-regent.ts';
+import { approverOf, type Approver } from './approver.ts';
 
 /** The README's review rule. */
 export const ACTION_REVIEW_RULE = `package regent.rules.review
@@ -49,5 +52,40 @@ export async function startReviewRegent(): Promise<ApprovalServer> {
       await server.close();
       await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** What an adapter's approval tests share: the review regent, the agent's client, its approver. */
+export interface ReviewSuite {
+  readonly regent: ApprovalServer;
+  /** The gateway's `decide` client (token of the agent). */
+  readonly client: RegentClient;
+  readonly approver: () => Approver;
+}
+
+/** Starts a review regent and the agent's client before the describe block's tests, closes both after. */
+export function reviewSuite(): ReviewSuite {
+  let regent: ApprovalServer | undefined;
+  let client: RegentClient | undefined;
+  before(async () => {
+    regent = await startReviewRegent();
+    client = new RegentClient({ url: regent.url, token: TOKENS.agent.token, timeoutMs: 5000 });
+  });
+  after(async () => {
+    client?.close();
+    await regent?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the review regent is not started');
+    return value;
+  };
+  return {
+    get regent() {
+      return started(regent);
+    },
+    get client() {
+      return started(client);
+    },
+    approver: () => approverOf(started(regent)),
   };
 }

@@ -17,10 +17,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { RegentClient } from '@regent/client';
 import { regentHooks, regentPermissions } from '@regent/claude-agent-sdk';
 import { TOKENS, type ApprovalServer } from '../approvals/support.ts';
-import { startReviewRegent } from './approval-regent.ts';
+import { reviewSuite, startReviewRegent } from './approval-regent.ts';
 import { approverOf } from './approver.ts';
 import { HR_AGENT, HR_TOOLS, ROOT } from './gateway-support.ts';
 import { runClaude } from './scripted-claude.ts';
@@ -29,19 +28,10 @@ const TOOLS = { mcp__hr__post_message: HR_TOOLS.post_message };
 const post = (text: string) => ({ tool: 'mcp__hr__post_message', input: { channel: '#general', text } });
 
 describe('escalated calls through the Claude Agent SDK', () => {
-  let regent: ApprovalServer;
-  let client: RegentClient;
-  const approver = () => approverOf(regent);
-  before(async () => {
-    regent = await startReviewRegent();
-    client = new RegentClient({ url: regent.url, token: TOKENS.agent.token, timeoutMs: 5000 });
-  });
-  after(async () => {
-    client.close();
-    await regent.close();
-  });
+  const suite = reviewSuite();
+  const approver = suite.approver;
   // Generous: the approver's answer ends these waits, never the clock.
-  const options = (approvalWaitMs: number) => ({ client, agent: HR_AGENT, tools: TOOLS, approvalWaitMs });
+  const options = (approvalWaitMs: number) => ({ client: suite.client, agent: HR_AGENT, tools: TOOLS, approvalWaitMs });
 
   it('denies at once without approvalWaitMs, naming the approval URL', async () => {
     const run = await runClaude([post('refused at once')], { hooks: regentHooks(options(0)) });

@@ -8,30 +8,18 @@
  * resume only resumes: the tool runs only once regent allows.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AIMessage, createAgent, tool, ToolMessage } from 'langchain';
 import { fakeModel } from '@langchain/core/testing';
 import { Command, MemorySaver } from '@langchain/langgraph';
 import { z } from 'zod';
-import { RegentClient } from '@regent/client';
 import { regentMiddleware, type RegentMiddlewareOptions } from '@regent/langchain';
-import { TOKENS, type ApprovalServer } from '../approvals/support.ts';
-import { startReviewRegent } from './approval-regent.ts';
-import { approverOf } from './approver.ts';
 import { HR_AGENT, HR_TOOLS } from './gateway-support.ts';
+import { reviewSuite } from './approval-regent.ts';
 
 describe('escalated calls through LangChain', () => {
-  let regent: ApprovalServer;
-  let client: RegentClient;
-  const approver = () => approverOf(regent);
-  before(async () => {
-    regent = await startReviewRegent();
-    client = new RegentClient({ url: regent.url, token: TOKENS.agent.token, timeoutMs: 5000 });
-  });
-  after(async () => {
-    client.close();
-    await regent.close();
-  });
+  const suite = reviewSuite();
+  const approver = suite.approver;
 
   /** An agent whose post_message records what it really ran, behind regent's middleware. */
   function agentWith(texts: string[], options: Partial<RegentMiddlewareOptions>) {
@@ -56,7 +44,7 @@ describe('escalated calls through LangChain', () => {
           },
         ),
       ],
-      middleware: [regentMiddleware({ client, agent: HR_AGENT, tools: HR_TOOLS, ...options })],
+      middleware: [regentMiddleware({ client: suite.client, agent: HR_AGENT, tools: HR_TOOLS, ...options })],
       checkpointer: new MemorySaver(),
     });
     return { agent, ran };

@@ -7,7 +7,7 @@
  * interruption, and a "yes" to it only resumes the run: the tool runs only once regent allows.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   Agent,
   Runner,
@@ -19,12 +19,9 @@ import {
   type ModelResponse,
 } from '@openai/agents';
 import { z } from 'zod';
-import { RegentClient } from '@regent/client';
 import { regentGuardrails, type RegentGuardrailOptions } from '@regent/openai-agents';
-import { TOKENS, type ApprovalServer } from '../approvals/support.ts';
-import { startReviewRegent } from './approval-regent.ts';
-import { approverOf } from './approver.ts';
 import { HR_AGENT, HR_TOOLS } from './gateway-support.ts';
+import { reviewSuite } from './approval-regent.ts';
 
 /** A model that answers each request with the next scripted output. */
 class ScriptedModel implements Model {
@@ -56,23 +53,14 @@ const done: AgentOutputItem[] = [
 ];
 
 describe('escalated calls through the OpenAI Agents SDK', () => {
-  let regent: ApprovalServer;
-  let client: RegentClient;
-  const approver = () => approverOf(regent);
+  const suite = reviewSuite();
+  const approver = suite.approver;
   const runner = new Runner({ tracingDisabled: true });
-  before(async () => {
-    regent = await startReviewRegent();
-    client = new RegentClient({ url: regent.url, token: TOKENS.agent.token, timeoutMs: 5000 });
-  });
-  after(async () => {
-    client.close();
-    await regent.close();
-  });
 
   /** An agent whose post_message records what it really ran, guarded by regent. */
   function agentWith(script: AgentOutputItem[][], options: Partial<RegentGuardrailOptions> & { sessionId: string }) {
     const ran: unknown[] = [];
-    const guards = regentGuardrails({ client, agent: HR_AGENT, tools: HR_TOOLS, ...options });
+    const guards = regentGuardrails({ client: suite.client, agent: HR_AGENT, tools: HR_TOOLS, ...options });
     const agent = new Agent({
       name: 'hr-assistant',
       model: new ScriptedModel(script),
