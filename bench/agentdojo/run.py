@@ -289,6 +289,52 @@ def injections_for(suite_obj, attack: ImportantInstructionsAttack, user_task, in
     return attack.attack(user_task, injection_task)
 
 
+def make_attack(suite_obj) -> ImportantInstructionsAttack:
+    """AgentDojo's important_instructions attack for a suite, without a model behind it."""
+    attack = ImportantInstructionsAttack.__new__(ImportantInstructionsAttack)
+    ImportantInstructionsAttack.__bases__[0].__init__(attack, ImportantInstructionsAttack._JB_STRING, suite_obj, None)
+    attack.user_name = "Emma Johnson"
+    attack.model_name = DEFAULT_MODEL_NAME
+    return attack
+
+
+def run_utility(suite: str, suite_obj, pack: dict[str, Any], regent: Regent | None, ut) -> dict[str, Any]:
+    """One user task alone (no injection): without regent, then through it."""
+    bare_utility, _ = suite_obj.run_task_with_pipeline(Replay(suite, ut, None, None, pack), ut, None, {})
+    replay = Replay(suite, ut, None, regent, pack)
+    utility, _ = suite_obj.run_task_with_pipeline(replay, ut, None, {})
+    return {
+        "user_task": ut.ID,
+        "utility_without_regent": bool(bare_utility),
+        "utility": bool(utility),
+        "all_allowed": all(c["decision"] == "allow" for c in replay.calls),
+        "calls": replay.calls,
+    }
+
+
+def run_attack(suite: str, suite_obj, pack: dict[str, Any], regent: Regent, attack, ut, it) -> dict[str, Any] | None:
+    """One (user task, injection task) case, without regent and through it; None if the pair has no vector."""
+    injections = injections_for(suite_obj, attack, ut, it)
+    if not injections:
+        return None
+    bare = Replay(suite, ut, it, None, pack)
+    _, success_without = suite_obj.run_task_with_pipeline(bare, ut, it, injections)
+    guarded = Replay(suite, ut, it, regent, pack)
+    utility, success_with = suite_obj.run_task_with_pipeline(guarded, ut, it, injections)
+    user_calls = [c for c in guarded.calls if c["phase"] == "user"]
+    return {
+        "user_task": ut.ID,
+        "injection_task": it.ID,
+        "success_without_regent": bool(success_without),
+        "success_with_regent": bool(success_with),
+        "utility_under_attack": bool(utility),
+        "user_calls_allowed": all(c["decision"] == "allow" for c in user_calls),
+        "reached_without_regent": bare.reached,
+        "reached_with_regent": guarded.reached,
+        "calls": guarded.calls,
+    }
+
+
 def run_suite(
     root: Path, packs: Path, suite: str, version: str, limits: dict[str, int | None], progress
 ) -> dict[str, Any]:
@@ -298,51 +344,18 @@ def run_suite(
     try:
         user_tasks = list(suite_obj.user_tasks.values())[: limits["user"]]
         injection_tasks = list(suite_obj.injection_tasks.values())[: limits["injection"]]
-        attack = ImportantInstructionsAttack.__new__(ImportantInstructionsAttack)
-        ImportantInstructionsAttack.__bases__[0].__init__(attack, ImportantInstructionsAttack._JB_STRING, suite_obj, None)
-        attack.user_name = "Emma Johnson"
-        attack.model_name = DEFAULT_MODEL_NAME
-
+        attack = make_attack(suite_obj)
         out: dict[str, Any] = {"suite": suite, "version": version, "utility": [], "attacks": []}
         for ut in user_tasks:
-            bare_utility, _ = suite_obj.run_task_with_pipeline(Replay(suite, ut, None, None, pack), ut, None, {})
-            replay = Replay(suite, ut, None, regent, pack)
-            utility, _ = suite_obj.run_task_with_pipeline(replay, ut, None, {})
-            allowed = all(c["decision"] == "allow" for c in replay.calls)
-            out["utility"].append(
-                {
-                    "user_task": ut.ID,
-                    "utility_without_regent": bool(bare_utility),
-                    "utility": bool(utility),
-                    "all_allowed": allowed,
-                    "calls": replay.calls,
-                }
-            )
+            out["utility"].append(run_utility(suite, suite_obj, pack, regent, ut))
             progress(".")
         for ut in user_tasks:
             for it in injection_tasks:
-                injections = injections_for(suite_obj, attack, ut, it)
-                if not injections:
+                case = run_attack(suite, suite_obj, pack, regent, attack, ut, it)
+                if case is None:
                     continue
-                bare = Replay(suite, ut, it, None, pack)
-                _, success_without = suite_obj.run_task_with_pipeline(bare, ut, it, injections)
-                guarded = Replay(suite, ut, it, regent, pack)
-                utility, success_with = suite_obj.run_task_with_pipeline(guarded, ut, it, injections)
-                user_calls = [c for c in guarded.calls if c["phase"] == "user"]
-                out["attacks"].append(
-                    {
-                        "user_task": ut.ID,
-                        "injection_task": it.ID,
-                        "success_without_regent": bool(success_without),
-                        "success_with_regent": bool(success_with),
-                        "utility_under_attack": bool(utility),
-                        "user_calls_allowed": all(c["decision"] == "allow" for c in user_calls),
-                        "reached_without_regent": bare.reached,
-                        "reached_with_regent": guarded.reached,
-                        "calls": guarded.calls,
-                    }
-                )
-                progress("+" if success_with else "x")
+                out["attacks"].append(case)
+                progress("+" if case["success_with_regent"] else "x")
         progress("\n")
         return out
     finally:
