@@ -1,0 +1,348 @@
+/**
+ * CPU per decision at production defaults (audit trail, metrics and decision log on), by stage.
+ * Starts one real regent process (`node src/main.ts`, no REGENT_* setting but the bundle and the
+ * audit path), drives single `POST /v1/decisions` of the README incident mix (allow, deny,
+ * redact) over keep-alive HTTP, and reads regent's CPU from /proc: the whole process (HTTP
+ * thread, evaluation workers, libuv and GC threads) and the HTTP thread alone. Several runs on one
+ * warmed process; the median counts (a shared VM moves single runs).
+ *
+ *   node bench/cpu-profile.ts [--decisions 5000] [--runs 5] [--concurrency 8] [--profile DIR]
+ *                             [--baseline DIR] [--server-cpus LIST]
+ *
+ * --server-cpus starts regent under `taskset -c LIST` (so it runs one evaluation worker per CPU in
+ * it, as `make bench` does); run the script itself on the other CPU (`taskset -c 0 node ...`) and
+ * the client's CPU stays out of regent's way, which steadies the figures on a small shared machine.
+ *
+ * With --baseline, a second regent runs from another checkout (`git worktree add DIR <commit>`,
+ * with node_modules linked in) and the runs alternate between the two, so a before/after comparison
+ * comes from one command on one machine state.
+ *
+ * With --profile, a second regent runs under `node --cpu-prof` (a profile per thread in DIR) for
+ * one more run, and the samples taken during that run are summed by stage: the nearest regent
+ * folder or npm package on each sampled stack (walking from the leaf) names the stage, so
+ * JSON.stringify called by the audit trail counts as audit. Profiler samples are wall-clock time
+ * of JS threads and the profiler costs CPU itself: the stage figures are shares of sampled time
+ * put in µs per decision, not /proc CPU, and they leave out the libuv pool (fdatasync, file writes).
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildCapabilities } from '../src/policy/capabilities.ts';
+import { buildBundle } from '../src/policy/toolchain/build-bundle.ts';
+import { REPO_ROOT, opaBinary } from '../src/policy/toolchain/opa-cli.ts';
+import { EXAMPLES } from '../test/fixtures/examples.ts';
+import type { RegentProcess } from '../test/support/regent-process.ts';
+import { spawn } from 'node:child_process';
+import { cpuSeconds, mainThreadCpuSeconds } from './lib/proc.ts';
+import type { CpuProfile } from './profile-summary.ts';
+
+const { values } = parseArgs({
+  options: {
+    decisions: { type: 'string', default: '5000' },
+    runs: { type: 'string', default: '5' },
+    concurrency: { type: 'string', default: '8' },
+    profile: { type: 'string' },
+    baseline: { type: 'string' },
+    'server-cpus': { type: 'string' },
+  },
+});
+const perRun = Number(values.decisions);
+const runs = Number(values.runs);
+const concurrency = Number(values.concurrency);
+const bodies = [EXAMPLES.allowInternal, EXAMPLES.deny, EXAMPLES.redact].map((c) => JSON.stringify(c));
+
+/** Sends `n` decisions by `concurrency` keep-alive clients; every answer must be a 200. */
+async function drive(url: string, n: number): Promise<void> {
+  let next = 0;
+  const client = async () => {
+    while (next < n) {
+      const i = next++;
+      const res = await fetch(`${url}/v1/decisions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: bodies[i % bodies.length]!,
+      });
+      if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, client));
+}
+
+interface Run {
+  /** µs of regent CPU per decision, whole process and HTTP thread. */
+  total: number;
+  http: number;
+  /** Monotonic-clock window of the run in µs (comparable with --cpu-prof timestamps). */
+  fromUs: number;
+  toUs: number;
+}
+
+async function measureRun(regent: RegentProcess): Promise<Run> {
+  const pid = regent.child.pid!;
+  const cpu0 = cpuSeconds(pid);
+  const main0 = mainThreadCpuSeconds(pid);
+  const fromUs = Number(process.hrtime.bigint() / 1000n);
+  await drive(regent.url, perRun);
+  const toUs = Number(process.hrtime.bigint() / 1000n);
+  return {
+    total: ((cpuSeconds(pid) - cpu0) / perRun) * 1e6,
+    http: ((mainThreadCpuSeconds(pid) - main0) / perRun) * 1e6,
+    fromUs,
+    toUs,
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** The stage a frame names, or undefined for frames that do not (Node internals, V8 builtins). */
+export function stageOf(url: string, functionName: string): string | undefined {
+  if (url.startsWith('wasm://') || /^(\$|wasm-function)/.test(functionName)) return 'evaluation: policy wasm';
+  const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
+  if (pkg !== undefined) {
+    if (pkg === 'ajv') return 'body parse + validation';
+    if (['body-parser', 'raw-body', 'iconv-lite', 'content-type', 'type-is', 'bytes'].includes(pkg))
+      return 'body parse + validation';
+    if (pkg === 'prom-client' || pkg === 'tdigest' || pkg === 'bintrees') return 'metrics';
+    if (
+      [
+        'winston',
+        'logform',
+        'safe-stable-stringify',
+        'winston-transport',
+        'readable-stream',
+        'colors',
+        '@colors/colors',
+        'triple-beam',
+        'fecha',
+      ].includes(pkg)
+    )
+      return 'logging + decision log';
+    if (pkg === 'libphonenumber-js') return 'input building + detectors + redaction';
+    return 'HTTP: express, router, node http';
+  }
+  const src = /\/src\/(.+)$/.exec(url)?.[1];
+  if (src === undefined) return undefined;
+  if (src.startsWith('policy/'))
+    return src.startsWith('policy/evaluator/') ? 'evaluation: hand-off and queue' : 'evaluation: engine (JS)';
+  if (src.startsWith('audit/')) return 'audit: records, hashing, write';
+  if (src.startsWith('flow/')) return 'session + activity stores';
+  if (/^(catalogue|identity|integrity|security|approvals)\//.test(src)) return 'catalogue + trust resolution';
+  if (src.startsWith('decision/redaction/') || src === 'decision/build-input.ts' || src === 'decision/policy-result.ts')
+    return 'input building + detectors + redaction';
+  if (src.startsWith('observability/decision-logs/') || src === 'observability/logger.ts')
+    return 'logging + decision log';
+  if (src.startsWith('observability/')) return src.includes('metrics') ? 'metrics' : 'tracing/telemetry';
+  if (
+    src === 'http/validation.ts' ||
+    src === 'decision/decision-request.ts' ||
+    /^http\/middleware\/(json-body|duplicate-keys|well-formed-strings|body-limit)/.test(src)
+  )
+    return 'body parse + validation';
+  if (src.startsWith('http/')) return 'HTTP: express, router, node http';
+  if (src.startsWith('decision/')) return 'decision service (other)';
+  return `regent src/${src.split('/')[0]}`;
+}
+
+/** Sampled ms per stage over the profiles' samples inside [fromUs, toUs], added to `out`. */
+export function byStage(
+  profiles: readonly CpuProfile[],
+  fromUs: number,
+  toUs: number,
+  out = new Map<string, number>(),
+): Map<string, number> {
+  for (const p of profiles) {
+    const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    const parent = new Map<number, number>();
+    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const cache = new Map<number, string>();
+    let t = p.startTime;
+    for (let i = 0; i < p.samples.length; i++) {
+      t += p.timeDeltas[i] ?? 0;
+      if (t < fromUs || t > toUs) continue;
+      const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
+      const leafId = p.samples[i]!;
+      let stage = cache.get(leafId);
+      if (stage === undefined) {
+        const leaf = byId.get(leafId)!.callFrame;
+        if (leaf.functionName === '(idle)') stage = '(idle)';
+        else if (leaf.functionName === '(garbage collector)') stage = 'V8 garbage collector';
+        else if (leaf.functionName === '(program)') stage = 'V8/native (program)';
+        else {
+          for (let id: number | undefined = leafId; id !== undefined && stage === undefined; id = parent.get(id)) {
+            const f = byId.get(id)!.callFrame;
+            stage = stageOf(f.url, f.functionName);
+          }
+          stage ??=
+            /node:(internal\/)?(_http|net|stream|http)/.test(leaf.url) || leaf.url === ''
+              ? 'HTTP: express, router, node http'
+              : 'Node runtime (other)';
+        }
+        cache.set(leafId, stage);
+      }
+      out.set(stage, (out.get(stage) ?? 0) + dt);
+    }
+  }
+  return out;
+}
+
+const dir = await mkdtemp(path.join(tmpdir(), 'regent-cpu-'));
+const bundle = path.join(dir, 'regent.tar.gz');
+await buildBundle({
+  sourceDir: path.join(REPO_ROOT, 'rego'),
+  outFile: bundle,
+  capabilities: await buildCapabilities(opaBinary()),
+});
+
+/** Starts `node <root>/src/main.ts` with its defaults but the bundle and audit path; resolves once it listens. */
+function startRegent(root: string, env: Record<string, string>): Promise<RegentProcess> {
+  const cpus = values['server-cpus'];
+  const argv = [process.execPath, path.join(root, 'src/main.ts')];
+  const [command, ...args] = cpus === undefined ? argv : ['taskset', '-c', cpus, ...argv];
+  const child = spawn(command!, args, {
+    cwd: root,
+    env: { PATH: process.env['PATH'] ?? '', OPA_BIN: process.env['OPA_BIN'] ?? '', REGENT_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (c: Buffer) => {
+      text += c.toString('utf8');
+      const port = /"message":"regent listening"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"message":"regent listening"/.exec(
+        text,
+      );
+      if (port === null) return;
+      // From here on stdout is the decision log and request logs: drained, not kept.
+      child.stdout.off('data', onData);
+      child.stdout.resume();
+      resolve({
+        url: `http://127.0.0.1:${port[1] ?? port[2]}`,
+        child,
+        output: () => text,
+        async stop() {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`regent at ${root} exited with ${code} before listening`)));
+  });
+}
+
+async function withRegent<T>(
+  name: string,
+  env: Record<string, string>,
+  f: (r: RegentProcess) => Promise<T>,
+  root = REPO_ROOT,
+): Promise<T> {
+  const regent = await startRegent(root, {
+    REGENT_BUNDLE: bundle,
+    REGENT_AUDIT_PATH: path.join(dir, `${name}-trail.jsonl`),
+    ...env,
+  });
+  try {
+    await drive(regent.url, Math.min(2000, perRun)); // warm-up: JIT, wasm instances, pools
+    return await f(regent);
+  } finally {
+    await regent.stop();
+  }
+}
+
+try {
+  console.log(
+    `${runs} runs of ${perRun} decisions (README mix), ${concurrency} keep-alive clients, production defaults${values['server-cpus'] === undefined ? '' : `, regent on CPUs ${values['server-cpus']}`}`,
+  );
+  const report = (label: string, rs: Run[]) => {
+    console.log(
+      `${label}: per run, µs CPU per decision (whole process / HTTP thread): ${rs.map((r) => `${r.total.toFixed(0)}/${r.http.toFixed(0)}`).join(', ')}`,
+    );
+    console.log(
+      `${label}: median ${median(rs.map((r) => r.total)).toFixed(0)} µs per decision, of which HTTP thread ${median(rs.map((r) => r.http)).toFixed(0)} µs`,
+    );
+  };
+  const base = values.baseline;
+  if (base === undefined) {
+    report(
+      'this tree',
+      await withRegent('plain', {}, async (regent) => {
+        const rs: Run[] = [];
+        for (let i = 0; i < runs; i++) rs.push(await measureRun(regent));
+        return rs;
+      }),
+    );
+  } else {
+    const baseRoot = path.resolve(base);
+    const [before, after] = await withRegent(
+      'baseline',
+      {},
+      (b) =>
+        withRegent('plain', {}, async (a) => {
+          const rb: Run[] = [];
+          const ra: Run[] = [];
+          // Alternate, so drift in the machine's load falls on both sides.
+          for (let i = 0; i < runs; i++) {
+            rb.push(await measureRun(b));
+            ra.push(await measureRun(a));
+          }
+          return [rb, ra];
+        }),
+      baseRoot,
+    );
+    report(`baseline (${baseRoot})`, before);
+    report('this tree', after);
+    const mb = median(before.map((r) => r.total));
+    const ma = median(after.map((r) => r.total));
+    const hb = median(before.map((r) => r.http));
+    const ha = median(after.map((r) => r.http));
+    console.log(
+      `change: whole process ${(((ma - mb) / mb) * 100).toFixed(1)}%, HTTP thread ${(((ha - hb) / hb) * 100).toFixed(1)}%`,
+    );
+  }
+
+  if (values.profile !== undefined) {
+    const profDir = path.resolve(values.profile);
+    await rm(profDir, { recursive: true, force: true });
+    const run = await withRegent('profiled', { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` }, measureRun);
+    const files = (await readdir(profDir)).filter((f) => f.endsWith('.cpuprofile'));
+    const profiles = await Promise.all(
+      files.map(async (f) => JSON.parse(await readFile(path.join(profDir, f), 'utf8')) as CpuProfile),
+    );
+    // --cpu-prof names files CPU.<date>.<time>.<pid>.<thread>.<seq>: thread 0 is the HTTP thread.
+    const isMain = files.map((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+    const main = byStage(
+      profiles.filter((_, i) => isMain[i]),
+      run.fromUs,
+      run.toUs,
+    );
+    const workers = byStage(
+      profiles.filter((_, i) => !isMain[i]),
+      run.fromUs,
+      run.toUs,
+    );
+    main.delete('(idle)');
+    workers.delete('(idle)');
+    const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+    const sampled = sum(main) + sum(workers);
+    const us = (ms: number) => ((ms * 1000) / perRun).toFixed(1);
+    console.log(
+      `\nprofiled run (under --cpu-prof): ${run.total.toFixed(0)} µs CPU per decision (/proc), HTTP thread ${run.http.toFixed(0)}; sampled busy ${us(sampled)} µs per decision (HTTP thread ${us(sum(main))}, ${profiles.length - 1} worker thread(s) ${us(sum(workers))})\n`,
+    );
+    console.log('| Stage | µs per decision, HTTP thread | µs, evaluation workers | Share of sampled |');
+    console.log('| --- | ---: | ---: | ---: |');
+    const names = [...new Set([...main.keys(), ...workers.keys()])];
+    const all = (s: string) => (main.get(s) ?? 0) + (workers.get(s) ?? 0);
+    for (const stage of names.sort((a, b) => all(b) - all(a)))
+      console.log(
+        `| ${stage} | ${us(main.get(stage) ?? 0)} | ${us(workers.get(stage) ?? 0)} | ${((all(stage) / sampled) * 100).toFixed(1)}% |`,
+      );
+    console.log(`\nprofiles: ${profDir} (node bench/profile-summary.ts ${profDir}/*.cpuprofile for frames)`);
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
