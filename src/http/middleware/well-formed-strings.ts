@@ -11,21 +11,37 @@ import { InvalidParameterError } from '../../errors/regent-error.ts';
 
 /** JSON pointer of the first string or key in `value` that is not well-formed UTF-16, or null. */
 export function loneSurrogatePointer(value: unknown): string | null {
-  const stack: [unknown, string][] = [[value, '']];
+  // Each step keeps its parent and key, and the pointer is only spelled out for the one bad string:
+  // building a pointer for every key cost more than the check itself on large payloads.
+  const stack: Step[] = [{ node: value, key: '', up: undefined }];
   while (stack.length > 0) {
-    const [node, pointer] = stack.pop() as [unknown, string];
+    const step = stack.pop() as Step;
+    const node = step.node;
     if (typeof node === 'string') {
-      if (!node.isWellFormed()) return pointer === '' ? '/' : pointer;
+      if (!node.isWellFormed()) return step.up === undefined ? '/' : pointerOf(step);
       continue;
     }
     if (node === null || typeof node !== 'object') continue;
-    for (const [key, child] of Object.entries(node)) {
-      const at = `${pointer}/${escapePointer(key)}`;
-      if (!key.isWellFormed()) return at;
-      stack.push([child, at]);
+    const record = node as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (!key.isWellFormed()) return `${step.up === undefined ? '' : pointerOf(step)}/${escapePointer(key)}`;
+      stack.push({ node: record[key], key, up: step });
     }
   }
   return null;
+}
+
+/** A value met on the walk: its parent's step and its key there (the root has no parent). */
+interface Step {
+  node: unknown;
+  key: string;
+  up: Step | undefined;
+}
+
+function pointerOf(step: Step): string {
+  let out = '';
+  for (let s: Step | undefined = step; s?.up !== undefined; s = s.up) out = `/${escapePointer(s.key)}${out}`;
+  return out;
 }
 
 /** Middleware after the JSON parser: 400 for a body with a lone surrogate. */
