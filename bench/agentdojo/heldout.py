@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from agentdojo.task_suite.load_suites import get_suite
+
+sys.dont_write_bytecode = True  # importing run.py must not leave a __pycache__ in the tree
 from run import HERE, SUITES, Regent, Replay, compose_config, make_attack, pct, run_attack, run_utility, strings
 
 SEED = 21
@@ -316,7 +318,7 @@ def main() -> int:
         return 0
     root = args.root.resolve()
     packs = args.packs if args.packs is not None else root / "examples/agentdojo"
-    keep = args.keep if args.keep is not None else Path(tempfile.mkdtemp(prefix="regent-agentdojo-draft-"))
+    keep = (args.keep if args.keep is not None else Path(tempfile.mkdtemp(prefix="regent-agentdojo-draft-"))).resolve()
     results = []
     for suite in args.suites.split(","):
         sys.stderr.write(f"{suite}: ")
