@@ -36,7 +36,7 @@ const s = readSettings();
 // `node bench/run.ts --render` rewrites RESULTS.md from the last run's results.json, without load.
 if (process.argv.includes('--render')) {
   const last = JSON.parse(readFileSync(path.join(s.outDir, 'results.json'), 'utf8')) as BenchResults;
-  writeFileSync(s.resultsFile, renderReport(last));
+  writeFileSync(s.resultsFile, renderReport(last) + keptSections());
   console.error(`rewrote ${path.relative(s.root, s.resultsFile)} from ${path.relative(s.root, s.outDir)}/results.json`);
   process.exit(0);
 }
@@ -231,9 +231,20 @@ const results: BenchResults = {
 // results.json first: if rendering fails, `node bench/run.ts --render` can redo it without load.
 writeFileSync(path.join(s.outDir, 'results.json'), JSON.stringify(results, null, 2));
 const markdown = renderReport(results);
-writeFileSync(s.resultsFile, markdown);
+writeFileSync(s.resultsFile, markdown + keptSections());
 console.log(markdown);
 log(`wrote ${path.relative(s.root, s.resultsFile)}`);
+
+/**
+ * Sections of the current RESULTS.md that another command measured (bench/cpu-profile.ts writes
+ * none itself; its figures are copied in by hand): kept, from their heading to the end of the
+ * file, when this run rewrites the rest.
+ */
+function keptSections(): string {
+  const text = existsSync(s.resultsFile) ? readFileSync(s.resultsFile, 'utf8') : '';
+  const at = text.indexOf('\n## CPU per decision by stage');
+  return at < 0 ? '' : `\n${text.slice(at).trimEnd()}\n`;
+}
 
 /** regent's decision and fail-closed counters, to show the load got policy answers, not failures. */
 function regentCounters(text: string): string {
