@@ -18,8 +18,10 @@ import {
 /** Host-supplied builtins, with a hook run before each evaluation (per-evaluation clock, uuid cache). */
 export interface HostBuiltins {
   functions: Record<string, (...args: unknown[]) => unknown>;
-  /** Builtins that take their arguments as the JSON texts the wasm wrote (exact numbers). */
-  rawArguments?: ReadonlySet<string>;
+  /** Builtins that take their arguments as Rego value texts (`opa_value_dump`: sets kept apart from arrays). */
+  regoArguments?: ReadonlySet<string>;
+  /** Builtins that return a Rego value text (`opa_value_parse`: they can return sets). */
+  regoResults?: ReadonlySet<string>;
   beginEvaluation(): void;
 }
 
@@ -116,7 +118,8 @@ export class WasmEngine {
     this.builtins = options.builtins;
     this.table = {
       functions: options.builtins?.functions ?? {},
-      rawArguments: options.builtins?.rawArguments ?? new Set(),
+      regoArguments: options.builtins?.regoArguments ?? new Set(),
+      regoResults: options.builtins?.regoResults ?? new Set(),
     };
     this.strictDefault = options.strictBuiltinErrors ?? false;
     this.instance = this.instantiate();

@@ -7,6 +7,11 @@
  *
  * - regent's builtins are looked up first, then the SDK's own (`regex.split`, `json.is_valid`,
  *   `yaml.*`); the SDK dispatches its own first, so its JavaScript `sprintf` could not be replaced.
+ * - A builtin that needs to tell a set from an array (`regoArguments`) gets its arguments as the
+ *   text `opa_value_dump` writes (sets as `{...}`, `set()`), not `opa_json_dump`'s JSON; a builtin
+ *   that returns sets (`regoResults`) returns such a text, loaded with `opa_value_parse`. OPA's own
+ *   wasm SDK (internal/wasm/sdk) passes every builtin its values this way. Every other builtin
+ *   stays on JSON.
  * - A builtin that throws makes only its expression undefined, as in OPA: the dispatcher answers
  *   address 0, which the compiled policy treats as undefined (opa `compileExternalCall`:
  *   `tee_local; i32.eqz; br_if 0`). With strict builtin errors the throw aborts the evaluation
@@ -15,15 +20,17 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-/** A builtin as the dispatcher calls it: JSON-decoded arguments (or raw JSON texts) in. */
+/** A builtin as the dispatcher calls it: JSON-decoded arguments (or Rego value texts) in. */
 export type DispatchedBuiltin = (...args: unknown[]) => unknown;
 
 /** The builtins an instance dispatches to, and the per-evaluation state they share. */
 export interface BuiltinTable {
   /** regent's builtins by OPA name (looked up first). */
   readonly functions: Record<string, DispatchedBuiltin>;
-  /** Names whose arguments arrive as the JSON texts the wasm wrote, undecoded. */
-  readonly rawArguments: ReadonlySet<string>;
+  /** Names whose arguments arrive as the Rego value texts `opa_value_dump` wrote, undecoded. */
+  readonly regoArguments: ReadonlySet<string>;
+  /** Names whose result is a Rego value text (sets as `{...}`), loaded with `opa_value_parse`. */
+  readonly regoResults: ReadonlySet<string>;
 }
 
 /** Per-evaluation builtin state the engine sets before each evaluation. */
@@ -40,6 +47,8 @@ interface PolicyExports {
   opa_malloc(size: number): number;
   opa_json_parse(addr: number, len: number): number;
   opa_json_dump(addr: number): number;
+  opa_value_parse(addr: number, len: number): number;
+  opa_value_dump(addr: number): number;
   opa_heap_ptr_get(): number;
   opa_heap_ptr_set(addr: number): void;
   builtins(): number;
@@ -178,16 +187,33 @@ export class PolicyInstance {
     return this.readString(this.exports.opa_json_dump(addr));
   }
 
+  private dumpValueText(addr: number): string {
+    return this.readString(this.exports.opa_value_dump(addr));
+  }
+
   private dumpJson(addr: number): unknown {
     return JSON.parse(this.dumpJsonText(addr));
   }
 
-  /** Copies JSON text into the wasm and parses it there; returns the value's address. */
-  private loadJson(bytes: Uint8Array): number {
+  /** Copies bytes into the wasm's heap; returns their address. */
+  private copyIn(bytes: Uint8Array): number {
     const raw = this.exports.opa_malloc(bytes.byteLength);
     new Uint8Array(this.memory.buffer).set(bytes, raw);
-    const addr = this.exports.opa_json_parse(raw, bytes.byteLength);
+    return raw;
+  }
+
+  /** Copies JSON text into the wasm and parses it there; returns the value's address. */
+  private loadJson(bytes: Uint8Array): number {
+    const addr = this.exports.opa_json_parse(this.copyIn(bytes), bytes.byteLength);
     if (addr === 0) throw new Error('failed to parse json value');
+    return addr;
+  }
+
+  /** Copies Rego value text (JSON, sets, non-string keys) into the wasm and parses it there. */
+  private loadValue(text: string): number {
+    const bytes = encoder.encode(text);
+    const addr = this.exports.opa_value_parse(this.copyIn(bytes), bytes.byteLength);
+    if (addr === 0) throw new Error('failed to parse rego value');
     return addr;
   }
 
@@ -195,8 +221,8 @@ export class PolicyInstance {
     // Looking a regent builtin up may arm exact decoding of the arguments that follow (exact-arguments.ts).
     const impl = Object.hasOwn(table.functions, name) ? table.functions[name] : SDK_BUILTINS[name];
     if (impl === undefined) throw new Error(`not implemented: built-in function ${name}`);
-    const raw = table.rawArguments.has(name);
-    const args = argAddrs.map((addr) => (raw ? this.dumpJsonText(addr) : this.dumpJson(addr)));
+    const typed = table.regoArguments.has(name);
+    const args = argAddrs.map((addr) => (typed ? this.dumpValueText(addr) : this.dumpJson(addr)));
     let result: unknown;
     try {
       result = impl(...args);
@@ -207,6 +233,10 @@ export class PolicyInstance {
       return 0;
     }
     if (result === undefined) return 0;
+    if (table.regoResults.has(name)) {
+      if (typeof result !== 'string') throw new Error(`built-in function ${name} returned no Rego value text`);
+      return this.loadValue(result);
+    }
     return this.loadJson(encoder.encode(JSON.stringify(result)));
   }
 }

@@ -2,14 +2,26 @@
  * sprintf is Go's fmt.Sprintf over OPA's argument typing (issue 17: `sprintf("%v", [["read",
  * "write"]])` printed `read,write`). Generated formats (flags, width, precision, every verb) over
  * integers, big integers, floats written with `.`/`e`, strings, booleans, null, arrays and
- * objects, each checked against `opa eval`; and the builtin as the wasm calls it, on raw JSON.
+ * objects, each checked against `opa eval`; and the builtin as the wasm calls it, on the text of
+ * `opa_value_dump`. Sets print as sets (`{"a", "b"}`, `set()`, in OPA's order), objects with
+ * keys of any type as OPA prints them: generated values with sets against `opa eval` and through
+ * the whole wasm path.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createBuiltins } from '../../src/policy/builtins/index.ts';
 import { rawJson } from '../../src/policy/builtins/json-numbers.ts';
+import { RegoNumber, RegoObject, RegoSet, type RegoValue } from '../../src/policy/builtins/rego-value.ts';
 import { evaluateWithOpa, exactStringify, runHost, type BuiltinCase, type Outcome } from './builtins-oracle.ts';
+import {
+  callHost,
+  evaluateRegoInRegent,
+  evaluateRegoWithOpa,
+  runRegoHost,
+  type RegoCall,
+  type RegoOutcome,
+} from './rego-oracle.ts';
 
 const SEED = Number(process.env['BUILTINS_SEED'] ?? 20_261_207);
 
@@ -93,7 +105,7 @@ describe('sprintf agrees with opa eval', () => {
 
   it(`on ${CASES.length} formats, generated and hand-picked`, () => {
     const host = createBuiltins();
-    assert.ok(host.rawArguments.has('sprintf'), 'sprintf must take raw JSON arguments');
+    assert.ok(host.regoArguments.has('sprintf'), 'sprintf must take typed Rego values');
     const mismatches: string[] = [];
     CASES.forEach((c, i) => {
       const mine = runHost(
@@ -107,5 +119,90 @@ describe('sprintf agrees with opa eval', () => {
         );
     });
     assert.deepEqual(mismatches, []);
+  });
+});
+
+const n = (text: string): RegoNumber => new RegoNumber(text);
+const regoScalar: fc.Arbitrary<RegoValue> = fc.oneof(
+  fc.constantFrom<RegoValue>(null, true, false, 'a', 'b', 'é', 'q"', '😀', ''),
+  fc.integer({ min: -20, max: 99 }).map((i) => n(String(i))),
+  fc.constantFrom('1.0', '2.5', '1e3', '123456789123456789123').map(n),
+);
+const { regoValue } = fc.letrec<{ regoValue: RegoValue }>((tie) => ({
+  regoValue: fc.oneof(
+    { depthSize: 'small', maxDepth: 3 },
+    regoScalar,
+    fc.array(tie('regoValue'), { maxLength: 3 }).map((e) => RegoSet.of(e)),
+    fc.array(tie('regoValue'), { maxLength: 3 }),
+    fc.array(fc.tuple(tie('regoValue'), tie('regoValue')), { maxLength: 2 }).map((e) => RegoObject.of(e)),
+  ),
+}));
+const setCalls = fc
+  .tuple(
+    fc.array(fc.constantFrom('%v', '%s', '%q', '%d', '%x', '%10v', '%-8s|', '%.3s', ' '), {
+      minLength: 1,
+      maxLength: 3,
+    }),
+    fc.array(regoValue, { minLength: 1, maxLength: 3 }),
+  )
+  .map(([parts, values]): RegoCall => ({ note: 'generated', builtin: 'sprintf', args: [parts.join(''), values] }));
+
+const SET_CASES: RegoCall[] = [
+  { note: 'issue 17 item 4: a set prints as a set', builtin: 'sprintf', args: ['%v', [RegoSet.of(['b', 'a'])]] },
+  { note: 'the empty set', builtin: 'sprintf', args: ['%v %s', [RegoSet.of([]), RegoSet.of([])]] },
+  {
+    note: 'sets in arrays and objects, in OPA order',
+    builtin: 'sprintf',
+    args: ['%v', [[RegoSet.of([n('3'), n('1'), 'x']), RegoObject.of([['k', RegoSet.of([[n('2')], [n('1')]])]])]]],
+  },
+  {
+    note: 'object keys that are not strings',
+    builtin: 'sprintf',
+    args: [
+      '%v',
+      [
+        RegoObject.of([
+          [n('2'), 'b'],
+          [RegoSet.of(['s']), 'c'],
+          ['a', n('1')],
+          [[true], null],
+        ]),
+      ],
+    ],
+  },
+  { note: 'a set quoted with %q', builtin: 'sprintf', args: ['%q', [RegoSet.of(['a"b'])]] },
+  { note: 'a set as the values is refused', builtin: 'sprintf', args: ['%v', RegoSet.of(['a'])] },
+  { note: 'a set as the format is refused', builtin: 'sprintf', args: [RegoSet.of(['%v']), ['a']] },
+  ...fc.sample(setCalls, { seed: SEED, numRuns: 150 }).map((c, i) => ({ ...c, note: `generated #${i}` })),
+];
+
+describe('sprintf prints sets and other Rego values as OPA does', () => {
+  let opa: RegoOutcome[] = [];
+  before(async () => {
+    opa = await evaluateRegoWithOpa(SET_CASES);
+  });
+  const host = createBuiltins();
+
+  it(`agrees with opa eval on ${SET_CASES.length} calls`, () => {
+    const mismatches: string[] = [];
+    SET_CASES.forEach((c, i) => {
+      const mine = runRegoHost(host, c);
+      const theirs = opa[i];
+      if (JSON.stringify(mine) !== JSON.stringify(theirs))
+        mismatches.push(`${c.note}: regent ${JSON.stringify(mine)}, opa ${JSON.stringify(theirs)}`);
+    });
+    assert.deepEqual(mismatches, []);
+  });
+
+  it('gives the same strings through the whole wasm path', async () => {
+    const expected = SET_CASES.map((c) => {
+      const r = callHost(host, c);
+      return r !== undefined && 'value' in r ? r.value : undefined;
+    });
+    const problems = await evaluateRegoInRegent(SET_CASES, expected);
+    assert.deepEqual(
+      problems.flatMap((p, i) => (p === undefined ? [] : [`${SET_CASES[i]?.note}: wasm gave ${p}`])),
+      [],
+    );
   });
 });

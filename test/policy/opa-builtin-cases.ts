@@ -132,8 +132,18 @@ export async function runInRegent(c: OpaCase): Promise<CaseOutcome> {
   }
 }
 
+/**
+ * Rows as canonical JSON texts. With `sort_bindings` the rows and each binding's array value are
+ * sorted first, as OPA's wasm e2e runner does (a set comes out of the wasm in its hash order).
+ */
 function canonicalBindings(bindings: readonly unknown[], sort: boolean): string[] {
-  const texts = bindings.map((b) => canonicalJson(JSON.stringify(b)));
+  const texts = bindings.map((b) => {
+    const row = JSON.parse(canonicalJson(JSON.stringify(b))) as Record<string, unknown>;
+    if (sort)
+      for (const [k, v] of Object.entries(row))
+        if (Array.isArray(v)) row[k] = [...v].sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1));
+    return JSON.stringify(row);
+  });
   return sort ? texts.sort() : texts;
 }
 

@@ -3,6 +3,7 @@
  * `eval_type_error` with the message `<builtin>: <detail>`; the wasm engine turns this class into
  * a typed, fail-closed evaluation error (it recognises it by `name === 'BuiltinError'`).
  */
+import { RegoNumber, RegoObject, RegoSet, regoTypeOf } from './rego-value.ts';
 
 /** OPA's two codes for a builtin failing at evaluation time. */
 export type BuiltinErrorCode = 'eval_builtin_error' | 'eval_type_error';
@@ -40,8 +41,9 @@ export function operandTypeError(position: number, value: unknown, ...wanted: st
   throw new OperandError(`operand ${position} must be ${want} but got ${regoTypeName(value)}`, 'eval_type_error');
 }
 
-/** Rego's name for the type of a JSON-decoded value (sets arrive as arrays). */
+/** Rego's name for the type of a JSON-decoded value (sets arrive as arrays) or of a typed Rego value. */
 export function regoTypeName(value: unknown): string {
+  if (value instanceof RegoNumber || value instanceof RegoObject || value instanceof RegoSet) return regoTypeOf(value);
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   switch (typeof value) {

@@ -4,6 +4,7 @@
  * settings the time builtins need.
  */
 import type { BuiltinValue } from './json-numbers.ts';
+import type { RegoValue } from './rego-value.ts';
 
 /** Per-evaluation state and host settings passed to every builtin implementation. */
 export interface BuiltinContext {
@@ -17,8 +18,11 @@ export interface BuiltinContext {
   randomBytes(size: number): Uint8Array;
 }
 
-/** A builtin implementation: JSON-decoded arguments in, a JSON value (or undefined) out. */
-export type BuiltinImpl = (context: BuiltinContext, ...args: unknown[]) => BuiltinValue | undefined;
+/**
+ * A builtin implementation: JSON-decoded arguments in (typed Rego values with `regoArguments`), a
+ * JSON value out (a Rego value with `regoResult`), or undefined.
+ */
+export type BuiltinImpl = (context: BuiltinContext, ...args: unknown[]) => BuiltinValue | RegoValue | undefined;
 
 /** One host builtin: its implementation, and whether its arguments need exact big integers. */
 export interface BuiltinDefinition {
@@ -27,6 +31,11 @@ export interface BuiltinDefinition {
   readonly arity: number;
   /** Whether integer arguments beyond 2^53 must arrive exact (nanosecond timestamps). */
   readonly exactIntegers?: boolean;
-  /** Whether the arguments arrive as the JSON texts the wasm wrote, undecoded (sprintf). */
-  readonly rawArguments?: boolean;
+  /**
+   * Whether the arguments arrive as typed Rego values (rego-value.ts: sets apart from arrays,
+   * numbers as their text), read from what the wasm's `opa_value_dump` writes.
+   */
+  readonly regoArguments?: boolean;
+  /** Whether the implementation returns a Rego value (sets included), loaded with `opa_value_parse`. */
+  readonly regoResult?: boolean;
 }

@@ -27,10 +27,9 @@
  *   abbreviations, and no abbreviation lookup for "Local" in time.parse_ns.
  * - The default clock has millisecond resolution; integer operands written as 1.0 are accepted
  *   (the SDK hands over 1).
- * - sprintf (Go's fmt, replacing the SDK's JavaScript one) prints a set as `[...]`: it arrives as
- *   JSON. See README.md in this folder for what each builtin matches.
  * - crypto.x509.* verification fails (rather than answers) for chains carrying name constraints
  *   or policy constraints, whose Go checks are not ported; inputs beyond 1 MiB are refused.
+ * See README.md in this folder for what each builtin matches.
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { BuiltinError, OperandError } from './builtin-error.ts';
@@ -45,6 +44,7 @@ import { NET_BUILTINS } from './net.ts';
 import { RAND_BUILTINS } from './rand.ts';
 import { REGEX_BUILTINS } from './regex.ts';
 import { REGEX_FIND_BUILTINS } from './regex-find.ts';
+import { parseRegoValue, writeRegoValue, type RegoValue } from './rego-value.ts';
 import { SEMVER_BUILTINS } from './semver.ts';
 import { SPRINTF_BUILTINS } from './sprintf.ts';
 import { STRINGS_BUILTINS } from './strings.ts';
@@ -78,7 +78,11 @@ const DEFINITIONS: Readonly<Record<string, BuiltinDefinition>> = {
 /** Names of the builtins regent implements on the host; the bundle build admits exactly these. */
 export const IMPLEMENTED_BUILTINS: readonly string[] = Object.freeze(Object.keys(DEFINITIONS).sort());
 
-/** A builtin as opa-wasm calls it: JSON-decoded arguments in, a JSON-encodable value out. */
+/**
+ * A builtin as the dispatcher calls it: JSON-decoded arguments in, a JSON-encodable value out;
+ * Rego value texts in for those in `regoArguments`, a Rego value text out for those in
+ * `regoResults` (wasm-instance.ts).
+ */
 export type HostFunction = (...args: unknown[]) => BuiltinValue | undefined;
 
 /** Settings for {@link createBuiltins}; every one has a production default. */
@@ -95,10 +99,15 @@ export interface BuiltinsOptions {
 
 /** Host builtins for one policy instance: pass `functions` to loadPolicy, call `beginEvaluation` per evaluate. */
 export interface HostBuiltins {
-  /** Builtin implementations by OPA name, for opa-wasm's `customBuiltins`. */
+  /**
+   * Builtin implementations by OPA name, for regent's dispatcher (wasm-instance.ts); those on the
+   * JSON path (in neither set below) also suit opa-wasm's `customBuiltins`.
+   */
   readonly functions: Record<string, HostFunction>;
-  /** Builtins that take their arguments as the JSON texts the wasm wrote (exact numbers, `1.0` kept). */
-  readonly rawArguments: ReadonlySet<string>;
+  /** Builtins that take their arguments as the Rego value texts `opa_value_dump` writes (sets kept). */
+  readonly regoArguments: ReadonlySet<string>;
+  /** Builtins that return a Rego value text, for `opa_value_parse` (they can return sets). */
+  readonly regoResults: ReadonlySet<string>;
   /** Starts a new evaluation: a fresh time.now_ns reading and empty uuid/rand caches. */
   beginEvaluation(): void;
 }
@@ -136,10 +145,15 @@ export function createBuiltins(options: BuiltinsOptions = {}): HostBuiltins {
 
   const functions: Record<string, HostFunction> = {};
   for (const [name, definition] of Object.entries(DEFINITIONS)) {
+    const typedIn = definition.regoArguments === true;
+    const typedOut = definition.regoResult === true;
     functions[name] = (...args: unknown[]) => {
       restoreJsonParse();
       try {
-        return definition.impl(context, ...args);
+        const values = typedIn ? args.map((text) => parseRegoValue(String(text))) : args;
+        const result = definition.impl(context, ...values);
+        if (!typedOut || result === undefined) return result as BuiltinValue | undefined;
+        return writeRegoValue(result as RegoValue);
       } catch (thrown) {
         throw toBuiltinError(name, thrown);
       }
@@ -148,14 +162,15 @@ export function createBuiltins(options: BuiltinsOptions = {}): HostBuiltins {
 
   const exactNames = new Set(
     Object.entries(DEFINITIONS)
-      .filter(([, d]) => d.exactIntegers === true && d.rawArguments !== true)
+      .filter(([, d]) => d.exactIntegers === true && d.regoArguments !== true)
       .map(([n]) => n),
   );
-  const rawArguments: ReadonlySet<string> = new Set(
-    Object.entries(DEFINITIONS)
-      .filter(([, d]) => d.rawArguments === true)
-      .map(([n]) => n),
-  );
+  const named = (pick: (d: BuiltinDefinition) => boolean | undefined): ReadonlySet<string> =>
+    new Set(
+      Object.entries(DEFINITIONS)
+        .filter(([, d]) => pick(d) === true)
+        .map(([n]) => n),
+    );
   const lookup = exact
     ? new Proxy(functions, {
         get(target, property, receiver) {
@@ -168,7 +183,8 @@ export function createBuiltins(options: BuiltinsOptions = {}): HostBuiltins {
 
   return {
     functions: lookup,
-    rawArguments,
+    regoArguments: named((d) => d.regoArguments),
+    regoResults: named((d) => d.regoResult),
     beginEvaluation(): void {
       restoreJsonParse();
       state = { now: undefined, cache: new Map() };

@@ -2,9 +2,9 @@
  * net.cidr_is_valid, net.cidr_expand, net.cidr_merge and net.cidr_contains_matches as OPA
  * implements them (topdown/cidr.go, Go's net.ParseCIDR and ParseIP): addresses checked with
  * node:net, parsed and printed (RFC 5952) by ipaddr.js. IPv4 lives in the IPv4-mapped part of the
- * 128-bit space, as OPA's merge does. Sets these builtins return are sorted arrays (a host builtin
- * returns JSON); an argument set arrives as an array, so contains_matches indexes its elements by
- * position where OPA uses the element itself.
+ * 128-bit space, as OPA's merge does. expand, merge and contains_matches return sets, as OPA's do
+ * (regoResult); contains_matches takes typed Rego values (regoArguments), since OPA answers a set's
+ * matches by element and an array's by index.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import ipaddr from 'ipaddr.js';
@@ -12,6 +12,7 @@ import { OperandError } from './builtin-error.ts';
 import type { BuiltinContext, BuiltinDefinition } from './context.ts';
 import type { BuiltinValue } from './json-numbers.ts';
 import { stringOperand } from './operands.ts';
+import { RegoNumber, RegoObject, RegoSet, isRegoArray, type RegoValue } from './rego-value.ts';
 
 /** A network: its first and last address in the 128-bit space, and its printed form. */
 interface Network {
@@ -81,14 +82,14 @@ function isValid(_context: BuiltinContext, value: unknown): BuiltinValue {
   return typeof value === 'string' && parseCidr(value) !== undefined;
 }
 
-function expand(_context: BuiltinContext, value: unknown): BuiltinValue {
+function expand(_context: BuiltinContext, value: unknown): RegoSet {
   const network = cidrOperand(value, 1);
   if (network.last - network.first >= MAX_EXPAND)
     throw new OperandError(`regent lists at most ${MAX_EXPAND} addresses of a CIDR`);
   const offset = network.v4 ? V4_MAPPED : 0n;
   const out: string[] = [];
   for (let a = network.first; a <= network.last; a++) out.push(format(a - offset, network.v4));
-  return out.sort();
+  return RegoSet.of(out);
 }
 
 /** The classful mask Go's IP.DefaultMask gives a bare IPv4 address in net.cidr_merge. */
@@ -135,7 +136,7 @@ function rangeToCidrs(first: bigint, last: bigint): string[] {
   return out;
 }
 
-function merge(_context: BuiltinContext, value: unknown): BuiltinValue {
+function merge(_context: BuiltinContext, value: unknown): RegoSet {
   if (!Array.isArray(value)) throw new Error('operand must be an array');
   const ranges = (value as unknown[]).map((v) => ({ ...mergeElement(v), merged: false }));
   ranges.sort((a, b) =>
@@ -152,7 +153,7 @@ function merge(_context: BuiltinContext, value: unknown): BuiltinValue {
     }
   }
   const out = ranges.flatMap((r) => (r.merged ? rangeToCidrs(r.first, r.last) : [r.text]));
-  return [...new Set(out)].sort();
+  return RegoSet.of(out);
 }
 
 function contains(a: Network, b: unknown): boolean {
@@ -168,50 +169,36 @@ function contains(a: Network, b: unknown): boolean {
   return network.first >= a.first && network.last <= a.last && (a.v4 === network.v4 || !a.v4);
 }
 
-function matchOperand(value: unknown, position: number): [unknown, BuiltinValue][] {
-  const element = (v: unknown): unknown => {
+/**
+ * OPA's evalNetCIDRContainsMatchesOperand: each CIDR or address of an operand with its index (an
+ * array's position, a set's element, an object's key), lazily, so errors come in OPA's order.
+ */
+function* matchOperand(value: RegoValue, position: number): Generator<[unknown, RegoValue]> {
+  const element = (v: RegoValue): unknown => {
     if (typeof v === 'string') return v;
-    if (Array.isArray(v) && v.length > 0) return v[0] as unknown;
+    if (isRegoArray(v) && v.length > 0) return v[0];
     throw new OperandError(`operand ${position}: element must be string or non-empty array`);
   };
-  if (typeof value === 'string') return [[value, value]];
-  if (Array.isArray(value)) return value.map((v: unknown, i) => [element(v), i]);
-  if (value !== null && typeof value === 'object')
-    return Object.entries(value as Record<string, unknown>).map(([k, v]) => [element(v), k]);
-  return [];
+  if (typeof value === 'string') yield [value, value];
+  else if (isRegoArray(value)) for (const [i, v] of value.entries()) yield [element(v), new RegoNumber(String(i))];
+  else if (value instanceof RegoSet) for (const v of value.elements) yield [element(v), v];
+  else if (value instanceof RegoObject) for (const [k, v] of value.entries) yield [element(v), k];
 }
 
-function compareIndex(a: BuiltinValue, b: BuiltinValue): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'number') return -1;
-  if (typeof b === 'number') return 1;
-  return Buffer.compare(Buffer.from(JSON.stringify(a)), Buffer.from(JSON.stringify(b)));
-}
-
-function containsMatches(_context: BuiltinContext, cidrs: unknown, addresses: unknown): BuiltinValue {
-  const out: [BuiltinValue, BuiltinValue][] = [];
-  for (const [cidr, i] of matchOperand(cidrs, 1)) {
-    for (const [address, j] of matchOperand(addresses, 2)) {
+function containsMatches(_context: BuiltinContext, cidrs: unknown, addresses: unknown): RegoSet {
+  const out: RegoValue[] = [];
+  for (const [cidr, i] of matchOperand(cidrs as RegoValue, 1)) {
+    for (const [address, j] of matchOperand(addresses as RegoValue, 2)) {
       if (contains(cidrOperand(cidr, 1), address)) out.push([i, j]);
     }
   }
-  return out.sort((x, y) => compareIndex(x[0], y[0]) || compareIndex(x[1], y[1]));
+  return RegoSet.of(out);
 }
 
 /** The net.cidr_* builtins the wasm lacks, by OPA name. */
 export const NET_BUILTINS: Readonly<Record<string, BuiltinDefinition>> = {
   'net.cidr_is_valid': { impl: isValid, arity: 1 },
-  'net.cidr_expand': { impl: expand, arity: 1 },
-  'net.cidr_merge': { impl: merge, arity: 1 },
-};
-
-/**
- * net.cidr_contains_matches is implemented but NOT offered: the wasm hands a host builtin a set
- * as a plain array, and OPA answers a set's matches by element but an array's by index, so with a
- * set argument this would return indexes where OPA returns elements: a wrong answer, not an
- * error. It stays out of the capabilities (a policy calling it fails at build time) until the
- * engine can pass Rego sets to host builtins.
- */
-export const WITHHELD_NET_BUILTINS: Readonly<Record<string, BuiltinDefinition>> = {
-  'net.cidr_contains_matches': { impl: containsMatches, arity: 2 },
+  'net.cidr_expand': { impl: expand, arity: 1, regoResult: true },
+  'net.cidr_merge': { impl: merge, arity: 1, regoResult: true },
+  'net.cidr_contains_matches': { impl: containsMatches, arity: 2, regoArguments: true, regoResult: true },
 };
