@@ -29,6 +29,7 @@
  *   (the SDK hands over 1).
  * - crypto.x509.* verification fails (rather than answers) for chains carrying name constraints
  *   or policy constraints, whose Go checks are not ported; inputs beyond 1 MiB are refused.
+ * - json.patch fails where OPA's evaluator panics (edit-tree.ts).
  * See README.md in this folder for what each builtin matches.
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
@@ -39,6 +40,7 @@ import { ENCODING_BUILTINS } from './encoding.ts';
 import { GLOBS_BUILTINS } from './glob-intersection.ts';
 import { decodeNextArgumentsExactly, restoreJsonParse } from './exact-arguments.ts';
 import type { BuiltinValue } from './json-numbers.ts';
+import { JSON_PATCH_BUILTINS } from './json-patch.ts';
 import { JWT_BUILTINS } from './jwt.ts';
 import { NET_BUILTINS } from './net.ts';
 import { RAND_BUILTINS } from './rand.ts';
@@ -73,6 +75,7 @@ const DEFINITIONS: Readonly<Record<string, BuiltinDefinition>> = {
   ...ENCODING_BUILTINS,
   ...NET_BUILTINS,
   ...X509_BUILTINS,
+  ...JSON_PATCH_BUILTINS,
 };
 
 /** Names of the builtins regent implements on the host; the bundle build admits exactly these. */
