@@ -137,6 +137,11 @@ const PANICS: RegoCall[] = [
     op({ op: 'add', path: '/s/a/x', value: n('1') }),
   ]),
   patch(
+    'editing an object that replaced an array document (a fresh OPA process)',
+    [n('1')],
+    [op({ op: 'replace', path: '', value: obj({}) }), op({ op: 'add', path: '/a', value: n('1') })],
+  ),
+  patch(
     'shifting a scalar and a composite insertion past each other',
     ['a', 'b', 'c', 'd'],
     [
