@@ -8,6 +8,7 @@ import { OperandError, operandTypeError } from './builtin-error.ts';
 import type { BuiltinContext, BuiltinDefinition } from './context.ts';
 import type { BuiltinValue } from './json-numbers.ts';
 import { stringOperand } from './operands.ts';
+import { RegoObject, RegoSet, isRegoArray } from './rego-value.ts';
 
 const utf8 = new TextDecoder();
 
@@ -36,12 +37,17 @@ export function queryUnescape(s: string): string {
   return utf8.decode(new Uint8Array(bytes));
 }
 
+/**
+ * OPA turns the object into JSON first (ast.JSON: a set becomes its elements in OPA's sorted
+ * order), so it takes typed Rego values (`regoArguments`): on the JSON path a set arrived in the
+ * wasm's hash order. A non-string key, which JSON cannot hold, is refused with the values' error.
+ */
 function urlqueryEncodeObject(_context: BuiltinContext, value: unknown): BuiltinValue {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) operandTypeError(1, value, 'object');
+  if (!(value instanceof RegoObject)) operandTypeError(1, value, 'object');
   const pairs: [string, string][] = [];
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    const values = typeof v === 'string' ? [v] : Array.isArray(v) ? (v as unknown[]) : undefined;
-    if (values?.every((x) => typeof x === 'string') !== true) {
+  for (const [key, v] of value.entries) {
+    const values = typeof v === 'string' ? [v] : isRegoArray(v) ? v : v instanceof RegoSet ? v.elements : undefined;
+    if (typeof key !== 'string' || values?.every((x) => typeof x === 'string') !== true) {
       throw new OperandError('operand 1 values must be string, array[string], or set[string]');
     }
     for (const x of values) pairs.push([key, x]);
@@ -112,7 +118,7 @@ export const ENCODING_BUILTINS: Readonly<Record<string, BuiltinDefinition>> = {
   'hex.decode': { arity: 1, impl: hexDecode },
   'urlquery.encode': { arity: 1, impl: (_c, v) => queryEscape(stringOperand(v, 1)) },
   'urlquery.decode': { arity: 1, impl: (_c, v) => queryUnescape(stringOperand(v, 1)) },
-  'urlquery.encode_object': { arity: 1, impl: urlqueryEncodeObject },
+  'urlquery.encode_object': { arity: 1, impl: urlqueryEncodeObject, regoArguments: true },
   'urlquery.decode_object': { arity: 1, impl: urlqueryDecodeObject },
   'strings.count': { arity: 2, impl: stringsCount },
 };
