@@ -5,7 +5,13 @@
  * catalogue, a verified token, or what regent saw in the tool path.
  */
 import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { buildCapabilities } from '../../src/policy/capabilities.ts';
+import { buildBundle } from '../../src/policy/toolchain/build-bundle.ts';
+import { REPO_ROOT, opaBinary } from '../../src/policy/toolchain/opa-cli.ts';
 import { regoBundle } from '../support/bundles.ts';
 import { startRegent, type TestServer } from '../support/regent-server.ts';
 
@@ -239,5 +245,44 @@ describe('trust boundary: streaks the caller cannot reset, and declassification'
     assert.equal(res.decision, 'deny', JSON.stringify(res));
     const streak = res.reasons.find((r) => r.code === 'activity.denial_streak');
     assert.equal(streak?.details?.['scope'], 'agent', JSON.stringify(res));
+  });
+});
+
+/** The shipped library with `sessions: "required"` on hr-assistant, built by the real toolchain. */
+async function sessionsRequiredBundle(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'regent-sessions-'));
+  const src = path.join(dir, 'rego');
+  await cp(path.join(REPO_ROOT, 'rego'), src, { recursive: true });
+  const file = path.join(src, 'regent/config/data.json');
+  const config = JSON.parse(await readFile(file, 'utf8')) as { agents: Record<string, Record<string, unknown>> };
+  (config.agents['hr-assistant'] as Record<string, unknown>)['sessions'] = 'required';
+  await writeFile(file, JSON.stringify(config));
+  const out = path.join(dir, 'bundle.tar.gz');
+  await buildBundle({ sourceDir: src, outFile: out, capabilities: await buildCapabilities(opaBinary()) });
+  return out;
+}
+
+describe('trust boundary: an agent that must be decided within a session', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startRegent({ bundlePath: await sessionsRequiredBundle() });
+  });
+  after(async () => server.close());
+
+  it('denies a request that drops session.id (which would shed what the session read) and decides one that names it', async () => {
+    const read = await server.post('/v1/decisions', readEmployee({ id: 'kept' }));
+    assert.equal(read.body.decision, 'allow', read.text);
+    const { session: _dropped, ...withoutSession } = broadcast({ id: 'kept' });
+    const shed = await server.post('/v1/decisions', withoutSession);
+    assert.equal(shed.body.decision, 'deny', shed.text);
+    assert.ok(codes(shed.body as Body).includes('session.required'), shed.text);
+    const kept = await server.post('/v1/decisions', broadcast({ id: 'kept' }));
+    assert.equal(kept.body.decision, 'deny', kept.text);
+    assert.deepEqual(codes(kept.body as Body), ['flow.audience_not_cleared']);
+    const other = await server.post('/v1/decisions', {
+      agent: { id: 'sales-assistant' },
+      action: { tool: 'gdrive.read_file', kind: 'read', resource: { system: 'gdrive', id: 'sales/pipeline' } },
+    });
+    assert.equal(other.body.decision, 'allow', 'agents without the setting decide without sessions as before');
   });
 });

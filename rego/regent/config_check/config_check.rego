@@ -149,6 +149,15 @@ _observe contains concat("", ["agents.", agent, ".mode: '", _str(a.mode), "' mus
 	a.mode != "observe"
 }
 
+_observe contains concat("", [
+	"agents.", agent, ".sessions: '", _str(a.sessions),
+	"' must be required or optional",
+]) if {
+	some agent, a in _cfg.agents
+	object.get(a, "sessions", "optional") != "optional"
+	a.sessions != "required"
+}
+
 _observe contains "observe.enforce must be a list of reason codes (a trailing .* names a family)" if {
 	enforce := object.get(object.get(_cfg, "observe", {}), "enforce", [])
 	not _strings(enforce)

@@ -129,10 +129,11 @@ test_catalogue_mistakes if {
 
 test_observe_mode_settings if {
 	config := object.union(data.regent.config, {
-		"agents": {"a": {"roles": [], "mode": "watch"}},
+		"agents": {"a": {"roles": [], "mode": "watch", "sessions": "always"}},
 		"observe": {"enforce": "detect.*"},
 	})
 	problems := config_check.problems with data.regent.config as config
 	"agents.a.mode: 'watch' must be observe or enforce" in problems
+	"agents.a.sessions: 'always' must be required or optional" in problems
 	"observe.enforce must be a list of reason codes (a trailing .* names a family)" in problems
 }

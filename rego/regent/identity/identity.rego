@@ -39,6 +39,7 @@ permitted(req) if {
 	req.kind in _tools[req.tool].kinds
 	req.tool in allowed_tools(req)
 	count(_system_mismatches(req)) == 0
+	not _session_missing(req)
 }
 
 # deny returns the identity deny reasons for a request.
@@ -48,7 +49,28 @@ deny(req) := union({
 	_kind_mismatch(req),
 	_not_allowed(req),
 	_system_mismatch(req),
+	_session_required(req),
 })
+
+# An agent whose registry entry says `"sessions": "required"` is decided only within a session:
+# session memory is what remembers what it read, so a caller that dropped `session.id` would
+# shed that memory with one word.
+_session_missing(req) if {
+	object.get(_agents, [req.agent_id, "sessions"], "optional") == "required"
+	not req.has_session
+}
+
+_session_required(req) := {{
+	"code": "session.required",
+	"message": concat("", [
+		"Agent ", req.agent_id, " is decided only within a session (its registry entry requires one), ",
+		"and this request names none.",
+	]),
+	"details": {"agent": req.agent_id},
+	"alternative": "send session.id: the gateway or adapter in front of the agent sets it",
+}} if {
+	_session_missing(req)
+} else := set()
 
 _unknown_agent(req) := {{
 	"code": "agent.unknown",

@@ -93,3 +93,21 @@ test_messages_name_agent_and_tool if {
 	contains(r.message, "workday.read_employee")
 	r.details.roles == ["sales"]
 }
+
+# An agent whose registry entry requires a session is denied without one, and permitted with one;
+# every other agent is decided as before.
+test_an_agent_that_requires_a_session if {
+	agents := object.union(data.regent.config.agents, {"hr-assistant": {"sessions": "required"}})
+	without := _req({"id": "hr-assistant"}, "workday.read_employee", "read")
+	_codes(without) == {"session.required"} with data.regent.config.agents as agents
+	not identity.permitted(without) with data.regent.config.agents as agents
+	with_session := request.view({
+		"agent": {"id": "hr-assistant"},
+		"action": {"tool": "workday.read_employee", "kind": "read"},
+		"session": {"labels": [], "systems": [], "classification": null},
+	})
+	_codes(with_session) == set() with data.regent.config.agents as agents
+	identity.permitted(with_session) with data.regent.config.agents as agents
+	_codes(without) == set()
+	identity.permitted(without)
+}
