@@ -57,6 +57,8 @@ export interface AppDeps {
   drain?: DrainState;
   /** W3C trace context and server spans (src/observability/tracing/http.ts), after the request context. */
   traceRequests?: RequestHandler;
+  /** REGENT_AUDIT_STREAM_MAX_SECONDS: how long one decision stream stays open (default 300). */
+  auditStreamMaxSeconds?: number;
 }
 
 /** Creates the HTTP app. */
@@ -90,7 +92,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(sessionRoutes(deps.admin));
   app.use(auditRoutes(deps.admin));
   // The console's live decisions and policy playground (admin scope; src/console).
-  app.use(auditStreamRoutes({ auditReader: () => deps.admin.auditReader(), drain: deps.drain }));
+  app.use(
+    auditStreamRoutes({
+      auditReader: () => deps.admin.auditReader(),
+      drain: deps.drain,
+      ...(deps.auditStreamMaxSeconds === undefined ? {} : { maxSeconds: deps.auditStreamMaxSeconds }),
+    }),
+  );
   app.use(
     playgroundRoutes({
       policies: deps.policies,

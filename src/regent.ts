@@ -277,6 +277,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
   let heartbeat: ReplicaHeartbeat | undefined;
   const app = createApp({
     traceRequests: telemetry.requests,
+    auditStreamMaxSeconds: config.auditStreamMaxSeconds,
     approvals,
     principals,
     directory: directoryEnabled(config) ? lazyDirectory(() => directory) : null,

@@ -140,6 +140,14 @@ export const CONFIG_KEYS = [
     example: 'rego-next',
   },
   {
+    name: 'auditStreamMaxSeconds',
+    env: 'REGENT_AUDIT_STREAM_MAX_SECONDS',
+    type: int(1, 86_400),
+    default: 300,
+    doc: 'Longest a decision stream (GET /v1/audit/stream) stays open; then it ends and the client reconnects with after=, so a revoked credential stops streaming within this time.',
+    example: '60',
+  },
+  {
     name: 'shadowQueueSize',
     env: 'REGENT_SHADOW_QUEUE_SIZE',
     type: int(1, 1_000_000),

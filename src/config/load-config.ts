@@ -32,6 +32,7 @@ export interface Config {
   readonly maxPolicyBytes: number;
   readonly shadowPolicyDir: string;
   readonly shadowQueueSize: number;
+  readonly auditStreamMaxSeconds: number;
   readonly maxBodyBytes: number;
   readonly maxBatch: number;
   readonly maxBatchBodyBytes: number;

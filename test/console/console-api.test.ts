@@ -28,9 +28,9 @@ interface OpenStream {
   close(): void;
 }
 
-function openStream(query: string, token: string | undefined): Promise<OpenStream> {
+function openStream(query: string, token: string | undefined, on: ApprovalServer = server): Promise<OpenStream> {
   return new Promise((resolve, reject) => {
-    const url = new URL(server.url);
+    const url = new URL(on.url);
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
     const req = httpRequest(
@@ -117,6 +117,18 @@ describe('the console API', () => {
       await resumed.waitFor((e) => e.data.includes(marker.decision_id));
       assert.ok(!resumed.events.some((e) => e.data.includes(denied.decision_id)));
       for (const s of [all, escalations, other, resumed]) s.close();
+    });
+
+    it('ends a stream after REGENT_AUDIT_STREAM_MAX_SECONDS, so its credential is checked again on reconnect', async () => {
+      const short = await startApprovalRegent({ auditStreamMaxSeconds: 1 });
+      try {
+        const s = await openStream('', TOKENS.operator.token, short);
+        assert.equal(s.status, 200);
+        await s.ended;
+        assert.equal((await openStream('', 'not-a-token', short)).status, 401);
+      } finally {
+        await short.close();
+      }
     });
 
     it('ends every stream when regent drains for shutdown', async () => {

@@ -19,7 +19,7 @@ export function consolePaths(limits: DecisionLimits): Record<string, Record<stri
         id: 'streamDecisions',
         summary: 'Decisions as they are recorded (Server-Sent Events)',
         description:
-          'Each decision record appended to the audit trail after `after` (default: now) is an event `decision` whose `id` is its seq and whose data is the record. A client that does not read is disconnected once its buffer is full, and every stream ends when regent drains; reconnect with `after` set to the last id.',
+          'Each decision record appended to the audit trail after `after` (default: now) is an event `decision` whose `id` is its seq and whose data is the record. A client that does not read is disconnected once its buffer is full, and every stream ends after REGENT_AUDIT_STREAM_MAX_SECONDS (300 s by default, so the credential is checked again) or when regent drains; reconnect with `after` set to the last id.',
         parameters: [
           queryParam('agent', { type: 'string', minLength: 1, maxLength: 256 }, "Only this agent's decisions."),
           queryParam('decision', { enum: ['allow', 'deny', 'redact', 'escalate'] }, 'Only this outcome.'),

@@ -215,6 +215,11 @@ export interface AuditStreamDeps {
   maxBuffered?: number;
   /** Seconds between keep-alive comments (default 15). */
   keepAliveSeconds?: number;
+  /**
+   * Seconds one stream stays open (default 300): then it ends and the client reconnects with
+   * `after`, authenticating again, so a revoked credential stops streaming within this time.
+   */
+  maxSeconds?: number;
 }
 
 /** Routes for the decision stream. */
@@ -243,7 +248,10 @@ export function auditStreamRoutes(deps: AuditStreamDeps): Router {
     tail.add(sub);
     const keepAlive = setInterval(() => sub.send(': keep-alive\n\n'), (deps.keepAliveSeconds ?? 15) * 1000);
     keepAlive.unref();
+    const lifetime = setTimeout(() => sub.close(), (deps.maxSeconds ?? 300) * 1000);
+    lifetime.unref();
     res.on('close', () => {
+      clearTimeout(lifetime);
       clearInterval(keepAlive);
       tail.remove(sub);
       sub.close();
