@@ -72,7 +72,12 @@ test-ts: bundles
 test-api: bundles ## fuzz a real regent from its own OpenAPI document with schemathesis (about 2.5 minutes)
 	node scripts/api-fuzz.ts --st "$$(scripts/ensure-schemathesis.sh)"
 
-test: setup lint typecheck test-rego lint-rego test-rego-other-org check-deploy test-ts test-agentdojo test-api ## the gate: every test, soak tests at short length
+# The static checks are single-threaded and independent, so they run two at a time (output kept
+# per target); then the tests, whose own concurrency is set in package.json.
+STATIC_CHECKS := lint typecheck test-rego lint-rego test-rego-other-org check-deploy
+test: setup ## the gate: every test, soak tests at short length
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(STATIC_CHECKS)
+	$(MAKE) --no-print-directory test-ts test-agentdojo test-api
 
 # The soak tests at full length (npm test runs them short: KILL_RUNS=20, AUDIT_CRASH_RUNS=100).
 # About 30 minutes on 2 cores; CI runs it after make test (.ci/run).
