@@ -4,20 +4,13 @@
  * `withRegent`, against a real regent. The model reads a record, tries #general, then DMs.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { readFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
 import { generateText, jsonSchema, stepCountIs, tool, type ToolSet } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { RegentClient } from '@regent/client';
 import { withRegent } from '@regent/ai-sdk';
-import { hrServer } from '../../packages/mcp-gateway/examples/hr-server.ts';
-import { regoBundle } from '../support/bundles.ts';
-import { startRegent, type TestServer } from '../support/regent-server.ts';
-import { HR_AGENT, HR_TOOLS } from './gateway-support.ts';
+import { HR_AGENT, HR_TOOLS, adapterSuite } from './gateway-support.ts';
 
 const usage = {
   inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
@@ -31,26 +24,7 @@ const call = (id: string, toolName: string, input: unknown) => ({
 });
 
 describe('@regent/ai-sdk', () => {
-  let regent: TestServer;
-  let client: RegentClient;
-  let mcp: Client;
-  let outbox: string;
-  before(async () => {
-    regent = await startRegent({ bundlePath: (await regoBundle()).file });
-    client = new RegentClient({ url: regent.url });
-    outbox = path.join(await mkdtemp(path.join(tmpdir(), 'regent-ai-sdk-')), 'outbox.jsonl');
-    process.env['HR_SERVER_OUTBOX'] = outbox;
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    await hrServer().connect(a);
-    mcp = new Client({ name: 'ai-sdk-test', version: '1' });
-    await mcp.connect(b);
-  });
-  after(async () => {
-    await mcp.close();
-    client.close();
-    await regent.close();
-    delete process.env['HR_SERVER_OUTBOX'];
-  });
+  const hr = adapterSuite('ai-sdk');
 
   /** The HR server's tools as AI SDK tools whose execute calls the MCP server. */
   const mcpTools = (): ToolSet => {
@@ -58,7 +32,7 @@ describe('@regent/ai-sdk', () => {
       tool({
         description: name,
         inputSchema: jsonSchema<Record<string, unknown>>({ type: 'object', properties }),
-        execute: async (input) => mcp.callTool({ name, arguments: input }),
+        execute: async (input) => hr.mcp.callTool({ name, arguments: input }),
       });
     return {
       read_employee: t('read_employee', { employee_id: { type: 'string' } }),
@@ -83,7 +57,7 @@ describe('@regent/ai-sdk', () => {
     });
     const result = await generateText({
       model,
-      tools: withRegent(mcpTools(), { client, agent: HR_AGENT, sessionId: 'chat-1', tools: HR_TOOLS }),
+      tools: withRegent(mcpTools(), { client: hr.client, agent: HR_AGENT, sessionId: 'chat-1', tools: HR_TOOLS }),
       prompt: 'Tell everyone what Bob earns.',
       stopWhen: stepCountIs(6),
     });
@@ -105,7 +79,7 @@ describe('@regent/ai-sdk', () => {
       /flow\.audience_not_cleared/,
       'the model is told why',
     );
-    const sent = (await readFile(outbox, 'utf8'))
+    const sent = (await readFile(hr.outbox, 'utf8'))
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { tool: string }).tool);
@@ -134,7 +108,7 @@ describe('@regent/ai-sdk', () => {
     dead.close();
     const error = result.steps.flatMap((s) => s.content).find((p) => p.type === 'tool-error') as { error: unknown };
     assert.match(String(error.error), /client\.unreachable/);
-    const unmapped = withRegent(mcpTools(), { client, agent: HR_AGENT, sessionId: 'chat-3', tools: {} });
+    const unmapped = withRegent(mcpTools(), { client: hr.client, agent: HR_AGENT, sessionId: 'chat-3', tools: {} });
     await assert.rejects(
       Promise.resolve(
         unmapped['read_employee']!.execute!({ employee_id: 'emp-42' }, { toolCallId: 'x', messages: [] } as any),

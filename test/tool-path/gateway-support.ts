@@ -6,10 +6,15 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { ToolMapping } from '@regent/client';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { RegentClient, type ToolMapping } from '@regent/client';
 import { Gateway, listenHttp, parseGatewayConfig, type HttpListener } from '@regent/mcp-gateway';
+import { hrServer } from '../../packages/mcp-gateway/examples/hr-server.ts';
+import { regoBundle } from '../support/bundles.ts';
+import { startRegent, type TestServer } from '../support/regent-server.ts';
 
 /** The repository root. */
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -117,4 +122,38 @@ export async function startGateway(regentUrl: string, extra: Record<string, unkn
 export function textOf(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
   return content.map((c) => c.text ?? '').join('\n');
+}
+
+/** What an adapter's end-to-end tests share: a regent on the shipped library, its client, the HR MCP server in memory and its outbox. */
+export interface AdapterSuite {
+  regent: TestServer;
+  client: RegentClient;
+  mcp: Client;
+  outbox: string;
+}
+
+/**
+ * Starts, before the describe block's tests, a regent on the shipped library, a client to it and
+ * the example HR MCP server (in memory, its outbox in a temporary file), and closes them after.
+ * The fields are set once `before` has run.
+ */
+export function adapterSuite(name: string): AdapterSuite {
+  const suite = {} as AdapterSuite;
+  before(async () => {
+    suite.regent = await startRegent({ bundlePath: (await regoBundle()).file });
+    suite.client = new RegentClient({ url: suite.regent.url });
+    suite.outbox = path.join(await mkdtemp(path.join(tmpdir(), `regent-${name}-`)), 'outbox.jsonl');
+    process.env['HR_SERVER_OUTBOX'] = suite.outbox;
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await hrServer().connect(a);
+    suite.mcp = new Client({ name: `${name}-test`, version: '1' });
+    await suite.mcp.connect(b);
+  });
+  after(async () => {
+    await suite.mcp.close();
+    suite.client.close();
+    await suite.regent.close();
+    delete process.env['HR_SERVER_OUTBOX'];
+  });
+  return suite;
 }

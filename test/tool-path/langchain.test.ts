@@ -5,50 +5,24 @@
  * then DMs.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { readFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
 import { AIMessage, createAgent, tool, ToolMessage } from 'langchain';
 import { fakeModel } from '@langchain/core/testing';
 import { z } from 'zod';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { RegentClient } from '@regent/client';
 import { regentMiddleware } from '@regent/langchain';
-import { hrServer } from '../../packages/mcp-gateway/examples/hr-server.ts';
-import { regoBundle } from '../support/bundles.ts';
-import { startRegent, type TestServer } from '../support/regent-server.ts';
-import { HR_AGENT, HR_TOOLS } from './gateway-support.ts';
+import { HR_AGENT, HR_TOOLS, adapterSuite } from './gateway-support.ts';
 
 describe('@regent/langchain', () => {
-  let regent: TestServer;
-  let client: RegentClient;
-  let mcp: Client;
-  let outbox: string;
-  before(async () => {
-    regent = await startRegent({ bundlePath: (await regoBundle()).file });
-    client = new RegentClient({ url: regent.url });
-    outbox = path.join(await mkdtemp(path.join(tmpdir(), 'regent-langchain-')), 'outbox.jsonl');
-    process.env['HR_SERVER_OUTBOX'] = outbox;
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    await hrServer().connect(a);
-    mcp = new Client({ name: 'langchain-test', version: '1' });
-    await mcp.connect(b);
-  });
-  after(async () => {
-    await mcp.close();
-    client.close();
-    await regent.close();
-    delete process.env['HR_SERVER_OUTBOX'];
-  });
+  const hr = adapterSuite('langchain');
 
   /** The HR server's tools as LangChain tools calling the MCP server. */
   const mcpTools = () => {
     const t = (name: string, schema: z.ZodObject) =>
       tool(
         async (input: Record<string, unknown>) =>
-          JSON.stringify((await mcp.callTool({ name, arguments: input })).content),
+          JSON.stringify((await hr.mcp.callTool({ name, arguments: input })).content),
         { name, description: name, schema },
       );
     return [
@@ -75,7 +49,7 @@ describe('@regent/langchain', () => {
     const agent = createAgent({
       model,
       tools: mcpTools(),
-      middleware: [regentMiddleware({ client, agent: HR_AGENT, tools: HR_TOOLS })],
+      middleware: [regentMiddleware({ client: hr.client, agent: HR_AGENT, tools: HR_TOOLS })],
     });
     const result = await agent.invoke(
       { messages: [{ role: 'user', content: 'Tell everyone what Bob earns.' }] },
@@ -93,7 +67,7 @@ describe('@regent/langchain', () => {
     assert.match(tools[0]?.[2] ?? '', /Bob Martin/, 'the read ran and its output reached the model');
     assert.match(tools[1]?.[2] ?? '', /flow\.audience_not_cleared/);
     assert.match(JSON.stringify(model.calls[2]?.messages), /flow\.audience_not_cleared/, 'the model is told why');
-    const sent = (await readFile(outbox, 'utf8'))
+    const sent = (await readFile(hr.outbox, 'utf8'))
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { tool: string }).tool);
@@ -117,7 +91,7 @@ describe('@regent/langchain', () => {
     dead.close();
     assert.equal(unreachable[0]?.[1], 'error');
     assert.match(unreachable[0]?.[2] ?? '', /client\.unreachable/);
-    const unmapped = await run(client, {});
+    const unmapped = await run(hr.client, {});
     assert.match(unmapped[0]?.[2] ?? '', /no mapping/);
   });
 });

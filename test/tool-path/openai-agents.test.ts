@@ -5,10 +5,8 @@
  * The model reads a record, tries #general, then DMs.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { readFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
 import {
   Agent,
   Runner,
@@ -20,14 +18,9 @@ import {
   type ModelResponse,
 } from '@openai/agents';
 import { z } from 'zod';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { RegentClient } from '@regent/client';
 import { regentGuardrails, type RegentGuardrailOptions } from '@regent/openai-agents';
-import { hrServer } from '../../packages/mcp-gateway/examples/hr-server.ts';
-import { regoBundle } from '../support/bundles.ts';
-import { startRegent, type TestServer } from '../support/regent-server.ts';
-import { HR_AGENT, HR_TOOLS } from './gateway-support.ts';
+import { HR_AGENT, HR_TOOLS, adapterSuite } from './gateway-support.ts';
 
 /** A model that answers each request with the next scripted output, and keeps the requests. */
 class ScriptedModel implements Model {
@@ -55,26 +48,7 @@ const done: AgentOutputItem[] = [
 ];
 
 describe('@regent/openai-agents', () => {
-  let regent: TestServer;
-  let client: RegentClient;
-  let mcp: Client;
-  let outbox: string;
-  before(async () => {
-    regent = await startRegent({ bundlePath: (await regoBundle()).file });
-    client = new RegentClient({ url: regent.url });
-    outbox = path.join(await mkdtemp(path.join(tmpdir(), 'regent-openai-agents-')), 'outbox.jsonl');
-    process.env['HR_SERVER_OUTBOX'] = outbox;
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    await hrServer().connect(a);
-    mcp = new Client({ name: 'openai-agents-test', version: '1' });
-    await mcp.connect(b);
-  });
-  after(async () => {
-    await mcp.close();
-    client.close();
-    await regent.close();
-    delete process.env['HR_SERVER_OUTBOX'];
-  });
+  const hr = adapterSuite('openai-agents');
 
   /** The HR server's tools as Agents SDK function tools calling the MCP server, guarded by regent. */
   const guardedTools = (options: Omit<RegentGuardrailOptions, 'tools'> & Partial<RegentGuardrailOptions>) => {
@@ -85,7 +59,7 @@ describe('@regent/openai-agents', () => {
         name,
         description: name,
         parameters,
-        execute: async (input) => JSON.stringify((await mcp.callTool({ name, arguments: input })).content),
+        execute: async (input) => JSON.stringify((await hr.mcp.callTool({ name, arguments: input })).content),
         ...guards.forTool(name),
       });
     return [
@@ -115,7 +89,7 @@ describe('@regent/openai-agents', () => {
       name: 'hr-assistant',
       instructions: 'HR assistant',
       model,
-      tools: guardedTools({ client, agent: HR_AGENT, sessionId: 'chat-1' }),
+      tools: guardedTools({ client: hr.client, agent: HR_AGENT, sessionId: 'chat-1' }),
     });
     const result = await runner.run(agent, 'Tell everyone what Bob earns.', { maxTurns: 6 });
     assert.equal(result.finalOutput, 'Done.');
@@ -124,7 +98,7 @@ describe('@regent/openai-agents', () => {
     assert.match(outputs['c2'] ?? '', /flow\.audience_not_cleared/);
     assert.doesNotMatch(outputs['c3'] ?? '', /regent (denied|withheld)/);
     assert.match(JSON.stringify(model.requests[2]?.input), /flow\.audience_not_cleared/, 'the model is told why');
-    const sent = (await readFile(outbox, 'utf8'))
+    const sent = (await readFile(hr.outbox, 'utf8'))
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { tool: string }).tool);
@@ -148,7 +122,7 @@ describe('@regent/openai-agents', () => {
       new Agent({
         name: 'b',
         model: new ScriptedModel(script()),
-        tools: guardedTools({ client, agent: HR_AGENT, sessionId: 'chat-3', tools: {} }),
+        tools: guardedTools({ client: hr.client, agent: HR_AGENT, sessionId: 'chat-3', tools: {} }),
       }),
       'x',
     );
