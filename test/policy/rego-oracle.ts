@@ -203,3 +203,16 @@ export async function evaluateRegoInRegent(
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Runs `calls` through the whole wasm path and lists, per call that disagrees with the host's own
+ * value (or failure), `<note>: wasm gave <what>`; empty when every call agrees.
+ */
+export async function wasmDisagreements(host: HostBuiltins, calls: readonly RegoCall[]): Promise<string[]> {
+  const expected = calls.map((c) => {
+    const r = callHost(host, c);
+    return r !== undefined && 'value' in r ? r.value : undefined;
+  });
+  const problems = await evaluateRegoInRegent(calls, expected);
+  return problems.flatMap((p, i) => (p === undefined ? [] : [`${calls[i]?.note}: wasm gave ${p}`]));
+}
