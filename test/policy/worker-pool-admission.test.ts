@@ -20,6 +20,8 @@ const SLOW = JSON.stringify({ context: { slow: true } });
 const ENTRY = 'regent/decision';
 /** Spins for about half a second on an idle core (the spin fixture: 700² comparisons), then allows. */
 const SPIN = JSON.stringify({ context: { spin: 700 } });
+/** Four times SPIN's work: still running when a SPIN started with it has finished, however loaded the machine. */
+const LONG_SPIN = JSON.stringify({ context: { spin: 1400 } });
 /** Answer deadline: generous, so a loaded machine changes timings, not outcomes. */
 const DEADLINE_MS = 3000;
 /** A suspect key's run limit: far below the deadline, so which is cut off first is not close. */
@@ -70,7 +72,9 @@ describe('worker pool admission: a key holding both workers', () => {
   it('dispatches a fast key’s job before the slow key’s queued jobs while the slow key holds both workers', async () => {
     const { order, ask } = recorder(pool);
     // Asked together, they take one worker each: nothing tells a fresh key apart before it runs.
-    const holding = [ask('slow-1', 'heavy', SPIN), ask('slow-2', 'heavy', SPIN)];
+    // slow-1 runs four times longer, so when slow-2 frees its worker the key is still running long
+    // (two equal spins end within a few ms of each other, and then neither is running any more).
+    const holding = [ask('slow-1', 'heavy', LONG_SPIN), ask('slow-2', 'heavy', SPIN)];
     await new Promise((r) => setImmediate(r));
     // Queued in this order; one FIFO would hand the freed workers to slow-3 and slow-4 first.
     const queued = [ask('slow-3', 'heavy', SPIN), ask('slow-4', 'heavy', SPIN), ask('fast', 'light', FAST)];
