@@ -18,6 +18,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { createRegent, type Regent } from '../../src/regent.ts';
 import { EXAMPLES } from '../fixtures/examples.ts';
 import { regoBundle } from '../support/bundles.ts';
+import { scratchState } from '../support/scratch-state.ts';
 
 const LIMITS = { headersTimeoutMs: 1_000, requestTimeoutMs: 1_500, maxConnections: 8, maxHeaderBytes: 4096 };
 const MAX_BODY = 64 * 1024;
@@ -91,7 +92,7 @@ describe('hostile connections', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'regent-hostile-'));
     const config = defaultConfig({
       port: 0,
-      auditPath: path.join(dir, 'trail.jsonl'),
+      ...scratchState(dir),
       bundlePath: (await regoBundle()).file,
       maxBodyBytes: MAX_BODY,
       decisionLog: false,

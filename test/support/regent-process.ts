@@ -3,8 +3,11 @@
  * that need several replicas or must kill one. The port is read from its "regent listening" log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../src/policy/toolchain/opa-cli.ts';
+import { scratchEnv } from './scratch-state.ts';
 
 /** A running regent process. */
 export interface RegentProcess {
@@ -14,7 +17,10 @@ export interface RegentProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `node src/main.ts` with `env` (REGENT_* settings) and waits until it listens. */
+/**
+ * Starts `node src/main.ts` with `env` (REGENT_* settings) and waits until it listens. What it
+ * writes goes to a temporary directory of its own unless `env` names the path (scratch-state.ts).
+ */
 export function startRegentProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<RegentProcess> {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'src/main.ts')], {
     cwd: REPO_ROOT,
@@ -23,6 +29,7 @@ export function startRegentProcess(env: Record<string, string>, timeoutMs = 20_0
       OPA_BIN: process.env['OPA_BIN'] ?? '',
       REGENT_PORT: '0',
       REGENT_LOG_LEVEL: 'info',
+      ...scratchEnv(mkdtempSync(path.join(tmpdir(), 'regent-process-'))),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,6 +11,7 @@ import type { Server } from 'node:http';
 import { defaultConfig, type Config } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createRegent, type Regent } from '../../src/regent.ts';
+import { scratchState } from './scratch-state.ts';
 
 /** A running test server. */
 export interface TestServer {
@@ -32,7 +33,7 @@ export interface TestServer {
 /** Starts regent with `overrides` on top of test defaults (audit trail in a temp dir, quiet logs captured). */
 export async function startRegent(overrides: Partial<Config> = {}): Promise<TestServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'regent-server-'));
-  const config = defaultConfig({ port: 0, auditPath: path.join(dir, 'trail.jsonl'), logLevel: 'debug', ...overrides });
+  const config = defaultConfig({ port: 0, ...scratchState(dir), logLevel: 'debug', ...overrides });
   const stream = new PassThrough();
   let text = '';
   stream.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));

@@ -16,6 +16,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { createRegent, type Regent } from '../../src/regent.ts';
 import type { Scope } from '../../src/security/identity.ts';
 import { createRegentServer } from '../../src/security/tls-server.ts';
+import { scratchState } from './scratch-state.ts';
 import type { CertFiles } from './test-pki.ts';
 
 /** A token a test presents, and what regent is told about it. */
@@ -95,7 +96,7 @@ export async function startSecureRegent(options: SecureOptions = {}): Promise<Se
   }
   const config = defaultConfig({
     port: 0,
-    auditPath: path.join(dir, 'trail.jsonl'),
+    ...scratchState(dir),
     logLevel: 'debug',
     evalWorkers: 0,
     ...keys,
