@@ -7,7 +7,11 @@
  * both see the same machine noise. Reports p50, p99 and CPU per call of every process, and writes
  * bench/GATEWAY-RESULTS.md.
  *
- *   node bench/gateway.ts [--calls 2000] [--block 100] [--warmup 200]
+ *   node bench/gateway.ts [--calls 2000] [--block 100] [--warmup 200] [--profile DIR]
+ *
+ * With --profile, regent and the gateway run under `node --cpu-prof` and leave one profile per
+ * thread in DIR (open them in Chrome's DevTools or read them with bench/cpu-profile.ts's helpers);
+ * the figures of such a run include the profiler's own cost and are not written to the results.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,12 +29,16 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '2000' },
     block: { type: 'string', default: '100' },
     warmup: { type: 'string', default: '200' },
+    profile: { type: 'string' },
   },
 });
 const CALLS = Number(values.calls);
 const BLOCK = Number(values.block);
 const WARMUP = Number(values.warmup);
 const TOKEN = 'bench-agent-token';
+/** NODE_OPTIONS for the processes profiled with --profile (regent and the gateway). */
+const PROFILED: Record<string, string> =
+  values.profile === undefined ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(values.profile)}` };
 const CLK_TCK = 100; // Linux USER_HZ
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
@@ -80,6 +88,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'regent-gateway-bench-'));
 const regent = await startRegentProcess({
   REGENT_BUNDLE: path.join(ROOT, 'bundles/regent.tar.gz'),
   REGENT_AUDIT_PATH: path.join(dir, 'trail.jsonl'),
+  ...PROFILED,
 });
 const hr = await startChild(['packages/mcp-gateway/examples/hr-server.ts', '--http', '0'], /MCP server on (\S+)/);
 const config = path.join(dir, 'gateway.json');
@@ -105,6 +114,7 @@ const gateway = await startChild(
   // The package's own launcher, which runs its source in a checkout (docs/decisions/018).
   ['packages/mcp-gateway/bin/regent-mcp-gateway', '--config', config, '--transport', 'http'],
   /"url":"([^"]+)"/,
+  PROFILED,
 );
 
 const direct = await connect(hr.url);
@@ -151,7 +161,9 @@ for (let done = 0; done < CALLS; done += BLOCK) {
 
 await direct.close();
 await viaGateway.close();
+const gatewayExited = new Promise((resolve) => gateway.child.once('exit', resolve));
 gateway.child.kill('SIGTERM');
+await gatewayExited; // its --cpu-prof profiles are written on exit
 hr.child.kill('SIGTERM');
 await regent.stop();
 
@@ -196,5 +208,5 @@ Added by the gateway: **p50 ${ms(g.p50 - d.p50)} ms, p99 ${ms(added99)} ms** (go
 p99: ${added99 <= 1 ? 'met' : 'missed'}). Each gateway call makes two regent requests (the
 decision and the result phase) and one more MCP hop.
 `;
-writeFileSync(path.join(ROOT, 'bench/GATEWAY-RESULTS.md'), report);
+if (values.profile === undefined) writeFileSync(path.join(ROOT, 'bench/GATEWAY-RESULTS.md'), report);
 process.stdout.write(report);
