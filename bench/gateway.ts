@@ -1,8 +1,9 @@
 /**
  * The MCP gateway's overhead, side by side in one run: the same tool calls from an MCP client
- * (the SDK's Client over Streamable HTTP) straight to the example HR MCP server, and through
- * `regent-mcp-gateway` (which asks regent before the call and passes the result through the
- * result phase). regent runs as its own process with production defaults (bundle, audit trail,
+ * (the SDK's Client over Streamable HTTP) straight to the example HR MCP server, through a
+ * pass-through proxy on the same SDK parts that asks no one (bench/lib/null-proxy.ts: the floor
+ * under any gateway built on the official SDK), and through `regent-mcp-gateway` (which asks
+ * regent before the call and passes the result through the result phase). regent runs as its own process with production defaults (bundle, audit trail,
  * decision log, metrics, evaluation workers). Calls alternate between the two paths in blocks so
  * both see the same machine noise. Reports p50, p99 and CPU per call of every process, and writes
  * bench/GATEWAY-RESULTS.md.
@@ -117,8 +118,15 @@ const gateway = await startChild(
   PROFILED,
 );
 
-const direct = await connect(hr.url);
-const viaGateway = await connect(gateway.url, TOKEN);
+const proxy = await startChild(['bench/lib/null-proxy.ts', '--upstream', hr.url], /"url":"([^"]+)"/);
+
+const clients = {
+  direct: await connect(hr.url),
+  proxy: await connect(proxy.url),
+  gateway: await connect(gateway.url, TOKEN),
+};
+const PATHS = ['direct', 'proxy', 'gateway'] as const;
+type Path = (typeof PATHS)[number];
 // An allowed call on both paths: a send to a team channel in a session that read nothing, so
 // regent decides it, the server runs it, and the result phase checks what came back.
 const args = { name: 'post_message', arguments: { channel: '#hr-team', text: 'Stand-up moves to 10:00.' } };
@@ -131,36 +139,36 @@ async function once(client: Client): Promise<number> {
   return ns / 1e6;
 }
 
-for (let i = 0; i < WARMUP; i++) {
-  await once(direct);
-  await once(viaGateway);
-}
+for (let i = 0; i < WARMUP; i++) for (const which of PATHS) await once(clients[which]);
 
-const pids = { regent: regent.child.pid!, gateway: gateway.child.pid!, server: hr.child.pid! };
-const samples = { direct: [] as number[], gateway: [] as number[] };
-const cpu = {
-  direct: { client: 0, server: 0, gateway: 0, regent: 0 },
-  gateway: { client: 0, server: 0, gateway: 0, regent: 0 },
+const pids = { regent: regent.child.pid!, gateway: gateway.child.pid!, proxy: proxy.child.pid!, server: hr.child.pid! };
+const samples: Record<Path, number[]> = { direct: [], proxy: [], gateway: [] };
+/** CPU seconds per path; `middle` is the process between client and server: the proxy or the gateway. */
+const cpu: Record<Path, { client: number; server: number; middle: number; regent: number }> = {
+  direct: { client: 0, server: 0, middle: 0, regent: 0 },
+  proxy: { client: 0, server: 0, middle: 0, regent: 0 },
+  gateway: { client: 0, server: 0, middle: 0, regent: 0 },
 };
 for (let done = 0; done < CALLS; done += BLOCK) {
-  for (const which of ['direct', 'gateway'] as const) {
+  for (const which of PATHS) {
+    const middlePid = which === 'proxy' ? pids.proxy : pids.gateway;
     const before = {
       client: process.cpuUsage(),
       server: cpuSeconds(pids.server),
-      gateway: cpuSeconds(pids.gateway),
+      middle: cpuSeconds(middlePid),
       regent: cpuSeconds(pids.regent),
     };
-    for (let i = 0; i < BLOCK; i++) samples[which].push(await once(which === 'direct' ? direct : viaGateway));
+    for (let i = 0; i < BLOCK; i++) samples[which].push(await once(clients[which]));
     const c = process.cpuUsage(before.client);
     cpu[which].client += (c.user + c.system) / 1e6;
     cpu[which].server += cpuSeconds(pids.server) - before.server;
-    cpu[which].gateway += cpuSeconds(pids.gateway) - before.gateway;
-    cpu[which].regent += cpuSeconds(pids.regent) - before.regent;
+    if (which !== 'direct') cpu[which].middle += cpuSeconds(middlePid) - before.middle;
+    if (which === 'gateway') cpu[which].regent += cpuSeconds(pids.regent) - before.regent;
   }
 }
 
-await direct.close();
-await viaGateway.close();
+for (const c of Object.values(clients)) await c.close();
+proxy.child.kill('SIGTERM');
 const gatewayExited = new Promise((resolve) => gateway.child.once('exit', resolve));
 gateway.child.kill('SIGTERM');
 await gatewayExited; // its --cpu-prof profiles are written on exit
@@ -172,9 +180,9 @@ const stats = (xs: number[]) => {
   return { p50: percentile(s, 50), p99: percentile(s, 99), n: s.length };
 };
 const d = stats(samples.direct);
+const x = stats(samples.proxy);
 const g = stats(samples.gateway);
-const perCall = (which: 'direct' | 'gateway', part: keyof typeof cpu.direct) =>
-  (cpu[which][part] / samples[which].length) * 1000;
+const perCall = (which: Path, part: keyof typeof cpu.direct) => (cpu[which][part] / samples[which].length) * 1000;
 const ms = (x: number) => x.toFixed(3);
 const commit = (() => {
   try {
@@ -186,6 +194,10 @@ const commit = (() => {
   }
 })();
 const added99 = g.p99 - d.p99;
+const row = (label: string, which: Path, st: { p50: number; p99: number }) =>
+  `| ${label} | ${ms(st.p50)} | ${ms(st.p99)} | ${ms(perCall(which, 'client'))} | ${ms(perCall(which, 'server'))} | ${
+    which === 'direct' ? '–' : ms(perCall(which, 'middle'))
+  } | ${which === 'gateway' ? ms(perCall(which, 'regent')) : '–'} |`;
 const report = `# Gateway overhead (bench/gateway.ts)
 
 Run ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version},
@@ -196,17 +208,22 @@ load average before the run ${loadavg()
 
 ${CALLS} \`tools/call\` of \`post_message\` per path (allowed: regent decides it and checks the
 result), sequential, alternating blocks of ${BLOCK}, after ${WARMUP} warm-up calls on each.
-Client → Streamable HTTP → example HR MCP server, directly or through \`regent-mcp-gateway\`
-(Streamable HTTP both sides) with regent as its own process on production defaults.
+Client → Streamable HTTP → example HR MCP server: directly; through a pass-through proxy built
+from the gateway's SDK parts that asks no one (\`bench/lib/null-proxy.ts\`, the floor under any
+gateway on the official SDK); or through \`regent-mcp-gateway\` (Streamable HTTP both sides) with
+regent as its own process on production defaults. The middle column is the proxy's or the gateway's CPU.
 
-| Path | p50 ms | p99 ms | CPU ms per call: client | server | gateway | regent |
+| Path | p50 ms | p99 ms | CPU ms per call: client | server | proxy or gateway | regent |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
-| direct | ${ms(d.p50)} | ${ms(d.p99)} | ${ms(perCall('direct', 'client'))} | ${ms(perCall('direct', 'server'))} | – | – |
-| through the gateway | ${ms(g.p50)} | ${ms(g.p99)} | ${ms(perCall('gateway', 'client'))} | ${ms(perCall('gateway', 'server'))} | ${ms(perCall('gateway', 'gateway'))} | ${ms(perCall('gateway', 'regent'))} |
+${row('direct', 'direct', d)}
+${row('through the pass-through proxy', 'proxy', x)}
+${row('through the gateway', 'gateway', g)}
 
 Added by the gateway: **p50 ${ms(g.p50 - d.p50)} ms, p99 ${ms(added99)} ms** (goal: at most 1 ms at
-p99: ${added99 <= 1 ? 'met' : 'missed'}). Each gateway call makes two regent requests (the
-decision and the result phase) and one more MCP hop.
+p99: ${added99 <= 1 ? 'met' : 'missed'}). Added by the pass-through proxy alone, one more MCP hop and
+nothing else: p50 ${ms(x.p50 - d.p50)} ms, p99 ${ms(x.p99 - d.p99)} ms. regent's part (the gateway
+over the proxy: two regent requests, the decision and the result phase): p50 ${ms(g.p50 - x.p50)} ms,
+p99 ${ms(g.p99 - x.p99)} ms.
 `;
 if (values.profile === undefined) writeFileSync(path.join(ROOT, 'bench/GATEWAY-RESULTS.md'), report);
 process.stdout.write(report);
