@@ -6,6 +6,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config/load-config.ts';
+import { replicaWarnings } from './config/replica-warnings.ts';
 import { createLogger } from './observability/logger.ts';
 import { createHttpServer } from './http/server/http-server.ts';
 import { shutDownGracefully } from './http/server/graceful-shutdown.ts';
@@ -41,7 +42,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
   }
 
   const logger = createLogger({ level: config.logLevel });
-  for (const warning of binding.warnings) logger.warn(warning);
+  for (const warning of [...binding.warnings, ...replicaWarnings(config)]) logger.warn(warning);
   const regent = createRegent(config, { logger });
   try {
     await regent.start();
