@@ -62,11 +62,17 @@ function startChild(
   });
   let text = '';
   return new Promise((resolve, reject) => {
-    child.stderr.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       text += c.toString();
       const m = ready.exec(text);
-      if (m?.[1] !== undefined) resolve({ child, url: m[1] });
-    });
+      if (m?.[1] === undefined) return;
+      // From here on the log is only drained: matched against a growing text on every chunk, the
+      // gateway's line per call had cost this client more CPU than its MCP calls (--cpu-prof).
+      child.stderr.off('data', onData);
+      child.stderr.resume();
+      resolve({ child, url: m[1] });
+    };
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}:\n${text}`)));
   });
 }
