@@ -210,7 +210,7 @@ Run ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? '
 load average before the run ${loadavg()
   .map((x) => x.toFixed(2))
   .join(' ')}, HEAD ${commit}.
-**A shared machine**: other engineers' builds and tests ran on the same 2 cores, nothing pinned.
+Nothing pinned; the load average above says how busy the machine was.
 
 ${CALLS} \`tools/call\` of \`post_message\` per path (allowed: regent decides it and checks the
 result), sequential, alternating blocks of ${BLOCK}, after ${WARMUP} warm-up calls on each.
