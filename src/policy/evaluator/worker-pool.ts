@@ -49,6 +49,7 @@ import {
 } from './eval-worker.ts';
 import { resultFromText } from '../wasm-engine.ts';
 import { FairQueue, UNKEYED } from './fair-queue.ts';
+import { workerCompileCacheDir } from './compile-cache.ts';
 import {
   DEFAULT_UNREADY_AFTER_ABORTS,
   healthOf,
@@ -245,7 +246,10 @@ export class WorkerPoolEvaluator implements Evaluator {
     const { port1, port2 } = new MessageChannel();
     const claims = new SharedArrayBuffer(CLAIMS_BYTES);
     const channel: WorkerChannel = { replies: port2, claims };
+    const cacheDir = workerCompileCacheDir();
     const worker = new Worker(WORKER_URL, {
+      // A replaced worker starts from Node's compile cache instead of stripping and compiling again.
+      env: cacheDir === undefined ? process.env : { ...process.env, NODE_COMPILE_CACHE: cacheDir },
       workerData: { init: this.init, channel },
       transferList: [port2],
       stdout: false,
