@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
+import { replicaWarnings } from '../config/replica-warnings.ts';
 import { validateCatalogue } from '../catalogue/validate.ts';
 import { formatErrorDetail, parseOpaErrors } from '../policy/toolchain/build-bundle.ts';
 import { runOpa } from '../policy/toolchain/opa-cli.ts';
@@ -28,7 +29,8 @@ Checks what regent needs before it serves, and reports every problem, not the fi
   --bundle <file>      check a built bundle's catalogue instead of a directory
   --no-config          skip the configuration (check policies only)
 
-Exit: 0 no problems, 1 problems found (listed on stdout), 2 usage error.
+Warnings (settings that work but split state between replicas) are printed with "!" and do not
+change the exit code. Exit: 0 no problems, 1 problems found (listed on stdout), 2 usage error.
 `;
 
 /** The problems of one part, printed as a section. */
@@ -36,6 +38,8 @@ interface Section {
   name: string;
   subject: string;
   problems: string[];
+  /** Settings that work but are likely a mistake (printed, not counted as problems). */
+  warnings?: string[];
 }
 
 /** `regent check`. */
@@ -63,7 +67,7 @@ export const check: Command = {
           const config = loadConfig(env);
           if (policyDir === undefined && values.bundle === undefined && config.policyDir !== '')
             policyDir = config.policyDir;
-          sections.push({ name: 'configuration', subject, problems: [] });
+          sections.push({ name: 'configuration', subject, problems: [], warnings: replicaWarnings(config) });
         } catch (err) {
           if (!(err instanceof ConfigError)) throw err;
           sections.push({ name: 'configuration', subject, problems: [...err.problems] });
@@ -101,6 +105,7 @@ export const check: Command = {
         const status = s.problems.length === 0 ? 'ok' : `${s.problems.length} problem(s)`;
         process.stdout.write(`${s.name}: ${status} (${s.subject})\n`);
         for (const p of s.problems) process.stdout.write(`  - ${p}\n`);
+        for (const w of s.warnings ?? []) process.stdout.write(`  ! warning: ${w}\n`);
       }
       return total === 0 ? EXIT.ok : EXIT.failed;
     }),

@@ -168,6 +168,14 @@ describe('regent check', () => {
     assert.match(r.stdout, /^catalogue: ok/m);
   });
 
+  it('warns, without failing, of approvals and a directory left in files beside shared Redis', async () => {
+    const r = await regent(['check', '--bundle', bundle], { env: { REGENT_REDIS_URL: 'redis://127.0.0.1:6379' } });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^configuration: ok/m);
+    assert.match(r.stdout, /^ {2}! warning: approval requests are in a file/m);
+    assert.match(r.stdout, /^ {2}! warning: the SCIM principal directory is a file/m);
+  });
+
   it('names file, row and column of a policy that calls a builtin regent cannot run (exit 1)', async () => {
     const rego = path.join(dir, 'bad-policy', 'regent');
     await import('node:fs/promises').then((fs) => fs.mkdir(rego, { recursive: true }));
