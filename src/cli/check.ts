@@ -29,8 +29,8 @@ Checks what regent needs before it serves, and reports every problem, not the fi
   --bundle <file>      check a built bundle's catalogue instead of a directory
   --no-config          skip the configuration (check policies only)
 
-Warnings (settings that work but split state between replicas) are printed with "!" and do not
-change the exit code. Exit: 0 no problems, 1 problems found (listed on stdout), 2 usage error.
+Exit: 0 no problems, 1 problems found (listed on stdout), 2 usage error. Warnings (settings that
+work but split state between replicas) are printed with "!" and do not change the exit code.
 `;
 
 /** The problems of one part, printed as a section. */
