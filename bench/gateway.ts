@@ -3,15 +3,15 @@
  * (the SDK's Client over Streamable HTTP) straight to the example HR MCP server, through a
  * pass-through proxy on the same SDK parts that asks no one (bench/lib/null-proxy.ts: the floor
  * under any gateway built on the official SDK), and through `regent-mcp-gateway` (which asks
- * regent before the call and passes the result through the result phase). regent runs as its own process with production defaults (bundle, audit trail,
- * decision log, metrics, evaluation workers). Calls alternate between the two paths in blocks so
- * both see the same machine noise. Reports p50, p99 and CPU per call of every process, and writes
- * bench/GATEWAY-RESULTS.md.
+ * regent before the call and passes the result through the result phase). regent runs as its
+ * own process with production defaults (bundle, audit trail, decision log, metrics, evaluation
+ * workers). Calls alternate between the three paths in blocks so all see the same machine noise.
+ * Reports p50, p99 and CPU per call of every process, and writes bench/GATEWAY-RESULTS.md.
  *
  *   node bench/gateway.ts [--calls 2000] [--block 100] [--warmup 200] [--profile DIR]
  *
  * With --profile, regent and the gateway run under `node --cpu-prof` and leave one profile per
- * thread in DIR (open them in Chrome's DevTools or read them with bench/cpu-profile.ts's helpers);
+ * thread in DIR (open them in Chrome's DevTools or summarise them with bench/profile-summary.ts);
  * the figures of such a run include the profiler's own cost and are not written to the results.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';

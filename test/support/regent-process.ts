@@ -3,7 +3,7 @@
  * that need several replicas or must kill one. The port is read from its "regent listening" log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../src/policy/toolchain/opa-cli.ts';
@@ -22,6 +22,7 @@ export interface RegentProcess {
  * writes goes to a temporary directory of its own unless `env` names the path (scratch-state.ts).
  */
 export function startRegentProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<RegentProcess> {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'regent-process-'));
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'src/main.ts')], {
     cwd: REPO_ROOT,
     env: {
@@ -29,7 +30,7 @@ export function startRegentProcess(env: Record<string, string>, timeoutMs = 20_0
       OPA_BIN: process.env['OPA_BIN'] ?? '',
       REGENT_PORT: '0',
       REGENT_LOG_LEVEL: 'info',
-      ...scratchEnv(mkdtempSync(path.join(tmpdir(), 'regent-process-'))),
+      ...scratchEnv(scratch),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,7 +38,13 @@ export function startRegentProcess(env: Record<string, string>, timeoutMs = 20_0
   let text = '';
   child.stdout.on('data', (c: Buffer) => (text += c.toString('utf8')));
   child.stderr.on('data', (c: Buffer) => (text += c.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Only the paths `env` left to the scratch directory are in it, so nothing a test reads goes with it.
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      rmSync(scratch, { recursive: true, force: true });
+      resolve();
+    }),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -258,45 +258,34 @@ export class RegentClient {
     const timeout = deadline.signal;
     const url = new URL(path, this.#base);
     try {
-      return await this.#send(url, text, headers, timeout, options, requestId);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await sendJson(
+            url,
+            text,
+            headers,
+            this.#agents,
+            { timeout, caller: options.signal },
+            this.#options.maxAnswerBytes,
+          );
+        } catch (err) {
+          const e =
+            err instanceof TransportError ? err : new TransportError('unreachable', String(err), false, undefined);
+          if (e.kind === 'unreachable' && e.beforeRequest && attempt < this.#options.retries && !timeout.aborted)
+            continue;
+          const code =
+            e.kind === 'timeout'
+              ? CLIENT_CODES.timeout
+              : e.kind === 'aborted'
+                ? CLIENT_CODES.aborted
+                : CLIENT_CODES.unreachable;
+          const details: Record<string, unknown> = { attempts: attempt + 1 };
+          if (e.errno !== undefined) details['errno'] = e.errno;
+          return { deny: withRequestId(clientDeny(code, e.message, details), requestId) };
+        }
+      }
     } finally {
       clearTimeout(timer);
-    }
-  }
-
-  async #send(
-    url: URL,
-    text: string | null,
-    headers: Record<string, string>,
-    timeout: AbortSignal,
-    options: CallOptions,
-    requestId: string,
-  ): Promise<HttpAnswer | { deny: Decision }> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await sendJson(
-          url,
-          text,
-          headers,
-          this.#agents,
-          { timeout, caller: options.signal },
-          this.#options.maxAnswerBytes,
-        );
-      } catch (err) {
-        const e =
-          err instanceof TransportError ? err : new TransportError('unreachable', String(err), false, undefined);
-        if (e.kind === 'unreachable' && e.beforeRequest && attempt < this.#options.retries && !timeout.aborted)
-          continue;
-        const code =
-          e.kind === 'timeout'
-            ? CLIENT_CODES.timeout
-            : e.kind === 'aborted'
-              ? CLIENT_CODES.aborted
-              : CLIENT_CODES.unreachable;
-        const details: Record<string, unknown> = { attempts: attempt + 1 };
-        if (e.errno !== undefined) details['errno'] = e.errno;
-        return { deny: withRequestId(clientDeny(code, e.message, details), requestId) };
-      }
     }
   }
 }
