@@ -19,6 +19,16 @@ import { hrGatewayConfig, startGateway, textOf, TOKENS, type RunningGateway } fr
 import { approverOf } from './approver.ts';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 
+/** Polls `find` every 10 ms for up to a minute; its first defined answer, or undefined. */
+async function eventually<T>(find: () => T | undefined): Promise<T | undefined> {
+  for (let i = 0; i < 6000; i++) {
+    const found = find();
+    if (found !== undefined) return found;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return undefined;
+}
+
 describe('escalated calls through the MCP gateway', () => {
   let regent: ApprovalServer;
   let dir: string;
@@ -139,14 +149,16 @@ describe('escalated calls through the MCP gateway', () => {
       signal: controller.signal,
     });
     const id = await approver().pendingFor(text);
+    // regent holds the request before its answer reaches the gateway: cancel only once the gateway
+    // has the escalation (logged just before it starts waiting), so it is the wait that is cancelled.
+    // A cancel that beats the answer ends the first ask instead (a deny, no wait; not this case).
+    const logged = (match: (e: Record<string, unknown>) => boolean) => waiting.logs.find(match);
+    const escalated = await eventually(() => logged((e) => e['decision'] === 'escalate' && e['approval_id'] === id));
+    assert.ok(escalated !== undefined, 'the gateway got the escalation');
     controller.abort();
     await assert.rejects(call);
     // The gateway logs the wait's end; look for it rather than assume how fast it ends.
-    let ended: Record<string, unknown> | undefined;
-    for (let i = 0; i < 6000 && ended === undefined; i++) {
-      ended = waiting.logs.find((e) => e['after_approval_wait'] === true && e['approval_id'] === id);
-      if (ended === undefined) await new Promise((r) => setTimeout(r, 10));
-    }
+    const ended = await eventually(() => logged((e) => e['after_approval_wait'] === true && e['approval_id'] === id));
     assert.ok(ended !== undefined, 'the wait ended');
     assert.equal(ended['decision'], 'deny');
     assert.deepEqual(ended['reason_codes'], ['client.aborted']);
