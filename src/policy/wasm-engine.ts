@@ -88,6 +88,15 @@ export interface EngineHealth {
   instantiateError?: string;
 }
 
+/** Compiles a bundle's wasm once; throws {@link BundleError} when it is not valid wasm. */
+export async function compileWasm(wasm: Uint8Array): Promise<WasmModule> {
+  try {
+    return await webAssembly.compile(wasm);
+  } catch (thrown) {
+    throw new BundleError(`cannot load the bundle's wasm: ${describeThrown(thrown)}`, thrown);
+  }
+}
+
 /**
  * A loaded, ready-to-evaluate policy revision. The module is compiled once; an instance whose
  * evaluation aborted inside the wasm (a trap, out-of-bounds access, `opa_abort`, a failed builtin
@@ -128,9 +137,21 @@ export class WasmEngine {
 
   /** Compiles the bundle's wasm, instantiates it and installs its data; throws {@link BundleError} when it cannot. */
   static async load(bundle: Bundle, options: EngineOptions): Promise<WasmEngine> {
+    return WasmEngine.fromModule(bundle.manifest.revision, await compileWasm(bundle.wasm), bundle.data, options);
+  }
+
+  /**
+   * Instantiates a module compiled elsewhere ({@link compileWasm}; a worker gets the pool's, so a
+   * replaced worker does not compile the policy again) and installs `data`.
+   */
+  static fromModule(
+    revision: string,
+    module: WasmModule,
+    data: Record<string, unknown>,
+    options: EngineOptions,
+  ): WasmEngine {
     try {
-      const module = await webAssembly.compile(bundle.wasm);
-      return new WasmEngine(bundle.manifest.revision, module, encoder.encode(JSON.stringify(bundle.data)), options);
+      return new WasmEngine(revision, module, encoder.encode(JSON.stringify(data)), options);
     } catch (thrown) {
       throw new BundleError(`cannot load the bundle's wasm: ${describeThrown(thrown)}`, thrown);
     }

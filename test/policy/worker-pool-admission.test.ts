@@ -6,12 +6,13 @@
  * the deadlines are generous so a loaded machine changes timings, not orders.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { readBundle } from '../../src/policy/bundle/read-bundle.ts';
 import { createEvaluator } from '../../src/policy/evaluator/create-evaluator.ts';
 import type { EvaluatorOptions } from '../../src/policy/evaluator/evaluator.ts';
-import { WorkerPoolEvaluator } from '../../src/policy/evaluator/worker-pool.ts';
+import { WorkerPoolEvaluator, lanePauseMs } from '../../src/policy/evaluator/worker-pool.ts';
 import { PolicyEvaluationError } from '../../src/errors/policy-errors.ts';
 import { faultBundle } from '../support/bundles.ts';
 
@@ -28,6 +29,14 @@ const DEADLINE_MS = 3000;
 const SUSPECT_LIMIT_MS = 300;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A thread's nice value as the kernel reports it (field 19 of /proc/<pid>/task/<tid>/stat). */
+function niceOf(tid: number | undefined): number {
+  assert.ok(tid !== undefined, 'the worker reported its thread id');
+  const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces), from field 3 (state) on.
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
 
 async function startPool(extra: Partial<EvaluatorOptions> = {}, fixture = 'slow'): Promise<WorkerPoolEvaluator> {
   const bundle = await readBundle(await readFile((await faultBundle(fixture)).file));
@@ -149,6 +158,53 @@ describe('worker pool admission', () => {
     // The single key's job leaves in the first chunk after the burst's first.
     assert.ok(order.indexOf('one') < 100, `single key's job settled at position ${order.indexOf('one')}`);
     assert.equal(await hold, 'policy.evaluation_timeout');
+  });
+});
+
+describe('worker pool admission: the penalty lane', () => {
+  it('runs a suspect key’s jobs on the penalty lane’s own worker, at nice 19, never on the shared workers', async () => {
+    const pool = await startPool();
+    try {
+      await assert.rejects(pool.evaluate(ENTRY, SLOW, undefined, 'looper'), {
+        reasonCode: 'policy.evaluation_timeout',
+      });
+      // The answer deadline can end the wait a moment before the run limit cuts the worker off.
+      for (let i = 0; i < 500 && !pool.admission('looper').suspect; i++) await sleep(10);
+      await pool.whenReady();
+      const before = pool.threads();
+      const lane = before.filter((t) => t.lane).map((t) => t.thread?.tid);
+      const shared = before.filter((t) => !t.lane).map((t) => t.thread?.tid);
+      assert.equal(lane.length, 1, 'one lane worker, started at the first cut-off');
+      assert.equal(shared.length, 2);
+      // What the kernel says, not what the worker reported: the lane alone is lowered.
+      assert.equal(niceOf(lane[0]), 19);
+      for (const tid of shared) assert.equal(niceOf(tid), niceOf(process.pid));
+      await assert.rejects(pool.evaluate(ENTRY, SLOW, undefined, 'looper'), {
+        reasonCode: 'policy.evaluation_timeout',
+      });
+      // The lane is down for a moment after a cut-off (the backoff), then back with a new thread.
+      const suspectsJob = pool.evaluate(ENTRY, FAST, undefined, 'looper');
+      for (let i = 0; i < 500 && !pool.threads().some((t) => t.lane); i++) await sleep(10);
+      await pool.whenReady();
+      assert.deepEqual(await suspectsJob, { decision: 'allow', reasons: [] }, 'answered once the lane is back');
+      const after = pool.threads();
+      // The cut-off replaced the lane's worker (a new thread, lowered again) and no shared one.
+      assert.deepEqual(
+        after.filter((t) => !t.lane).map((t) => t.thread?.tid),
+        shared,
+      );
+      const [newLane] = after.filter((t) => t.lane).map((t) => t.thread?.tid);
+      assert.notEqual(newLane, lane[0]);
+      assert.equal(niceOf(newLane), 19);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('worker pool admission: the lane restarts', () => {
+  it('waits longer after each cut-off of the lane in a row, up to a second', () => {
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 20].map(lanePauseMs), [100, 200, 400, 800, 1000, 1000, 1000]);
   });
 });
 

@@ -16,14 +16,18 @@
  * which jobs before it were answered (their answers may still be held here: the pool has them
  * evaluated again elsewhere rather than wait for this one).
  */
+// First: the penalty lane's worker lowers its priority before it loads anything else.
+import { threadPriority, type ThreadPriority } from './thread-priority.ts';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { PolicyEvaluationError, describeThrown } from '../../errors/policy-errors.ts';
 import { createBuiltins } from '../builtins/index.ts';
 import { WasmEngine, jsonToInputBuffer } from '../wasm-engine.ts';
+import type { WasmModule } from '../wasm-instance.ts';
 
 /** What the pool sends to start a worker. */
 export interface WorkerInit {
-  wasm: Uint8Array;
+  /** The revision's wasm, compiled once by the pool: a structured clone shares the compiled code. */
+  module: WasmModule;
   data: Record<string, unknown>;
   revision: string;
   maxMemoryPages: number;
@@ -37,6 +41,14 @@ export interface WorkerChannel {
   replies: MessagePort;
   /** A {@link ChunkClaims} view over this SharedArrayBuffer. */
   claims: SharedArrayBuffer;
+}
+
+/** The worker's first message: it has loaded the revision. */
+export interface WorkerReady {
+  ready: true;
+  entrypoints: string[];
+  /** The worker's thread and its nice value (Linux). */
+  thread?: ThreadPriority;
 }
 
 /** One evaluation request. */
@@ -130,15 +142,11 @@ export class ChunkClaims {
 
 if (parentPort !== null) {
   const { init, channel } = workerData as { init: WorkerInit; channel: WorkerChannel };
-  const engine = await WasmEngine.load(
-    {
-      manifest: { revision: init.revision, roots: [''], wasm: [] },
-      wasm: init.wasm,
-      data: init.data,
-      files: new Map(),
-    },
-    { maxMemoryPages: init.maxMemoryPages, builtins: createBuiltins(), strictBuiltinErrors: init.strictBuiltinErrors },
-  );
+  const engine = WasmEngine.fromModule(init.revision, init.module, init.data, {
+    maxMemoryPages: init.maxMemoryPages,
+    builtins: createBuiltins(),
+    strictBuiltinErrors: init.strictBuiltinErrors,
+  });
   const claims = new ChunkClaims(channel.claims);
   parentPort.on('message', (message: EvalChunk) => {
     const { chunk, jobs } = message;
@@ -174,5 +182,9 @@ if (parentPort !== null) {
       done: { memoryBytes: engine.memoryBytes },
     } satisfies ChunkReplies);
   });
-  parentPort.postMessage({ ready: true, entrypoints: [...engine.entrypoints] });
+  parentPort.postMessage({
+    ready: true,
+    entrypoints: [...engine.entrypoints],
+    ...(threadPriority === undefined ? {} : { thread: threadPriority }),
+  } satisfies WorkerReady);
 }

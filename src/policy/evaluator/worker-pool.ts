@@ -27,12 +27,17 @@
  *   {@link STEAL_AFTER_MS}, that key may hold at most `workers - 1` workers (at least one): its
  *   other jobs wait for it, not in front of other keys.
  * - **Penalty lane.** A key whose evaluation was cut off at its run limit is a suspect until it
- *   has been quiet (no further cut-off) for `keyQuietMs`: its jobs go one at a time, after every
- *   other key's queued jobs, on at most `workers - 1` workers for all suspects together (at
- *   least one), never on the last loaded worker not running a suspect's job (a worker being
- *   replaced after a cut-off does not count), each with the shorter run limit `suspectRunLimitMs`. A suspect's ordinary inputs
- *   still take microseconds there; its looping ones cost one worker for a fraction of the
- *   deadline, and what it queues past its answer deadline is denied without running.
+ *   has been quiet (no further cut-off) for `keyQuietMs`. Suspects' jobs run one at a time on a
+ *   worker of their own, the lane, started at the first cut-off at the lowest CPU priority
+ *   (nice 19, see thread-priority.ts), each with the shorter run limit `suspectRunLimitMs`; they
+ *   never run on the `workers` everyone else uses. A suspect's ordinary inputs still take
+ *   microseconds there; its looping ones take a core only when the other agents leave it idle.
+ *   A lane worker cut off is replaced after a pause that doubles with each cut-off in a row
+ *   ({@link lanePauseMs}): a new worker's start is mostly V8's background threads, which no
+ *   priority reaches. What a suspect queues past its answer deadline is denied without running.
+ *   (Before, suspects took one of the shared workers and restarted it at full priority as fast as
+ *   they looped: with four looping agents the others' p99 was 2.8x unloaded; now 1.2x,
+ *   bench/README.md.)
  * Jobs asked for without a key share one unrestricted FIFO (the Data API, tests). The first
  * looping input of a fresh key cannot be told from a legitimate one before it runs, so it may
  * hold a worker up to the full deadline; the rules bound what follows.
@@ -46,10 +51,12 @@ import {
   type EvalChunk,
   type WorkerChannel,
   type WorkerInit,
+  type WorkerReady,
 } from './eval-worker.ts';
 import { resultFromText } from '../wasm-engine.ts';
 import { FairQueue, UNKEYED } from './fair-queue.ts';
 import { workerCompileCacheDir } from './compile-cache.ts';
+import type { ThreadPriority } from './thread-priority.ts';
 import {
   DEFAULT_UNREADY_AFTER_ABORTS,
   healthOf,
@@ -71,6 +78,24 @@ function now(): number {
 
 /** Most evaluations handed to a worker in one message. */
 export const MAX_CHUNK = 32;
+
+/**
+ * After the lane's worker is cut off, its successor starts this long (ms) later, doubling with
+ * each cut-off in a row up to {@link LANE_BACKOFF_MAX_MS}; an evaluation the lane completes
+ * resets it. A restart is the expensive part of a looping agent (a new isolate, about 25 ms of
+ * V8's background threads on the 2-core VM even with the compiled policy shared), so this bounds
+ * what looping suspects cost everyone else to about one restart a second; meanwhile their jobs
+ * wait, and what waits past its deadline is denied.
+ */
+export const LANE_BACKOFF_MS = 100;
+
+/** Longest pause (ms) before the lane's worker is started again. */
+export const LANE_BACKOFF_MAX_MS = 1000;
+
+/** The pause (ms) before the lane's next worker starts, after `cutOffsInARow` (at least 1) cut-offs. */
+export function lanePauseMs(cutOffsInARow: number): number {
+  return Math.min(LANE_BACKOFF_MAX_MS, LANE_BACKOFF_MS * 2 ** Math.max(0, cutOffsInARow - 1));
+}
 
 /** An evaluation running this long (ms) has the unstarted rest of its chunk moved elsewhere. */
 export const STEAL_AFTER_MS = 10;
@@ -111,6 +136,10 @@ interface Slot {
   /** When the chunk in flight was handed over (performance.timeOrigin-based ms). */
   handedAt: number;
   memoryBytes: number;
+  /** The penalty lane's worker: runs suspects' jobs only, at low priority. */
+  lane: boolean;
+  /** The worker's thread and nice value, once loaded (Linux). */
+  thread: ThreadPriority | undefined;
 }
 
 /** A pool of evaluation workers for one revision. */
@@ -121,7 +150,7 @@ export class WorkerPoolEvaluator implements Evaluator {
   private readonly queue: FairQueue<Job>;
   /** Run limit of a suspect key's evaluation (ms). */
   private readonly suspectRunLimitMs: number;
-  /** Most workers one long-running key, or all suspects together, may hold. */
+  /** Most workers one long-running key may hold. */
   private readonly perKeyWorkers: number;
   private dispatchQueued = false;
   private nextId = 0;
@@ -131,6 +160,10 @@ export class WorkerPoolEvaluator implements Evaluator {
   private aborts = 0;
   private consecutiveAborts = 0;
   private lastAbort: string | undefined;
+  /** The lane's cut-offs in a row (no lane evaluation completed between). */
+  private laneCutOffs = 0;
+  /** Pending start of the lane's next worker, after a cut-off. */
+  private laneRestart: NodeJS.Timeout | undefined;
 
   private constructor(init: WorkerInit, options: EvaluatorOptions) {
     this.init = init;
@@ -225,8 +258,14 @@ export class WorkerPoolEvaluator implements Evaluator {
     return { strikes, suspect: strikes > 0, queued: this.queue.queued(key) };
   }
 
+  /** Each loaded worker's thread, and whether it is the penalty lane (for tests and diagnostics). */
+  threads(): { lane: boolean; thread: ThreadPriority | undefined }[] {
+    return this.slots.filter((s) => s.loaded).map((s) => ({ lane: s.lane, thread: s.thread }));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.laneRestart);
     for (const job of this.queue.drain())
       this.finish(job, new PolicyEvaluationError('policy.not_loaded', 'this revision is no longer active'));
     // In-flight evaluations finish (each within its deadline) before their workers go.
@@ -242,7 +281,7 @@ export class WorkerPoolEvaluator implements Evaluator {
     );
   }
 
-  private spawn(): Slot {
+  private spawn(lane = false): Slot {
     const { port1, port2 } = new MessageChannel();
     const claims = new SharedArrayBuffer(CLAIMS_BYTES);
     const channel: WorkerChannel = { replies: port2, claims };
@@ -250,7 +289,7 @@ export class WorkerPoolEvaluator implements Evaluator {
     const worker = new Worker(WORKER_URL, {
       // A replaced worker starts from Node's compile cache instead of stripping and compiling again.
       env: cacheDir === undefined ? process.env : { ...process.env, NODE_COMPILE_CACHE: cacheDir },
-      workerData: { init: this.init, channel },
+      workerData: { init: this.init, channel, lowPriority: lane },
       transferList: [port2],
       stdout: false,
       stderr: false,
@@ -267,10 +306,13 @@ export class WorkerPoolEvaluator implements Evaluator {
       watchdog: undefined,
       handedAt: 0,
       memoryBytes: 0,
+      lane,
+      thread: undefined,
     };
     slot.ready = new Promise((resolve, reject) => {
       const onReady = (m: unknown) => {
         if (m !== null && typeof m === 'object' && 'ready' in m) {
+          slot.thread = (m as WorkerReady).thread;
           worker.off('error', onError);
           port1.on('message', (replies: ChunkReplies) => this.onReplies(slot, replies));
           worker.on('error', (err) => this.onCrash(slot, err));
@@ -291,18 +333,16 @@ export class WorkerPoolEvaluator implements Evaluator {
 
   /**
    * Hands queued jobs to idle workers: ordinary keys' jobs first, round-robin across keys, shared
-   * evenly, at most MAX_CHUNK each; a key with an evaluation running long only up to its bound;
-   * then, on a worker nothing else wants, one suspect job within the penalty lane's bound.
+   * evenly, at most MAX_CHUNK each; a key with an evaluation running long only up to its bound.
+   * Suspects' jobs go one at a time to the penalty lane's worker, never to the shared ones.
    */
   private dispatch(): void {
     if (this.closed || this.queue.size === 0) return;
     const at = now();
     const long = new Map<string, number>();
-    const inLane = new Set<string>();
     for (const slot of this.slots) {
       const chunk = slot.chunk;
       if (chunk === undefined) continue;
-      if (chunk.suspect) inLane.add((chunk.jobs[0] as Job).key);
       const { index, startedAt } = slot.claims.current();
       const running = index >= 0 ? chunk.jobs[index] : undefined;
       if (running !== undefined && !running.done && running.key !== UNKEYED && at - startedAt >= STEAL_AFTER_MS)
@@ -310,25 +350,17 @@ export class WorkerPoolEvaluator implements Evaluator {
     }
     const suspect = (key: string) => key !== UNKEYED && this.queue.strikes(key, at) > 0;
     const ordinary = (key: string) => !suspect(key) && (long.get(key) ?? 0) < this.perKeyWorkers;
-    const idle = this.slots.filter((s) => s.loaded && s.chunk === undefined);
-    // Loaded workers not running a suspect's job. A suspect never takes the last of them: a worker
-    // being replaced (after a cut-off, which takes seconds on a loaded machine) is not one.
-    let open = this.slots.filter((s) => s.loaded && s.chunk?.suspect !== true).length;
-    const reserve = this.slots.length > 1 ? 1 : 0;
+    const idle = this.slots.filter((s) => !s.lane && s.loaded && s.chunk === undefined);
     for (const [n, slot] of idle.entries()) {
       const waiting = this.queue.count(ordinary);
-      if (waiting > 0) {
-        const share = Math.min(MAX_CHUNK, Math.ceil(waiting / (idle.length - n)));
-        this.send(slot, this.queue.take(share, ordinary), false);
-        continue;
-      }
-      if (inLane.size >= this.perKeyWorkers || open <= reserve) return;
-      const [job] = this.queue.take(1, (key) => suspect(key) && !inLane.has(key) && !long.has(key));
-      if (job === undefined) return;
-      inLane.add(job.key);
-      open--;
-      this.send(slot, [job], true);
+      if (waiting === 0) break;
+      const share = Math.min(MAX_CHUNK, Math.ceil(waiting / (idle.length - n)));
+      this.send(slot, this.queue.take(share, ordinary), false);
     }
+    const lane = this.slots.find((s) => s.lane);
+    if (lane === undefined || !lane.loaded || lane.chunk !== undefined) return;
+    const [job] = this.queue.take(1, (key) => suspect(key) && !long.has(key));
+    if (job !== undefined) this.send(lane, [job], true);
   }
 
   private send(slot: Slot, jobs: Job[], suspect: boolean): void {
@@ -391,6 +423,7 @@ export class WorkerPoolEvaluator implements Evaluator {
       }
     }
     if (message.done === undefined) return;
+    if (slot.lane) this.laneCutOffs = 0;
     slot.chunk = undefined;
     clearTimeout(slot.watchdog);
     slot.memoryBytes = message.done.memoryBytes;
@@ -437,7 +470,13 @@ export class WorkerPoolEvaluator implements Evaluator {
         this.finish(running, this.timeout());
       }
       this.handBack(chunk, chunk.jobs, []);
-      this.replace(slot);
+      if (slot.lane) this.restartLane(slot);
+      else {
+        this.replace(slot);
+        // The first cut-off starts the penalty lane (its suspects wait in the queue meanwhile).
+        const laneDown = this.laneRestart === undefined && !this.slots.some((s) => s.lane);
+        if (running !== undefined && running.key !== UNKEYED && laneDown) this.slots.push(this.spawn(true));
+      }
       this.dispatch();
       return;
     }
@@ -473,17 +512,38 @@ export class WorkerPoolEvaluator implements Evaluator {
     if (!this.closed) this.replace(slot);
   }
 
-  /** Terminates a worker and puts a fresh one in its place. */
-  private replace(slot: Slot): void {
+  /** Terminates the lane's worker now and starts its successor after the backoff. */
+  private restartLane(slot: Slot): void {
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
+    this.slots.splice(index, 1);
     this.recycledCount++;
+    this.retire(slot);
+    this.laneCutOffs++;
+    const pause = lanePauseMs(this.laneCutOffs);
+    this.laneRestart = setTimeout(() => {
+      this.laneRestart = undefined;
+      if (!this.closed) this.slots.push(this.spawn(true));
+    }, pause);
+    this.laneRestart.unref();
+  }
+
+  /** Stops a worker for good: no more of its messages are read. */
+  private retire(slot: Slot): void {
     clearTimeout(slot.watchdog);
     slot.worker.removeAllListeners();
     slot.replies.removeAllListeners();
     slot.replies.close();
     void slot.worker.terminate();
-    this.slots[index] = this.spawn();
+  }
+
+  /** Terminates a worker and puts a fresh one in its place. */
+  private replace(slot: Slot): void {
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return;
+    this.recycledCount++;
+    this.retire(slot);
+    this.slots[index] = this.spawn(slot.lane);
   }
 
   private finish(job: Job, err: unknown, value?: unknown): void {
