@@ -125,6 +125,17 @@ export class FairQueue<J extends Keyed> {
     state.lastStrikeAt = now;
   }
 
+  /**
+   * Records that a suspect `key` was not quiet although nothing of it was cut off: a job of it
+   * waited past its deadline for the penalty lane (which pauses after cut-offs). Its strikes stay
+   * for another quiet period, so waiting out the lane's pause does not make a key fresh again.
+   * A key without strikes is left as it is.
+   */
+  notQuiet(key: string, now: number): void {
+    if (this.strikes(key, now) === 0) return;
+    (this.#keys.get(key) as KeyState<J>).lastStrikeAt = now;
+  }
+
   /** Strikes `key` has within the quiet period (0 once it has been quiet that long). */
   strikes(key: string, now: number): number {
     const state = this.#keys.get(key);

@@ -436,7 +436,8 @@ export class WorkerPoolEvaluator implements Evaluator {
     if (job.done) return;
     this.drainReplies();
     if (job.done) return;
-    this.queue.remove(job);
+    // A suspect's job that never left the queue waited for the lane: the key was not quiet.
+    if (this.queue.remove(job)) this.queue.notQuiet(job.key, now());
     this.finish(job, this.timeout());
   }
 
