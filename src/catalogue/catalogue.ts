@@ -58,6 +58,12 @@ export interface Catalogue {
   readonly defaultClearance: string;
   /** Clearance of an unknown address in an internal domain. */
   readonly internalClearance: string;
+  /**
+   * Agent id -> the callers (token ids, client certificate CNs) that may decide for it, for each
+   * agent whose registry entry names `callers`; an agent without the key may be named by any
+   * caller with the `decide` scope. A malformed list names nobody (fail closed).
+   */
+  readonly agentCallers: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 const DEFAULT_RANKS: Readonly<Record<string, number>> = { public: 0, internal: 1, confidential: 2, restricted: 3 };
@@ -134,6 +140,12 @@ function parseCatalogue(config: Record<string, unknown>): Catalogue {
   const defaultAudience = str(dests['default_audience']) ?? lowestAudience ?? 'public';
 
   const principals = record(config['principals']);
+  const agentCallers = new Map<string, ReadonlySet<string>>();
+  for (const [id, spec] of Object.entries(record(config['agents']))) {
+    const s = record(spec);
+    if (Object.hasOwn(s, 'callers'))
+      agentCallers.set(id, new Set(Array.isArray(s['callers']) ? strings(s['callers']) : []));
+  }
   const users = new Map<string, DirectoryUser>();
   const usersByEmail = new Map<string, string>();
   for (const [id, spec] of Object.entries(record(principals['users']))) {
@@ -161,6 +173,7 @@ function parseCatalogue(config: Record<string, unknown>): Catalogue {
     groups,
     defaultClearance: str(principals['default_clearance']) ?? lowest,
     internalClearance: str(principals['internal_clearance']) ?? str(principals['default_clearance']) ?? lowest,
+    agentCallers,
   };
 }
 

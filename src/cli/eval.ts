@@ -25,6 +25,7 @@ import { buildDirectory, readBundleFile } from './policy-source.ts';
 
 const HELP = `usage: regent eval [--policy-dir <dir> | --bundle <file>] --request <file|->
                    [--session <file>] [--activity <file>] [--taint <file>] [--principal-verified]
+                   [--caller <id>]
 
 Decides one request offline, as POST /v1/decisions would, and prints JSON:
   {"input": <the policy input, after the trust rule and detectors>,
@@ -43,6 +44,9 @@ Decides one request offline, as POST /v1/decisions would, and prints JSON:
   --taint <file>         what earlier writes left on the resource a read names:
                          {"labels": [...], "classification": "..."}
   --principal-verified   treat agent.on_behalf_of as verified by a token
+  --caller <id>          decide as the authenticated caller <id> (a token id or certificate CN),
+                         for agents whose registry entry names its callers. Without it the
+                         request is unauthenticated, and such agents are denied.
 
 Exit: 0 decided (allow, deny or redact), 1 the request is invalid or the policy does not load,
 2 usage error.
@@ -110,6 +114,7 @@ export const evalCommand: Command = {
         activity: { type: 'string' },
         taint: { type: 'string' },
         'principal-verified': { type: 'boolean', default: false },
+        caller: { type: 'string' },
       });
       if (values.request === undefined) throw new UsageError('--request is required');
       if (values['policy-dir'] !== undefined && values.bundle !== undefined)
@@ -182,7 +187,10 @@ export const evalCommand: Command = {
           logPayloads: false,
           decisionLog: false,
         });
-        const decision = await decisions.decide(request, logger, { principalVerified: values['principal-verified'] });
+        const decision = await decisions.decide(request, logger, {
+          principalVerified: values['principal-verified'],
+          ...(values.caller === undefined ? {} : { caller: { id: values.caller, auth: 'bearer' as const } }),
+        });
         const out = {
           input: seen === undefined ? null : (JSON.parse(seen) as unknown),
           decision,

@@ -357,6 +357,17 @@ export class DecisionService {
   ) {
     ctx.span?.stage('input');
     const catalogue = catalogueOf(active.bundle.data);
+    // Which agent is asking is the caller's word; the registry may name the authenticated callers
+    // (token ids, certificate CNs) that may say it. Without authentication nobody is one of them.
+    const callers = catalogue.agentCallers.get(request.agent.id);
+    const caller = facts.caller === undefined || facts.caller.auth === null ? undefined : facts.caller.id;
+    if (callers !== undefined && (caller === undefined || !callers.has(caller)))
+      throw new FailClosed(
+        'agent.caller_not_bound',
+        caller === undefined
+          ? `agent ${request.agent.id} is decided only for the authenticated callers its registry entry names, and this caller is not authenticated`
+          : `caller ${caller} may not decide for agent ${request.agent.id}: its registry entry names the callers that may`,
+      );
     const target = readTarget(request, catalogue);
     let taint;
     try {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -247,6 +247,28 @@ describe('regent eval', () => {
     assert.deepEqual(out.input.action.resource.labels, ['compensation', 'pii']);
     assert.deepEqual(out.session_update.add_labels, ['compensation', 'pii']);
     assert.deepEqual(out.session_update.add_systems, ['workday']);
+  });
+
+  it('decides an agent bound to its callers only with --caller naming one of them', async () => {
+    const rego = path.join(dir, 'bound-rego');
+    await cp(path.join(REPO_ROOT, 'rego'), rego, { recursive: true });
+    const file = path.join(rego, 'regent/config/data.json');
+    const config = JSON.parse(await readFile(file, 'utf8')) as { agents: Record<string, Record<string, unknown>> };
+    (config.agents['hr-assistant'] as Record<string, unknown>)['callers'] = ['gw-hr'];
+    await writeFile(file, JSON.stringify(config));
+    const read = JSON.stringify({
+      agent: { id: 'hr-assistant' },
+      action: { tool: 'gdrive.read_file', kind: 'read', resource: { system: 'gdrive', id: 'handbook.pdf' } },
+    });
+    const answer = async (extra: string[]) => {
+      const r = await regent(['eval', '--policy-dir', rego, '--request', '-', ...extra], { stdin: read });
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { decision: { decision: string; reasons: { code: string }[] } };
+      return [out.decision.decision, out.decision.reasons.map((x) => x.code)];
+    };
+    assert.deepEqual(await answer([]), ['deny', ['agent.caller_not_bound']]);
+    assert.deepEqual(await answer(['--caller', 'gw-sales']), ['deny', ['agent.caller_not_bound']]);
+    assert.deepEqual(await answer(['--caller', 'gw-hr']), ['allow', []]);
   });
 
   it('refuses a request the server would refuse, naming the field (exit 1)', async () => {

@@ -158,9 +158,25 @@ _observe contains concat("", [
 	a.sessions != "required"
 }
 
+# callers: the authenticated callers (token ids, certificate CNs) that may decide for the agent.
+_observe contains concat("", [
+	"agents.", agent, ".callers must be a list of token ids or certificate names",
+]) if {
+	some agent, a in _cfg.agents
+	"callers" in object.keys(a)
+	not _names(a.callers)
+}
+
 _observe contains "observe.enforce must be a list of reason codes (a trailing .* names a family)" if {
 	enforce := object.get(object.get(_cfg, "observe", {}), "enforce", [])
 	not _strings(enforce)
+}
+
+_names(xs) if {
+	_strings(xs)
+	every x in xs {
+		x != ""
+	}
 }
 
 _strings(xs) if {

@@ -137,3 +137,17 @@ test_observe_mode_settings if {
 	"agents.a.sessions: 'always' must be required or optional" in problems
 	"observe.enforce must be a list of reason codes (a trailing .* names a family)" in problems
 }
+
+test_agent_callers_must_name_callers if {
+	config := object.union(data.regent.config, {"agents": {
+		"listed": {"roles": [], "callers": ["gw-hr", "CN-gateway"]},
+		"text": {"roles": [], "callers": "gw-hr"},
+		"blank": {"roles": [], "callers": ["gw-hr", ""]},
+		"numbers": {"roles": [], "callers": [7]},
+	}})
+	problems := config_check.problems with data.regent.config as config
+	not "agents.listed.callers must be a list of token ids or certificate names" in problems
+	"agents.text.callers must be a list of token ids or certificate names" in problems
+	"agents.blank.callers must be a list of token ids or certificate names" in problems
+	"agents.numbers.callers must be a list of token ids or certificate names" in problems
+}

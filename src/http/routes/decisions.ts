@@ -79,6 +79,7 @@ export function decisionRoutes(
     res.json(
       await decisions.decideResult({ ...body, agent: request.agent }, res.locals['log'] as Logger, {
         principalVerified,
+        caller: callerOf(req),
       }),
     );
   });
