@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { replicaWarnings } from '../config/replica-warnings.ts';
 import { validateCatalogue } from '../catalogue/validate.ts';
+import { catalogueOf, configOf } from '../catalogue/catalogue.ts';
 import { formatErrorDetail, parseOpaErrors } from '../policy/toolchain/build-bundle.ts';
 import { runOpa } from '../policy/toolchain/opa-cli.ts';
 import { EXIT, parseFlags, runCommand, UsageError, type Command } from './command.ts';
@@ -60,6 +61,7 @@ export const check: Command = {
 
       const sections: Section[] = [];
       let policyDir = values['policy-dir'];
+      let authenticated = false;
       if (!values['no-config']) {
         const env = values.config === undefined ? process.env : { ...process.env, REGENT_CONFIG: values.config };
         const subject = values.config ?? (env['REGENT_CONFIG'] || 'defaults and REGENT_* variables');
@@ -68,6 +70,7 @@ export const check: Command = {
           if (policyDir === undefined && values.bundle === undefined && config.policyDir !== '')
             policyDir = config.policyDir;
           sections.push({ name: 'configuration', subject, problems: [], warnings: replicaWarnings(config) });
+          authenticated = config.tokensFile !== '' || config.tlsClientCaPath !== '';
         } catch (err) {
           if (!(err instanceof ConfigError)) throw err;
           sections.push({ name: 'configuration', subject, problems: [...err.problems] });
@@ -94,7 +97,13 @@ export const check: Command = {
       }
       if (source !== undefined) {
         const problems = await validateCatalogue(source.bundle);
-        sections.push({ name: 'catalogue', subject: `revision ${source.bundle.manifest.revision}`, problems });
+        const warnings = authenticated ? unboundAgentWarnings(source.bundle.data) : [];
+        sections.push({
+          name: 'catalogue',
+          subject: `revision ${source.bundle.manifest.revision}`,
+          problems,
+          warnings,
+        });
       } else {
         sections.push({ name: 'catalogue', subject: 'not checked: the policies do not compile', problems: [] });
       }
@@ -110,3 +119,18 @@ export const check: Command = {
       return total === 0 ? EXIT.ok : EXIT.failed;
     }),
 };
+
+/**
+ * With authentication on, agents whose registry entry names no `callers` may be named by any
+ * caller with `decide` (and so decided with their roles): one warning listing them.
+ */
+export function unboundAgentWarnings(data: Record<string, unknown>): string[] {
+  const agents = configOf(data)['agents'];
+  const ids = agents !== null && typeof agents === 'object' ? Object.keys(agents) : [];
+  const bound = catalogueOf(data).agentCallers;
+  const unbound = ids.filter((id) => !bound.has(id)).sort();
+  if (unbound.length === 0) return [];
+  return [
+    `agents ${unbound.join(', ')} name no callers in the registry: any caller with the decide scope may decide for them (set agents.<id>.callers to the token ids or certificate CNs of their gateways)`,
+  ];
+}

@@ -168,6 +168,20 @@ describe('regent check', () => {
     assert.match(r.stdout, /^catalogue: ok/m);
   });
 
+  it('warns, with authentication on, of agents any caller with decide may name', async () => {
+    const tokens = path.join(dir, 'tokens.json');
+    await writeFile(tokens, JSON.stringify({ tokens: [{ id: 'gw', sha256: 'a'.repeat(64), scopes: ['decide'] }] }));
+    const on = await regent(['check', '--bundle', bundle], { env: { REGENT_TOKENS_FILE: tokens } });
+    assert.equal(on.code, 0, on.stdout + on.stderr);
+    assert.match(on.stdout, /^catalogue: ok/m);
+    assert.match(
+      on.stdout,
+      /^ {2}! warning: agents eng-assistant, hr-assistant, sales-assistant name no callers in the registry/m,
+    );
+    const off = await regent(['check', '--bundle', bundle]);
+    assert.doesNotMatch(off.stdout, /name no callers/, 'without authentication there is no caller to bind');
+  });
+
   it('warns, without failing, of approvals and a directory left in files beside shared Redis', async () => {
     const r = await regent(['check', '--bundle', bundle], { env: { REGENT_REDIS_URL: 'redis://127.0.0.1:6379' } });
     assert.equal(r.code, 0, r.stdout + r.stderr);
