@@ -20,7 +20,7 @@ export interface GoUrl {
   RawFragment: string;
 }
 
-type Mode = 'path' | 'pathSegment' | 'host' | 'zone' | 'userPassword' | 'queryComponent' | 'fragment';
+export type Mode = 'path' | 'pathSegment' | 'host' | 'zone' | 'userPassword' | 'queryComponent' | 'fragment';
 
 function isAlnum(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
@@ -62,7 +62,7 @@ function unhex(c: number): number {
 }
 
 /** Strings here are Go byte strings: one JavaScript character per byte (latin1). */
-function unescape(s: string, mode: Mode): string {
+export function unescape(s: string, mode: Mode): string {
   let n = 0;
   for (let i = 0; i < s.length;) {
     const c = s.charCodeAt(i);
@@ -96,7 +96,7 @@ function unescape(s: string, mode: Mode): string {
   return t;
 }
 
-function escape(s: string, mode: Mode): string {
+export function escape(s: string, mode: Mode): string {
   let t = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -270,7 +270,7 @@ function validEncoded(s: string, mode: Mode): boolean {
   return true;
 }
 
-function escapedPath(u: GoUrl): string {
+export function escapedPath(u: GoUrl): string {
   if (u.RawPath !== '' && validEncoded(u.RawPath, 'path')) {
     try {
       if (unescape(u.RawPath, 'path') === u.Path) return u.RawPath;

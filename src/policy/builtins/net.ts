@@ -32,7 +32,7 @@ function toBigInt(bytes: number[]): bigint {
 }
 
 /** Go's net.ParseIP: dotted decimal without leading zeros, or IPv6 without a zone. */
-function parseIp(text: string): { v4: boolean; value: bigint } | undefined {
+export function parseIp(text: string): { v4: boolean; value: bigint } | undefined {
   if (isIPv4(text)) return { v4: true, value: toBigInt(ipaddr.IPv4.parse(text).toByteArray()) };
   if (isIPv6(text) && !text.includes('%')) {
     const value = toBigInt(ipaddr.IPv6.parse(text).toByteArray());
