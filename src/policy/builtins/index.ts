@@ -30,6 +30,8 @@
  * - crypto.x509.* verification fails (rather than answers) for chains carrying name constraints
  *   or policy constraints, whose Go checks are not ported; inputs beyond 1 MiB are refused.
  * - json.patch fails where OPA's evaluator panics (edit-tree.ts).
+ * - json.match_schema reports several errors about one object in sorted key order (OPA: Go's
+ *   random map order) and refuses remote `$ref`s (json-schema/index.ts).
  * See README.md in this folder for what each builtin matches.
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
@@ -41,6 +43,7 @@ import { GLOBS_BUILTINS } from './glob-intersection.ts';
 import { decodeNextArgumentsExactly, restoreJsonParse } from './exact-arguments.ts';
 import type { BuiltinValue } from './json-numbers.ts';
 import { JSON_PATCH_BUILTINS } from './json-patch.ts';
+import { JSON_SCHEMA_BUILTINS } from './json-schema/index.ts';
 import { JWT_BUILTINS } from './jwt.ts';
 import { NET_BUILTINS } from './net.ts';
 import { RAND_BUILTINS } from './rand.ts';
@@ -76,6 +79,7 @@ const DEFINITIONS: Readonly<Record<string, BuiltinDefinition>> = {
   ...NET_BUILTINS,
   ...X509_BUILTINS,
   ...JSON_PATCH_BUILTINS,
+  ...JSON_SCHEMA_BUILTINS,
 };
 
 /** Names of the builtins regent implements on the host; the bundle build admits exactly these. */

@@ -1,0 +1,440 @@
+/**
+ * json.match_schema and json.verify_schema are a port of OPA's gojsonschema
+ * (src/policy/builtins/json-schema/). OPA's own `jsonschema` cases through regent's engine;
+ * hand-picked and generated schema/document pairs covering every keyword, string and object
+ * arguments and invalid schemas, compared with `opa eval` on the whole result value, and again
+ * through the whole wasm path.
+ *
+ * OPA's order of several errors is not fixed: where gojsonschema ranges over a Go map (an
+ * object's properties for additionalProperties, dependencies, propertyNames; patternProperties)
+ * the order changes from run to run, so the error lists are compared as multisets (sorted before
+ * comparing). Everything else — validity, each error's `error`, `type`, `field` and `desc`,
+ * builtin error texts — is compared exactly. regent's own order is sorted keys, checked below.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { createBuiltins } from '../../src/policy/builtins/index.ts';
+import { isRegoArray, parseRegoValue, regoString, type RegoValue } from '../../src/policy/builtins/rego-value.ts';
+import { loadOpaCases, runCases } from './opa-builtin-cases.ts';
+import { evaluateRegoWithOpa, runRegoHost, type RegoCall, type RegoOutcome, wasmDisagreements } from './rego-oracle.ts';
+
+/** A JSON text as a Rego value (numbers keep their text). */
+const j = (json: string): RegoValue => parseRegoValue(json);
+const match = (note: string, document: RegoValue, schema: RegoValue): RegoCall => ({
+  note,
+  builtin: 'json.match_schema',
+  args: [document, schema],
+});
+const verify = (note: string, schema: RegoValue): RegoCall => ({ note, builtin: 'json.verify_schema', args: [schema] });
+
+describe("json.match_schema and json.verify_schema pass OPA's own cases through regent's engine", () => {
+  let results: { note: string; problem: string | undefined }[] = [];
+  before(async () => {
+    results = await runCases(await loadOpaCases('jsonschema'));
+  });
+  it('agrees with every case', () => {
+    assert.ok(results.length >= 9, `only ${results.length} cases found`);
+    assert.deepEqual(
+      results.filter((r) => r.problem !== undefined).map((r) => `${r.note}: ${r.problem ?? ''}`),
+      [],
+    );
+  });
+});
+
+const HAND_PICKED: RegoCall[] = [
+  // type
+  match('type integer accepts 5', j('{"id": 5}'), j('{"properties": {"id": {"type": "integer"}}}')),
+  match('type integer accepts 5.0', j('{"id": 5.0}'), j('{"properties": {"id": {"type": "integer"}}}')),
+  match('type integer refuses 5.5', j('{"id": 5.5}'), j('{"properties": {"id": {"type": "integer"}}}')),
+  match('type list names both types', j('{"a": true}'), j('{"properties": {"a": {"type": ["string", "null"]}}}')),
+  match('type null refuses an object', j('{}'), j('{"type": "null"}')),
+  match('type null accepts null inside', j('{"a": null}'), j('{"properties": {"a": {"type": "null"}}}')),
+  match('type array', j('[1, 2]'), j('{"type": "array"}')),
+  match('type object refuses an array', j('[1]'), j('{"type": "object"}')),
+  match('unknown type is a builtin error', j('{}'), j('{"type": "float"}')),
+  match('duplicated type is a builtin error', j('{}'), j('{"type": ["string", "string"]}')),
+  match('type as a number is a builtin error', j('{}'), j('{"type": 5}')),
+  // enum, const
+  match('enum accepts a member', j('{"a": "x"}'), j('{"properties": {"a": {"enum": ["x", 1, null]}}}')),
+  match(
+    'enum refuses and lists members',
+    j('{"a": "y"}'),
+    j('{"properties": {"a": {"enum": ["x", 1.50, {"k": [true]}]}}}'),
+  ),
+  match('enum compares 1.0 and 1 equal', j('{"a": 1.0}'), j('{"properties": {"a": {"enum": [1]}}}')),
+  match('empty enum refuses everything', j('{"a": 1}'), j('{"properties": {"a": {"enum": []}}}')),
+  match('enum with duplicates is a builtin error', j('{}'), j('{"enum": [1, 1.0]}')),
+  match('enum escapes HTML in its text', j('{"a": "b"}'), j('{"properties": {"a": {"enum": ["<&>"]}}}')),
+  match(
+    'const accepts an equal object',
+    j('{"a": {"x": [1, 2]}}'),
+    j('{"properties": {"a": {"const": {"x": [1, 2.0]}}}}'),
+  ),
+  match('const refuses', j('{"a": "b"}'), j('{"properties": {"a": {"const": "c"}}}')),
+  // properties, required, additionalProperties, patternProperties, propertyNames
+  match('required lists each missing property', j('{}'), j('{"required": ["a", "b"]}')),
+  match('required with a number is a builtin error', j('{}'), j('{"required": [1]}')),
+  match('required duplicated is a builtin error', j('{}'), j('{"required": ["a", "a"]}')),
+  match(
+    'additionalProperties false',
+    j('{"a": 1, "b": 2, "c": 3}'),
+    j('{"properties": {"a": {}}, "additionalProperties": false}'),
+  ),
+  match('additionalProperties schema', j('{"a": 1, "b": "x"}'), j('{"additionalProperties": {"type": "integer"}}')),
+  match('additionalProperties of a wrong type is a builtin error', j('{}'), j('{"additionalProperties": 1}')),
+  match(
+    'patternProperties',
+    j('{"x1": 1, "x2": "a", "y": "b"}'),
+    j('{"patternProperties": {"^x": {"type": "integer"}}, "additionalProperties": false}'),
+  ),
+  match('patternProperties with a bad regex is a builtin error', j('{}'), j('{"patternProperties": {"(": {}}}')),
+  match('propertyNames', j('{"ab": 1, "abcdef": 2}'), j('{"propertyNames": {"maxLength": 3}}')),
+  match('propertyNames false', j('{"a": 1}'), j('{"propertyNames": false}')),
+  match(
+    'nested property path',
+    j('{"a": {"b": {"c": "x"}}}'),
+    j('{"properties": {"a": {"properties": {"b": {"properties": {"c": {"type": "number"}}}}}}}'),
+  ),
+  match('properties of a wrong type is a builtin error', j('{}'), j('{"properties": []}')),
+  // dependencies
+  match('dependencies as names', j('{"a": 1}'), j('{"dependencies": {"a": ["b", "c"]}}')),
+  match('dependencies as a schema', j('{"a": 1}'), j('{"dependencies": {"a": {"required": ["z"]}}}')),
+  match('dependencies of a wrong type is a builtin error', j('{}'), j('{"dependencies": {"a": 1}}')),
+  // items, additionalItems, contains, min/maxItems, uniqueItems
+  match('items as one schema', j('[1, "a", 2, "b"]'), j('{"items": {"type": "integer"}}')),
+  match('items as a list', j('[1, 2, 3]'), j('{"items": [{"type": "integer"}, {"type": "string"}]}')),
+  match('additionalItems false', j('[1, 2, 3]'), j('{"items": [{}], "additionalItems": false}')),
+  match('additionalItems schema', j('[1, "a", 2]'), j('{"items": [{}], "additionalItems": {"type": "string"}}')),
+  match('contains fails', j('[1, 2]'), j('{"contains": {"type": "string"}}')),
+  match('contains passes', j('[1, "x"]'), j('{"contains": {"type": "string"}}')),
+  match('contains on an empty array', j('[]'), j('{"contains": {}}')),
+  match('minItems and maxItems', j('[1]'), j('{"minItems": 2, "maxItems": 0}')),
+  match('uniqueItems', j('[1, 2, 1.0, 1, {"a": 1}, {"a": 1}]'), j('{"uniqueItems": true}')),
+  match('uniqueItems not a boolean is a builtin error', j('[]'), j('{"uniqueItems": 1}')),
+  match('minItems negative is a builtin error', j('[]'), j('{"minItems": -1}')),
+  match('items of a wrong type is a builtin error', j('[]'), j('{"items": 1}')),
+  // numbers
+  match('minimum and maximum', j('[0, 5, 11]'), j('{"items": {"minimum": 1, "maximum": 10}}')),
+  match('exclusiveMinimum draft-04 style', j('[1, 2]'), j('{"items": {"minimum": 1, "exclusiveMinimum": true}}')),
+  match('exclusiveMinimum number', j('[1, 2]'), j('{"items": {"exclusiveMinimum": 1, "exclusiveMaximum": 2}}')),
+  match('exclusiveMaximum without maximum is a builtin error', j('[]'), j('{"exclusiveMaximum": true}')),
+  match('multipleOf decimal', j('[0.3, 0.35, 10]'), j('{"items": {"multipleOf": 0.1}}')),
+  match('multipleOf shown as Go prints it', j('[7]'), j('{"items": {"multipleOf": 1000000}}')),
+  match('maximum shown with many digits', j('[1]'), j('{"items": {"maximum": 0.3333333333333333333333}}')),
+  match('multipleOf zero is a builtin error', j('[]'), j('{"multipleOf": 0}')),
+  match('minimum not a number is a builtin error', j('[]'), j('{"minimum": "1"}')),
+  // strings
+  match('minLength and maxLength count runes', j('["héé", "a"]'), j('{"items": {"minLength": 2, "maxLength": 2}}')),
+  match('pattern', j('["abc", "xyz"]'), j('{"items": {"pattern": "^a"}}')),
+  match('pattern is RE2', j('["a1"]'), j('{"items": {"pattern": "\\\\d$"}}')),
+  match('bad pattern is a builtin error', j('[]'), j('{"pattern": "(?=x)"}')),
+  match('minLength above maxLength is a builtin error', j('[]'), j('{"minLength": 3, "maxLength": 2}')),
+  match('minLength 1.0 is a builtin error', j('[]'), j('{"minLength": 1.0}')),
+  // formats
+  match(
+    'format date-time',
+    j('["2024-01-02T03:04:05Z", "2024-13-01T00:00:00Z", "12:00:00", "2024-01-02"]'),
+    j('{"items": {"format": "date-time"}}'),
+  ),
+  match('format date and time', j('["2024-02-30", "2024-02-29"]'), j('{"items": {"format": "date"}}')),
+  match('format time', j('["23:59:59", "24:00:00", "10:00:00+01:00"]'), j('{"items": {"format": "time"}}')),
+  match(
+    'format email',
+    j('["a@b.c", "Name <a@b.c>", "no-at", "a@[1.2.3.4]", "a@[1.2.3]", "\\"q\\"@x", "a..b@c"]'),
+    j('{"items": {"format": "email"}}'),
+  ),
+  match(
+    'format ipv4 and ipv6',
+    j('["1.2.3.4", "::1", "01.2.3.4", "1.2.3"]'),
+    j('{"items": {"anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}}'),
+  ),
+  match('format ipv4 refuses ipv6', j('["::1"]'), j('{"items": {"format": "ipv4"}}')),
+  match('format uri', j('["http://x/y", "/relative", "a\\\\b", "mailto:x@y"]'), j('{"items": {"format": "uri"}}')),
+  match(
+    'format uri-reference and uri-template',
+    j('["/x/{id}", "/x/{id", "%zz"]'),
+    j('{"items": {"allOf": [{"format": "uri-reference"}, {"format": "uri-template"}]}}'),
+  ),
+  match('format hostname', j('["example.com", "-bad.com", "a_b.com"]'), j('{"items": {"format": "hostname"}}')),
+  match('format uuid', j('["123e4567-E89B-12d3-a456-426614174000", "123"]'), j('{"items": {"format": "uuid"}}')),
+  match('format regex', j('["a+", "(", ""]'), j('{"items": {"format": "regex"}}')),
+  match(
+    'format json-pointer and relative',
+    j('["/a/b", "a", "0#", "1/a"]'),
+    j('{"items": {"anyOf": [{"format": "json-pointer"}, {"format": "relative-json-pointer"}]}}'),
+  ),
+  match('unknown format passes', j('["x"]'), j('{"items": {"format": "color"}}')),
+  match('format ignores numbers', j('[1]'), j('{"items": {"format": "email"}}')),
+  // combinators
+  match('allOf', j('5'), j('{"allOf": [{"type": "string"}, {"minimum": 10}]}')),
+  match(
+    'anyOf reports the closest branch',
+    j('{"a": 1}'),
+    j('{"anyOf": [{"required": ["b", "c"]}, {"properties": {"a": {"type": "string"}}}]}'),
+  ),
+  match('oneOf with two matches', j('5'), j('{"oneOf": [{"type": "integer"}, {"minimum": 1}]}')),
+  match('oneOf with none', j('"x"'), j('{"oneOf": [{"type": "integer"}, {"type": "boolean"}]}')),
+  match('not', j('5'), j('{"not": {"type": "integer"}}')),
+  match('not of a wrong type is a builtin error', j('5'), j('{"not": 1}')),
+  match(
+    'if/then',
+    j('{"a": 1}'),
+    j('{"if": {"required": ["a"]}, "then": {"required": ["b"]}, "else": {"required": ["c"]}}'),
+  ),
+  match(
+    'if/else',
+    j('{"x": 1}'),
+    j('{"if": {"required": ["a"]}, "then": {"required": ["b"]}, "else": {"required": ["c"]}}'),
+  ),
+  match(
+    'if is ignored under draft-06',
+    j('{"a": 1}'),
+    j('{"$schema": "http://json-schema.org/draft-06/schema#", "if": {"required": ["a"]}, "then": {"required": ["b"]}}'),
+  ),
+  match('boolean schemas', j('{"a": 1, "b": 2}'), j('{"properties": {"a": true, "b": false}}')),
+  match(
+    'boolean schema under draft-04 is a builtin error',
+    j('{}'),
+    j('{"$schema": "http://json-schema.org/draft-04/schema#", "properties": {"a": true}}'),
+  ),
+  match('root schema false', j('1'), false),
+  // $ref, definitions, $id
+  match(
+    '$ref to definitions',
+    j('{"a": "x"}'),
+    j('{"definitions": {"int": {"type": "integer"}}, "properties": {"a": {"$ref": "#/definitions/int"}}}'),
+  ),
+  match(
+    '$ref to $defs by pointer',
+    j('{"a": "x"}'),
+    j('{"$defs": {"int": {"type": "integer"}}, "properties": {"a": {"$ref": "#/$defs/int"}}}'),
+  ),
+  match('recursive $ref', j('{"a": {"a": {"a": 1}}}'), j('{"type": "object", "properties": {"a": {"$ref": "#"}}}')),
+  match(
+    '$ref with an $id base',
+    j('{"a": "x"}'),
+    j(
+      '{"$id": "http://example.com/root.json", "definitions": {"n": {"type": "number"}}, "properties": {"a": {"$ref": "#/definitions/n"}}}',
+    ),
+  ),
+  match(
+    '$ref to an $id',
+    j('{"a": "x"}'),
+    j(
+      '{"$id": "http://example.com/root.json", "definitions": {"n": {"$id": "http://example.com/n.json", "type": "number"}}, "properties": {"a": {"$ref": "n.json"}}}',
+    ),
+  ),
+  match('$ref missing target is a builtin error', j('{}'), j('{"properties": {"a": {"$ref": "#/definitions/none"}}}')),
+  match('$ref not canonical is a builtin error', j('{}'), j('{"properties": {"a": {"$ref": "other.json"}}}')),
+  match('$ref to the draft-07 meta-schema', j('{"type": 5}'), j('{"$ref": "http://json-schema.org/draft-07/schema#"}')),
+  match(
+    '$ref into the draft-04 meta-schema',
+    j('-1'),
+    j('{"$ref": "http://json-schema.org/draft-04/schema#/definitions/positiveInteger"}'),
+  ),
+  match('definitions of a wrong type is a builtin error', j('{}'), j('{"definitions": {"a": 1}}')),
+  match('duplicate $id is a builtin error', j('{}'), j('{"definitions": {"a": {"$id": "#x"}, "b": {"$id": "#x"}}}')),
+  // arguments
+  match('string document and schema', '{"a": 5}', '{"properties": {"a": {"type": "string"}}}'),
+  match('string document with big numbers', '{"a": 1e400}', '{"properties": {"a": {"maximum": 1}}}'),
+  match('invalid JSON document string is a builtin error', '{"a":', j('{}')),
+  match('invalid JSON schema string is a builtin error', j('{}'), '{"a"'),
+  match('number document is a builtin error', j('5'), j('{}')),
+  match('a schema that is a string of a number is a builtin error', j('{}'), '5'),
+  match('array schema is a builtin error', j('{}'), j('[]')),
+  match('$schema not a string is a builtin error', j('{}'), j('{"$schema": 1}')),
+  match('array document', j('[{"a": 1}]'), j('{"items": {"required": ["b"]}}')),
+  match(
+    'several errors on one object',
+    j('{"a": "1", "b": "2", "c": "3", "d": "4"}'),
+    j('{"additionalProperties": {"type": "integer"}}'),
+  ),
+  match(
+    '$ref siblings are ignored',
+    j('{"a": "x", "b": "x"}'),
+    j(
+      '{"definitions": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/definitions/s", "type": "integer"}, "b": {"$ref": "#/definitions/s", "type": "integer"}}}',
+    ),
+  ),
+  match(
+    '$ref with escaped pointer tokens',
+    j('{"a": 1}'),
+    j(
+      '{"definitions": {"a/b": {"type": "string"}, "c~d": {"minimum": 2}}, "properties": {"a": {"allOf": [{"$ref": "#/definitions/a~1b"}, {"$ref": "#/definitions/c~0d"}]}}}',
+    ),
+  ),
+  match(
+    '$ref percent-encoded',
+    j('{"a": 1}'),
+    j('{"definitions": {"a b": {"type": "string"}}, "properties": {"a": {"$ref": "#/definitions/a%20b"}}}'),
+  ),
+  match(
+    'draft-04 id keyword and relative $ref',
+    j('{"a": "x"}'),
+    j(
+      '{"id": "http://e.com/r", "definitions": {"n": {"id": "n", "type": "number"}}, "properties": {"a": {"$ref": "n"}}}',
+    ),
+  ),
+  match('empty dependencies list', j('{"a": 1}'), j('{"dependencies": {"a": []}}')),
+  match('empty items list', j('[1]'), j('{"items": [], "additionalItems": false}')),
+  match('maximum 1e21 printed', j('[1e22]'), j('{"items": {"maximum": 1e21}}')),
+  match('minimum negative decimal', j('[-3]'), j('{"items": {"minimum": -2.5}}')),
+  match(
+    'integer written with an exponent',
+    j('{"a": 1e2}'),
+    j('{"properties": {"a": {"type": "integer", "maximum": 50}}}'),
+  ),
+  match(
+    'set in a document is an array',
+    j('{"a": {1, 2}}'),
+    j('{"properties": {"a": {"type": "array", "maxItems": 1}}}'),
+  ),
+  match('non-string key becomes its JSON', j('{1: "a", "b": 2}'), j('{"properties": {"1": {"type": "integer"}}}')),
+  match(
+    'field path through an array',
+    j('{"a": [{"b": 1}]}'),
+    j('{"properties": {"a": {"items": {"properties": {"b": {"type": "string"}}}}}}'),
+  ),
+  match('uniqueItems ignores key order', j('[{"a": 1, "b": 2}, {"b": 2, "a": 1}]'), j('{"uniqueItems": true}')),
+  match('enum with a number float64 cannot hold is a builtin error', j('[1]'), j('{"items": {"enum": [1e400]}}')),
+  match('propertyNames of a wrong type is a builtin error', j('{}'), j('{"propertyNames": 1}')),
+  match('exclusiveMinimum as a string is a builtin error', j('[]'), j('{"exclusiveMinimum": "1"}')),
+  match(
+    'draft-07 exclusiveMinimum boolean is a builtin error',
+    j('[]'),
+    j('{"$schema": "http://json-schema.org/draft-07/schema#", "minimum": 1, "exclusiveMinimum": true}'),
+  ),
+  match(
+    'contains is ignored under draft-04',
+    j('[1]'),
+    j('{"$schema": "http://json-schema.org/draft-04/schema#", "contains": {"type": "string"}}'),
+  ),
+  match('title not a string is a builtin error', j('{}'), j('{"title": 1}')),
+  match('long string is counted in runes', j('["\u{1F600}\u{1F600}"]'), j('{"items": {"maxLength": 1}}')),
+  verify('verify accepts an object', j('{"type": "string"}')),
+  verify('verify accepts a string', '{"type": "string"}'),
+  verify('verify names an unknown type', j('{"type": "x"}')),
+  verify('verify refuses invalid JSON', '{'),
+  verify('verify refuses a number', j('5')),
+  verify('verify refuses a non-schema', '[1]'),
+  verify('verify refuses a bad pattern', j('{"pattern": "\\\\"}')),
+  verify('verify refuses minProperties above maxProperties', j('{"minProperties": 2, "maxProperties": 1}')),
+  verify('verify refuses a negative maxLength', j('{"maxLength": -1}')),
+  verify('verify accepts true', true),
+];
+
+/** Schemas combined with documents: each keyword against values of every type. */
+const SCHEMAS = [
+  '{"type": "string"}',
+  '{"type": ["integer", "boolean"]}',
+  '{"enum": [1, "a", null, [1]]}',
+  '{"const": {"a": 1}}',
+  '{"minLength": 2, "maxLength": 3, "pattern": "[0-9]"}',
+  '{"minimum": 2.5, "exclusiveMaximum": 10, "multipleOf": 0.5}',
+  '{"required": ["a"], "properties": {"a": {"type": "integer"}, "b": {"type": "string"}}}',
+  '{"additionalProperties": false, "patternProperties": {"^[a-c]$": {"type": "number"}}}',
+  '{"minProperties": 2, "maxProperties": 3}',
+  '{"dependencies": {"a": ["b"], "b": {"properties": {"a": {"const": 1}}}}}',
+  '{"items": [{"type": "integer"}, {"type": "string"}], "additionalItems": {"type": "boolean"}}',
+  '{"items": {"type": "number"}, "minItems": 1, "uniqueItems": true}',
+  '{"contains": {"const": 2}, "maxItems": 3}',
+  '{"anyOf": [{"type": "string", "minLength": 3}, {"type": "integer", "maximum": 5}]}',
+  '{"oneOf": [{"type": "number"}, {"type": "integer"}]}',
+  '{"not": {"type": ["object", "array"]}}',
+  '{"if": {"type": "string"}, "then": {"format": "email"}, "else": {"type": "array"}}',
+  '{"definitions": {"p": {"type": "integer", "minimum": 0}}, "items": {"$ref": "#/definitions/p"}, "properties": {"a": {"$ref": "#/definitions/p"}}}',
+  '{"propertyNames": {"pattern": "^[a-z]+$"}, "additionalProperties": {"type": "integer"}}',
+  '{"$schema": "http://json-schema.org/draft-04/schema#", "maximum": 3, "exclusiveMaximum": true, "id": "x"}',
+];
+const DOCUMENTS = [
+  'null',
+  'true',
+  '3',
+  '3.5',
+  '-7',
+  '"ab1"',
+  '"a@b.co"',
+  '""',
+  '[]',
+  '[1, "x", true, 1]',
+  '[2, 2, 4.0]',
+  '{"a": 1}',
+  '{"a": 1, "b": "x", "C": 2}',
+  '{"b": 2, "c": 3, "d": 4}',
+];
+
+const GENERATED: RegoCall[] = SCHEMAS.flatMap((schema, s) =>
+  DOCUMENTS.map((document, d) =>
+    (s + d) % 5 === 0
+      ? match(`generated #${s}.${d} (strings)`, document, schema)
+      : match(`generated #${s}.${d}`, j(document), j(schema)),
+  ),
+);
+const ALL = [...HAND_PICKED, ...GENERATED];
+const host = createBuiltins();
+
+/** The outcome with every `[valid, errors]` value's errors sorted: OPA's order varies from run to run. */
+function asMultiset(outcome: RegoOutcome | undefined): RegoOutcome | undefined {
+  if (outcome?.kind !== 'value') return outcome;
+  const [value] = parseRegoValue(outcome.text) as RegoValue[];
+  if (value === undefined || !isRegoArray(value)) return outcome;
+  const [valid, errors] = value;
+  if (!isRegoArray(errors ?? null)) return outcome;
+  const sorted = [...(errors as RegoValue[])].sort((a, b) => (regoString(a) < regoString(b) ? -1 : 1));
+  return { kind: 'value', text: regoString([[valid ?? null, sorted]]) };
+}
+
+describe('json.match_schema and json.verify_schema agree with opa eval', () => {
+  let opa: RegoOutcome[] = [];
+  before(async () => {
+    opa = await evaluateRegoWithOpa(ALL);
+  });
+
+  it(`on ${HAND_PICKED.length} hand-picked and ${GENERATED.length} generated calls (errors compared as multisets)`, () => {
+    const mismatches: string[] = [];
+    ALL.forEach((c, i) => {
+      const mine = asMultiset(runRegoHost(host, c));
+      const theirs = asMultiset(opa[i]);
+      if (JSON.stringify(mine) !== JSON.stringify(theirs))
+        mismatches.push(`${c.note}: regent ${JSON.stringify(mine)}, opa ${JSON.stringify(theirs)}`);
+    });
+    assert.deepEqual(mismatches, []);
+    const kinds = Map.groupBy(opa, (o) =>
+      o.kind === 'value' ? (o.text.startsWith('[[true') ? 'valid' : 'invalid') : o.kind,
+    );
+    assert.ok((kinds.get('valid')?.length ?? 0) >= 60, 'many documents match');
+    assert.ok((kinds.get('invalid')?.length ?? 0) >= 120, 'many do not');
+    assert.ok((kinds.get('error')?.length ?? 0) >= 30, 'many schemas are invalid');
+  });
+
+  it('gives the same values through the whole wasm path', async () => {
+    assert.deepEqual(await wasmDisagreements(host, ALL), []);
+  });
+});
+
+describe('json.match_schema where regent decides', () => {
+  it('reports errors about several properties in sorted key order', () => {
+    const r = runRegoHost(
+      host,
+      match('order', j('{"d": "4", "b": "2", "a": "1", "c": "3"}'), j('{"additionalProperties": {"type": "integer"}}')),
+    );
+    assert.equal(r.kind, 'value');
+    const fields = [...(r as { text: string }).text.matchAll(/"field": "(\w)"/g)].map((m) => m[1]);
+    assert.deepEqual(fields, ['a', 'b', 'c', 'd']);
+  });
+
+  for (const ref of ['http://example.com/s.json', 'https://example.com/s.json#/a', 'file:///etc/passwd']) {
+    it(`refuses to load the remote reference ${ref}`, () => {
+      const r = runRegoHost(host, match('remote', j('{}'), j(`{"$ref": "${ref}"}`)));
+      assert.deepEqual(r, {
+        kind: 'error',
+        message: `json.match_schema: remote reference loading disabled: ${ref}`,
+      });
+      const v = runRegoHost(host, verify('remote', j(`{"$ref": "${ref}"}`)));
+      assert.deepEqual(v, {
+        kind: 'value',
+        text: `[[false, "jsonschema: remote reference loading disabled: ${ref}"]]`,
+      });
+    });
+  }
+});
