@@ -488,7 +488,7 @@ export const CONFIG_KEYS = [
     env: 'REGENT_EVAL_WORKERS',
     type: int(-1, 256),
     default: -1,
-    doc: 'Worker threads that evaluate policy, so a deadline can cut an evaluation off; -1 is one per CPU core; 0 evaluates in the HTTP thread (no deadline). Once any agent\'s evaluation has been cut off, one more low-priority worker runs that agent\'s jobs (the penalty lane).',
+    doc: "Worker threads that evaluate policy, so a deadline can cut an evaluation off; -1 is one per CPU core; 0 evaluates in the HTTP thread (no deadline). Once any agent's evaluation has been cut off, one more low-priority worker runs that agent's jobs (the penalty lane).",
     example: '2',
   },
   {
