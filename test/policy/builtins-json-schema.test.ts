@@ -16,7 +16,14 @@ import { before, describe, it } from 'node:test';
 import { createBuiltins } from '../../src/policy/builtins/index.ts';
 import { isRegoArray, parseRegoValue, regoString, type RegoValue } from '../../src/policy/builtins/rego-value.ts';
 import { loadOpaCases, runCases } from './opa-builtin-cases.ts';
-import { evaluateRegoWithOpa, runRegoHost, type RegoCall, type RegoOutcome, wasmDisagreements } from './rego-oracle.ts';
+import {
+  evaluateRegoWithOpa,
+  opaPanics,
+  runRegoHost,
+  type RegoCall,
+  type RegoOutcome,
+  wasmDisagreements,
+} from './rego-oracle.ts';
 
 /** A JSON text as a Rego value (numbers keep their text). */
 const j = (json: string): RegoValue => parseRegoValue(json);
@@ -437,4 +444,18 @@ describe('json.match_schema where regent decides', () => {
       });
     });
   }
+
+  it("fails where OPA's evaluator panics: a number float64 cannot hold, compared by enum", async () => {
+    const c = match('panics', j('{"a": 1e400}'), j('{"properties": {"a": {"enum": [1]}}}'));
+    assert.deepEqual(runRegoHost(host, c), {
+      kind: 'error',
+      message: 'json.match_schema: json: cannot unmarshal number 1e400 into Go value of type float64',
+    });
+    assert.ok(await opaPanics(c), 'opa eval panics on this call');
+  });
+
+  it('fails on a schema that refers to itself without end (OPA overflows its stack and exits)', () => {
+    const r = runRegoHost(host, match('loop', j('{}'), j('{"$ref": "#"}')));
+    assert.equal(r.kind, 'error');
+  });
 });
