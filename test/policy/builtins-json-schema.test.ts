@@ -1,8 +1,8 @@
 /**
  * json.match_schema and json.verify_schema are a port of OPA's gojsonschema
  * (src/policy/builtins/json-schema/). OPA's own `jsonschema` cases through regent's engine;
- * hand-picked and generated schema/document pairs covering every keyword, string and object
- * arguments and invalid schemas, compared with `opa eval` on the whole result value, and again
+ * hand-picked, combined and seeded random schema/document pairs covering every keyword, string
+ * and object arguments and invalid schemas, compared with `opa eval` on the whole result value, and again
  * through the whole wasm path.
  *
  * OPA's order of several errors is not fixed: where gojsonschema ranges over a Go map (an
@@ -377,7 +377,78 @@ const GENERATED: RegoCall[] = SCHEMAS.flatMap((schema, s) =>
       : match(`generated #${s}.${d}`, j(document), j(schema)),
   ),
 );
-const ALL = [...HAND_PICKED, ...GENERATED];
+/** A seeded generator of random documents and schemas (every keyword, nested up to three levels). */
+function randomCalls(seed: number, count: number): RegoCall[] {
+  let state = seed;
+  const rnd = (): number => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
+  const scalars = ['null', 'true', '0', '1', '-1', '2.5', '1.0', '1e2', '0.1', '"a"', '"abc1"', '""', '"x@y.z"'];
+  const moreScalars = ['"2024-01-01"', '"1.2.3.4"', '"::1"', '"http://a/b"', '"a b"', '"é"'];
+  const document = (depth: number): string => {
+    const r = rnd();
+    if (depth > 2 || r < 0.5) return pick([...scalars, ...moreScalars]);
+    if (r < 0.75) return `[${Array.from({ length: Math.floor(rnd() * 4) }, () => document(depth + 1)).join(', ')}]`;
+    const keys = [...new Set(Array.from({ length: Math.floor(rnd() * 4) }, () => pick(['a', 'b', 'c', 'x1', 'B'])))];
+    return `{${keys.map((k) => `"${k}": ${document(depth + 1)}`).join(', ')}}`;
+  };
+  const nums = ['0', '1', '2', '3', '-1', '0.5', '2.5', '1.0', '10', '1e1'];
+  const schema = (depth: number): string => {
+    if (depth > 2 || rnd() < 0.15) return pick(['true', 'false', '{}', '{"type": "string"}', '{"type": "integer"}']);
+    const sub = (): string => schema(depth + 1);
+    const keywords: (() => string)[] = [
+      () =>
+        `"type": ${pick(['"string"', '"number"', '"integer"', '"object"', '"array"', '"null"', '["string","null"]'])}`,
+      () => `"enum": [${Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => document(2)).join(', ')}]`,
+      () => `"const": ${document(1)}`,
+      () => `"properties": {"a": ${sub()}, "b": ${sub()}}`,
+      () => `"required": ${pick(['["a"]', '["a","b"]', '["c"]', '[]'])}`,
+      () => `"additionalProperties": ${pick(['false', 'true', sub()])}`,
+      () => `"patternProperties": {"^[ab]": ${sub()}, "1$": ${sub()}}`,
+      () => `"dependencies": {"a": ${pick(['["b"]', '["b","c"]', sub()])}}`,
+      () => `"items": ${pick([sub(), `[${sub()}, ${sub()}]`])}`,
+      () => `"additionalItems": ${pick(['false', sub()])}`,
+      () => `"contains": ${sub()}`,
+      () => `"minimum": ${pick(nums)}`,
+      () => `"maximum": ${pick(nums)}`,
+      () => `"exclusiveMinimum": ${pick([...nums, 'true', 'false'])}`,
+      () => `"exclusiveMaximum": ${pick([...nums, 'true'])}`,
+      () => `"multipleOf": ${pick(['0.5', '2', '0.1', '3', '0.01'])}`,
+      () => `"minLength": ${pick(['0', '1', '2', '3'])}`,
+      () => `"maxLength": ${pick(['0', '1', '2', '3'])}`,
+      () => `"pattern": ${pick(['"^a"', '"[0-9]"', '"b$"', '"^$"'])}`,
+      () =>
+        `"format": ${pick(['"email"', '"date"', '"date-time"', '"ipv4"', '"ipv6"', '"uri"', '"hostname"', '"uuid"', '"regex"'])}`,
+      () => `"minItems": ${pick(['0', '1', '2'])}`,
+      () => `"maxItems": ${pick(['0', '1', '2'])}`,
+      () => `"uniqueItems": ${pick(['true', 'false'])}`,
+      () => `"minProperties": ${pick(['1', '2'])}`,
+      () => `"maxProperties": ${pick(['0', '1', '2'])}`,
+      () => `"${pick(['allOf', 'anyOf', 'oneOf'])}": [${sub()}, ${sub()}]`,
+      () => `"not": ${sub()}`,
+      () => `"if": ${sub()}, "then": ${sub()}, "else": ${sub()}`,
+      () => `"propertyNames": ${sub()}`,
+      () => `"definitions": {"d": ${sub()}}, "properties": {"a": {"$ref": "#/definitions/d"}}`,
+    ];
+    const chosen = new Map<string, string>();
+    for (let i = 1 + Math.floor(rnd() * 3); i > 0; i--) {
+      const text = pick(keywords)();
+      const key = text.slice(0, text.indexOf(':'));
+      if (!chosen.has(key)) chosen.set(key, text);
+    }
+    return `{${[...chosen.values()].join(', ')}}`;
+  };
+  return Array.from({ length: count }, (_, i) => {
+    const s = schema(0);
+    const d = document(0);
+    return i % 2 === 0 ? match(`random #${i} (strings)`, d, s) : match(`random #${i}`, j(d), j(s));
+  });
+}
+
+const RANDOM = randomCalls(Number(process.env['BUILTINS_SEED'] ?? 20_261_207), 400);
+const ALL = [...HAND_PICKED, ...GENERATED, ...RANDOM];
 const host = createBuiltins();
 
 /** The outcome with every `[valid, errors]` value's errors sorted: OPA's order varies from run to run. */
@@ -397,7 +468,7 @@ describe('json.match_schema and json.verify_schema agree with opa eval', () => {
     opa = await evaluateRegoWithOpa(ALL);
   });
 
-  it(`on ${HAND_PICKED.length} hand-picked and ${GENERATED.length} generated calls (errors compared as multisets)`, () => {
+  it(`on ${HAND_PICKED.length} hand-picked, ${GENERATED.length} combined and ${RANDOM.length} random calls (errors compared as multisets)`, () => {
     const mismatches: string[] = [];
     ALL.forEach((c, i) => {
       const mine = asMultiset(runRegoHost(host, c));
