@@ -48,6 +48,205 @@ describe("json.match_schema and json.verify_schema pass OPA's own cases through 
   });
 });
 
+/** Near-valid and invalid strings per format, each list checked by one call. */
+const FORMAT_SAMPLES: Record<string, string[]> = {
+  'date-time': [
+    '2024-01-02T03:04:05Z',
+    '2024-01-02t03:04:05z',
+    '2024-01-02T03:04:05.123Z',
+    '2024-01-02T03:04:05.123456789+01:00',
+    '2024-01-02T03:04:05+0100',
+    '2024-01-02 03:04:05Z',
+    '2024-02-29T00:00:00Z',
+    '2023-02-29T00:00:00Z',
+    '2024-01-02T24:00:00Z',
+    '2024-01-02T23:59:60Z',
+    '2024-01-02T03:04:05-00:00',
+    '2024-01-02T03:04:05+24:00',
+    '2024-01-02T03:04:05.Z',
+    '2024-01-02T03:04:05,5Z',
+    '0000-01-01T00:00:00Z',
+    '12:00:00',
+    '12:00:00Z',
+    '12:00:00+05:30',
+    '2024-01-02',
+    '2024-1-2',
+    '10000-01-01T00:00:00Z',
+    '2024-01-02T03:04:05.1234567891Z',
+    '2024-01-02T3:04:05Z',
+    '2024-01-02T03:04:05+01:60',
+  ],
+  date: [
+    '2024-01-02',
+    '2024-02-29',
+    '2023-02-29',
+    '2024-04-31',
+    '2024-13-01',
+    '2024-00-10',
+    '2024-01-00',
+    '24-01-01',
+    '2024-01-02T00:00:00Z',
+    '2024-1-02',
+    '+2024-01-02',
+  ],
+  time: [
+    '00:00:00',
+    '23:59:59',
+    '24:00:00',
+    '12:60:00',
+    '12:00:60',
+    '12:00:00Z',
+    '12:00:00+01:00',
+    '12:00:00.5',
+    '12:00:00.5Z',
+    '1:00:00',
+    '12:00',
+  ],
+  hostname: [
+    'example.com',
+    'a',
+    'a.b.c',
+    '-a.com',
+    'a-.com',
+    'a..b',
+    'a.b.',
+    '1.2.3.4',
+    'xn--bcher-kva.ch',
+    'ex_ample.com',
+    'é.com',
+    'a'.repeat(63) + '.com',
+    'a'.repeat(64) + '.com',
+    ('a'.repeat(60) + '.').repeat(4) + 'com',
+    '',
+  ],
+  ipv4: [
+    '1.2.3.4',
+    '255.255.255.255',
+    '256.1.1.1',
+    '01.2.3.4',
+    '1.2.3',
+    '1.2.3.4.5',
+    '::ffff:1.2.3.4',
+    '::1',
+    '1.2.3.4 ',
+    '',
+  ],
+  ipv6: [
+    '::1',
+    '::',
+    'fe80::1',
+    'fe80::1%eth0',
+    '::ffff:1.2.3.4',
+    '1:2:3:4:5:6:7:8',
+    '1:2:3:4:5:6:7:8:9',
+    '1::2::3',
+    'g::1',
+    '1.2.3.4',
+    '[::1]',
+  ],
+  uri: [
+    'http://a/b',
+    'mailto:a@b',
+    'urn:isbn:1',
+    '/relative',
+    'a:b',
+    'http://[::1]:80/',
+    'http://a b',
+    'http://a/%zz',
+    'http://a/%20',
+    'http://a\\b',
+    'http://a/#frag',
+    'http://a/?q=1',
+    'HTTP://A',
+    '1http://a',
+    'http://a:port/',
+    'http://[fe80::1%25en0]/',
+    '://a',
+    'http:',
+    'http://a@b@c',
+    'http://é.com/',
+  ],
+  'uri-reference': [
+    '/a/b',
+    'a/b',
+    '?q',
+    '#f',
+    'http://a',
+    'a:b:c',
+    '1a:b',
+    '%zz',
+    '%41',
+    'a\\b',
+    '//host',
+    '',
+    'http://a/%',
+    'http://[::1',
+  ],
+  'uri-template': ['/x/{id}', '/x/{id', '/x/id}', '{a}{b}', 'http://a/{x}/y', '/{{a}}', '/%7Bx%7D', 'http://a?x={y}'],
+  uuid: [
+    '123e4567-e89b-12d3-a456-426614174000',
+    '123E4567-E89B-12D3-A456-426614174000',
+    '123e4567e89b12d3a456426614174000',
+    '123e4567-e89b-12d3-a456-42661417400',
+    'g23e4567-e89b-12d3-a456-426614174000',
+  ],
+  regex: [
+    'a+',
+    '(',
+    '[a-z]',
+    '\\d',
+    '(?P<n>x)',
+    '(?<n>x)',
+    '(?=x)',
+    'x{2,1}',
+    'x**',
+    '\\p{L}',
+    '[[:alpha:]]',
+    '\\Q.\\E',
+    '(?i)a',
+    'a{1001}',
+    '\\8',
+    '',
+  ],
+  'json-pointer': ['', '/', '/a', '/a~0b', '/a~1b', '/a~2b', 'a', '/~', '/a/0', '#/a'],
+  'relative-json-pointer': ['0', '1', '0#', '1/a', '01', '0/a~1', '-1', '1#/a', '0/~2'],
+  email: [
+    'a@b.c',
+    'Name <a@b.c>',
+    '"quoted"@x.y',
+    'a..b@c',
+    '.a@b',
+    'a.@b',
+    'a@b..c',
+    'a@[1.2.3.4]',
+    'a@[::1]',
+    'a@[IPv6:::1]',
+    'a@[1.2.3]',
+    '<a@b>',
+    'a@b (comment)',
+    'a@b (c',
+    '=?utf-8?q?J=C3=B6rg?= <a@b>',
+    '=?x-unk?q?J?= <a@b>',
+    'A =?x-unk?q?J?= <a@b>',
+    'a@b (=?x-unk?q?J?=)',
+    'g: a@b.c;',
+    'g: a@b.c, d@e.f;',
+    'g:;',
+    'a',
+    '@b',
+    'a@',
+    'a b@c',
+    '"a b"@c',
+    '"a\\"b"@c',
+    'é@é.com',
+    'a@b,c@d',
+    'a@b; x',
+    ' a@b ',
+    '(c) a@b',
+    'Jo (x) <a@b>',
+  ],
+};
+
 const HAND_PICKED: RegoCall[] = [
   // type
   match('type integer accepts 5', j('{"id": 5}'), j('{"properties": {"id": {"type": "integer"}}}')),
@@ -330,6 +529,10 @@ const HAND_PICKED: RegoCall[] = [
   verify('verify accepts true', true),
 ];
 
+const FORMATS: RegoCall[] = Object.entries(FORMAT_SAMPLES).map(([format, samples]) =>
+  match(`format ${format} on ${samples.length} samples`, samples, j(`{"items": {"format": "${format}"}}`)),
+);
+
 /** Schemas combined with documents: each keyword against values of every type. */
 const SCHEMAS = [
   '{"type": "string"}',
@@ -448,7 +651,7 @@ function randomCalls(seed: number, count: number): RegoCall[] {
 }
 
 const RANDOM = randomCalls(Number(process.env['BUILTINS_SEED'] ?? 20_261_207), 400);
-const ALL = [...HAND_PICKED, ...GENERATED, ...RANDOM];
+const ALL = [...HAND_PICKED, ...FORMATS, ...GENERATED, ...RANDOM];
 const host = createBuiltins();
 
 /** The outcome with every `[valid, errors]` value's errors sorted: OPA's order varies from run to run. */
@@ -468,7 +671,7 @@ describe('json.match_schema and json.verify_schema agree with opa eval', () => {
     opa = await evaluateRegoWithOpa(ALL);
   });
 
-  it(`on ${HAND_PICKED.length} hand-picked, ${GENERATED.length} combined and ${RANDOM.length} random calls (errors compared as multisets)`, () => {
+  it(`on ${HAND_PICKED.length + FORMATS.length} hand-picked, ${GENERATED.length} combined and ${RANDOM.length} random calls (errors compared as multisets)`, () => {
     const mismatches: string[] = [];
     ALL.forEach((c, i) => {
       const mine = asMultiset(runRegoHost(host, c));
