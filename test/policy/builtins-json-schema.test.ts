@@ -732,4 +732,20 @@ describe('json.match_schema where regent decides', () => {
     const r = runRegoHost(host, match('loop', j('{}'), j('{"$ref": "#"}')));
     assert.equal(r.kind, 'error');
   });
+
+  it("refuses a JSON text nested deeper than Go's 10,000 levels as OPA does, and fails on one too deep for its own stack", () => {
+    const nested = (n: number): string => '['.repeat(n) + ']'.repeat(n);
+    assert.deepEqual(runRegoHost(host, match('deep', nested(10_001), j('{}'))), {
+      kind: 'error',
+      message: 'json.match_schema: invalid JSON string',
+    });
+    assert.deepEqual(runRegoHost(host, match('deep', nested(9_000), j('{}'))), {
+      kind: 'error',
+      message: 'json.match_schema: the document or schema nests too deeply',
+    });
+    assert.deepEqual(runRegoHost(host, match('deep', nested(500), j('{"items": {"$ref": "#"}}'))), {
+      kind: 'value',
+      text: '[[true, []]]',
+    });
+  });
 });

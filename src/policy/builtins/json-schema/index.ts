@@ -32,19 +32,34 @@ function load(value: RegoValue): JsonValue {
   throw new Error('wrong type, expected string or object');
 }
 
+/**
+ * The port recurses on JavaScript's stack; what nests too deeply for it (about a thousand levels,
+ * or a `$ref` loop) fails the call with this text rather than V8's.
+ */
+const TOO_DEEP = 'the document or schema nests too deeply';
+
 /** builtinJSONSchemaVerify: `[true, null]`, or `[false, "jsonschema: <error>"]`. */
 function verifySchema(_context: BuiltinContext, schema: unknown): BuiltinValue {
   try {
     compileSchema(load(schema as RegoValue));
   } catch (e) {
-    if (e instanceof RangeError) throw new OperandError('schema nests too deeply');
+    if (e instanceof RangeError) throw new OperandError(TOO_DEEP);
     return [false, `jsonschema: ${e instanceof Error ? e.message : String(e)}`];
   }
   return [true, null];
 }
 
 /** builtinJSONMatchSchema: `[valid, errors]`; an unreadable document or invalid schema is a builtin error. */
-function matchSchema(_context: BuiltinContext, document: unknown, schema: unknown): BuiltinValue {
+function matchSchema(context: BuiltinContext, document: unknown, schema: unknown): BuiltinValue {
+  try {
+    return matchSchemaDeep(context, document, schema);
+  } catch (e) {
+    if (e instanceof RangeError) throw new OperandError(TOO_DEEP);
+    throw e;
+  }
+}
+
+function matchSchemaDeep(_context: BuiltinContext, document: unknown, schema: unknown): BuiltinValue {
   const doc = load(document as RegoValue);
   const compiled = compileSchema(load(schema as RegoValue));
   const result = validateDocument(compiled, doc);

@@ -52,11 +52,33 @@ export function sortedKeys(m: JsonMap): string[] {
  * JSON value; lone surrogates become U+FFFD as Go's decoder makes them.
  */
 export function decodeJsonText(text: string): JsonValue | undefined {
+  if (nestingDepth(text) > MAX_NESTING_DEPTH) return undefined;
   try {
     return JSON.parse(text, reviveGo) as JsonValue;
-  } catch {
-    return undefined;
+  } catch (e) {
+    if (e instanceof SyntaxError) return undefined;
+    throw e;
   }
+}
+
+/** encoding/json's scanner refuses values nested deeper than this (`exceeded max depth`). */
+const MAX_NESTING_DEPTH = 10_000;
+
+/** The deepest nesting of arrays and objects in a JSON text (brackets inside strings skipped). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
 }
 
 function reviveGo(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
