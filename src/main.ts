@@ -4,11 +4,12 @@
  * by createRegent and testable in-process. `regent serve` (src/cli/serve.ts) calls {@link serve};
  * `node src/main.ts [flags]` is the same command.
  */
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config/load-config.ts';
 import { replicaWarnings } from './config/replica-warnings.ts';
 import { createLogger } from './observability/logger.ts';
-import { createHttpServer } from './http/server/http-server.ts';
+import { createHttpServer, type RegentHttpServer } from './http/server/http-server.ts';
+import { metricsOnly } from './http/server/metrics-listener.ts';
 import { shutDownGracefully } from './http/server/graceful-shutdown.ts';
 import { createRegent } from './regent.ts';
 import { checkBinding } from './security/binding.ts';
@@ -57,19 +58,29 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
   const server = http.server;
   // A port in use or a host that is not local is a start-up failure with one clear line and
   // exit 1, not an unhandled 'error' event (a stack trace) with the stores left open.
-  const listening = await new Promise<Error | null>((resolve) => {
-    const failed = (err: Error) => resolve(err);
-    server.once('error', failed);
-    server.listen(config.port, config.host, () => {
-      server.off('error', failed);
-      resolve(null);
-    });
-  });
+  // With REGENT_REUSE_PORT other regent processes on the host listen on the same port (record 021).
+  const listening = await listen(server, { port: config.port, host: config.host, reusePort: config.reusePort });
   if (listening !== null) {
-    const code = (listening as NodeJS.ErrnoException).code ?? listening.message;
-    logger.error('regent could not listen', { host: config.host, port: config.port, error: code });
+    logger.error('regent could not listen', { host: config.host, port: config.port, error: listening });
     await regent.close();
     return 1;
+  }
+  let metrics: RegentHttpServer | undefined;
+  if (config.metricsPort >= 0) {
+    metrics = createHttpServer(metricsOnly(regent.app), config.security, config, regent.drain);
+    const failed = await listen(metrics.server, { port: config.metricsPort, host: config.host });
+    if (failed !== null) {
+      logger.error('regent could not listen for metrics', {
+        host: config.host,
+        port: config.metricsPort,
+        error: failed,
+      });
+      server.close();
+      await regent.close();
+      return 1;
+    }
+    const { port } = metrics.server.address() as AddressInfo;
+    logger.info('regent metrics listening', { port });
   }
   {
     const { address, port } = server.address() as AddressInfo;
@@ -102,6 +113,9 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
         closeStores: () => regent.close(),
         logger,
       });
+      // Scrapes and probes were answered through the drain; now the metrics port goes too.
+      metrics?.server.close();
+      metrics?.cutOff();
       process.exitCode = 0;
     } catch (err) {
       logger.error('shutdown failed', { error: (err as Error).message });
@@ -122,6 +136,21 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   return 0;
+}
+
+/** Listens; resolves null once listening, or the error code (a port in use, an address not local). */
+function listen(
+  server: NetServer,
+  options: { port: number; host: string; reusePort?: boolean },
+): Promise<string | null> {
+  return new Promise((resolve) => {
+    const failed = (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message);
+    server.once('error', failed);
+    server.listen(options, () => {
+      server.off('error', failed);
+      resolve(null);
+    });
+  });
 }
 
 // `node src/main.ts [flags]` is `regent serve [flags]`. No top-level await: src/cli/serve.ts

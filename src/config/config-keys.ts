@@ -44,6 +44,22 @@ export const CONFIG_KEYS = [
     example: '8181',
   },
   {
+    name: 'reusePort',
+    env: 'REGENT_REUSE_PORT',
+    type: { kind: 'bool' },
+    default: false,
+    doc: 'Listen with SO_REUSEPORT (Linux), so several regent processes on one host share REGENT_PORT and the kernel spreads connections over them: one process per group of cores (docs/decisions/021-every-core.md). Needs the state replicas share: REGENT_REDIS_URL, and the audit trail in REGENT_AUDIT_DATABASE_URL (or off); give each process its own REGENT_METRICS_PORT.',
+    example: 'true',
+  },
+  {
+    name: 'metricsPort',
+    env: 'REGENT_METRICS_PORT',
+    type: int(-1, 65535),
+    default: -1,
+    doc: 'A second port on REGENT_HOST answering only GET /metrics and the health checks, with the same TLS and authentication; -1: none (0 picks a free one). With REGENT_REUSE_PORT, one per process, so each is scraped on its own.',
+    example: '9181',
+  },
+  {
     name: 'drainDelaySeconds',
     env: 'REGENT_DRAIN_DELAY_SECONDS',
     type: int(0, 3600),

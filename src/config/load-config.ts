@@ -9,11 +9,16 @@ import { checkPrincipalKeys, type PrincipalKeys } from '../identity/index.ts';
 import { checkTelemetryKeys, type TelemetryKeys } from '../observability/telemetry-keys.ts';
 import { checkApprovalKeys, type ApprovalKeys } from '../approvals/approval-keys.ts';
 import { CONFIG_KEYS, type ConfigKey } from './config-keys.ts';
+import { checkListenKeys, type ListenKeys } from './listen-keys.ts';
 
 /** regent's validated configuration. */
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /** REGENT_REUSE_PORT: share the port with other regent processes on the host (record 021). */
+  readonly reusePort: boolean;
+  /** REGENT_METRICS_PORT: -1 none, else a port for /metrics and the health checks only. */
+  readonly metricsPort: number;
   readonly drainDelaySeconds: number;
   readonly drainTimeoutSeconds: number;
   readonly headersTimeoutMs: number;
@@ -224,6 +229,7 @@ export function loadConfig(
   problems.push(...checkPrincipalKeys(flat as unknown as PrincipalKeys, readFile));
   problems.push(...checkTelemetryKeys(flat as unknown as TelemetryKeys, readFile));
   problems.push(...checkApprovalKeys(flat as unknown as ApprovalKeys, readFile));
+  problems.push(...checkListenKeys(flat as unknown as ListenKeys));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...flat, security: security.settings }) as unknown as Config;
 }
