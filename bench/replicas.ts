@@ -38,7 +38,7 @@
  * With the default 300 s window only the first three wall sessions would be decided by the wall,
  * every later one by the denial streak, which would hide a broken wall.
  *
- *   node bench/replicas.ts [--seconds 8] [--warmup 6] [--rounds 2] [--connections 16]
+ *   node bench/replicas.ts [--seconds 8] [--warmup 6] [--rounds 2] [--connections 32]
  *                          [--cpus 0,1] [--wall-rate 1.5] [--taint-rate 2] [--keep]
  *
  * Exits 1 when any correctness check fails; the throughput ratio is reported, not enforced.
@@ -68,7 +68,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '2' },
-    connections: { type: 'string', default: '16' },
+    connections: { type: 'string', default: '32' },
     cpus: { type: 'string' },
     'wall-rate': { type: 'string', default: '1.5' },
     'taint-rate': { type: 'string', default: '2' },
@@ -679,6 +679,20 @@ try {
   const totalDecisions = [...outcomes.values()].reduce((a, b) => a + b, 0);
   console.log(
     `\nmedian: one replica ${one.toFixed(0)} decisions/s, two replicas ${two.toFixed(0)} decisions/s, ratio ${(two / one).toFixed(2)}x (goal 1.8x)`,
+  );
+  // Not a measurement: what the ratio would be if each regent had its core to itself at the CPU per
+  // decision measured, i.e. with Redis, PostgreSQL and the load generator elsewhere.
+  const cpuPer = (label: 'one' | 'two', r: number) =>
+    median(
+      phases
+        .filter((p) => p.label === label)
+        .map((p) => p.perReplica[r]!.cpuSeconds / Math.max(1, p.perReplica[r]!.decisions)),
+    );
+  const ceiling = (1 / cpuPer('two', 0) + 1 / cpuPer('two', 1)) / (1 / cpuPer('one', 0));
+  console.log(
+    `estimate, not measured: with a core each to themselves at the CPU per decision measured, two replicas would ` +
+      `serve ${ceiling.toFixed(2)}x one (one: ${(1 / cpuPer('one', 0)).toFixed(0)}/s of CPU, two: ` +
+      `${(1 / cpuPer('two', 0)).toFixed(0)} + ${(1 / cpuPer('two', 1)).toFixed(0)}/s)`,
   );
   console.log(
     `load outcomes (measured phases): ${[...outcomes]
