@@ -3,7 +3,7 @@
  * (draft.go's `drafts`), and draft detection from `$schema` (draft.go parseSchemaURL's lookup).
  */
 
-/** A JSON Schema draft; Hybrid (Go's math.MaxInt32) is what an undeclared schema is read as. */
+/** draft.go's Draft: a JSON Schema draft; Hybrid (Go's math.MaxInt32) is what an undeclared schema is read as. */
 export type Draft = 4 | 6 | 7 | typeof HYBRID;
 
 /** draft.go's Hybrid: draft-04's `id` if present, later drafts' keywords otherwise. */
@@ -31,12 +31,12 @@ export const DRAFTS: readonly { version: Draft; url: string; metaSchema: string 
   },
 ];
 
-/** draftConfigs.GetDraftVersion. */
+/** draft.go draftConfigs.GetDraftVersion: the draft whose meta-schema URL this is. */
 export function draftOfUrl(url: string): Draft | undefined {
   return DRAFTS.find((d) => d.url === url)?.version;
 }
 
-/** draftConfigs.GetMetaSchema: the meta-schema text served for a URL, or undefined. */
+/** draft.go draftConfigs.GetMetaSchema: the meta-schema text served for a URL, or undefined. */
 export function metaSchemaOf(url: string): string | undefined {
   return DRAFTS.find((d) => d.url === url)?.metaSchema;
 }

@@ -5,10 +5,10 @@
  * jsonContext.go (the `(Root).a.0` paths).
  */
 
-/** Details filled into a template, already printed as Go's text/template prints them. */
+/** result.go ErrorDetails: values filled into a template, already printed as Go's text/template prints them. */
 export type ErrorDetails = Record<string, string>;
 
-/** formatErrorDescription: text/template with `{{.key}}` actions only (all DefaultLocale uses). */
+/** errors.go formatErrorDescription: text/template with `{{.key}}` actions only (all DefaultLocale uses). */
 export function formatErrorDescription(template: string, details: ErrorDetails): string {
   return template.replace(/\{\{\.([A-Za-z]+)\}\}/g, (_, key: string) => details[key] ?? '<no value>');
 }
@@ -101,14 +101,14 @@ export class JsonContext {
   }
 }
 
-/** One validation error as OPA's builtin reads it (ResultError). */
+/** result.go ResultError: one validation error as OPA's builtin reads it. */
 export interface ResultError {
   readonly type: string;
   readonly field: string;
   readonly description: string;
 }
 
-/** ResultError.String: the locale's ErrorFormat `{{.field}}: {{.description}}`. */
+/** result.go ResultErrorFields.String: locales.go's ErrorFormat `{{.field}}: {{.description}}`. */
 export function errorString(e: ResultError): string {
   return `${e.field}: ${e.description}`;
 }

@@ -77,7 +77,7 @@ const CHECKERS: Readonly<Record<string, (s: string) => boolean>> = {
   'relative-json-pointer': (s) => matchString(RX_REL_JSON_POINTER, s),
 };
 
-/** FormatCheckerChain.IsFormat. */
+/** format_checkers.go FormatCheckerChain.IsFormat: unknown formats and non-strings pass. */
 export function isFormat(name: string, value: JsonValue): boolean {
   const checker = Object.hasOwn(CHECKERS, name) ? CHECKERS[name] : undefined;
   if (checker === undefined || typeof value !== 'string') return true;

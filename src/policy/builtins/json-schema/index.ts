@@ -72,7 +72,7 @@ function matchSchemaDeep(_context: BuiltinContext, document: unknown, schema: un
   return [result.valid(), errors];
 }
 
-/** The JSON Schema builtins: typed arguments (numbers keep their text, sets stay sets), JSON results. */
+/** jsonschema.go's two builtins: typed arguments (numbers keep their text, sets stay sets), JSON results. */
 export const JSON_SCHEMA_BUILTINS: Readonly<Record<string, BuiltinDefinition>> = {
   'json.match_schema': { impl: matchSchema, arity: 2, regoArguments: true },
   'json.verify_schema': { impl: verifySchema, arity: 1, regoArguments: true },

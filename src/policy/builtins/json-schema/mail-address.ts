@@ -269,7 +269,7 @@ class AddrParser {
   }
 }
 
-/** Whether mail.ParseAddress accepts `address`. */
+/** Whether Go's net/mail (message.go) ParseAddress accepts `address`. */
 export function isMailAddress(address: string): boolean {
   try {
     new AddrParser(address).parseSingleAddress();

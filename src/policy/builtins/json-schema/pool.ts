@@ -18,7 +18,7 @@ import {
 } from './reference.ts';
 import { decodeJsonText, isMap, sortedKeys, type JsonValue } from './values.ts';
 
-/** schemaPoolDocument: a document and the draft its `$schema` declares. */
+/** schemaPool.go schemaPoolDocument: a document and the draft its `$schema` declares. */
 export interface PoolDocument {
   readonly document: JsonValue;
   readonly draft: Draft | undefined;
@@ -35,7 +35,7 @@ export function parseSchemaUrl(document: JsonValue): Draft | undefined {
   return draftOfUrl(referenceString(newJsonReference(value)));
 }
 
-/** schemaPool: documents by absolute reference. */
+/** schemaPool.go schemaPool: documents by absolute reference. */
 export class SchemaPool {
   private readonly documents = new Map<string, PoolDocument>();
 

@@ -5,7 +5,7 @@
  * (math/big ftoa.go: shortest digits at the Float's precision, `%g` layout).
  */
 
-/** A rational number num/den with den > 0, in lowest terms (big.Rat). */
+/** math/big rat.go's Rat: num/den with den > 0, in lowest terms. */
 export interface Rat {
   readonly num: bigint;
   readonly den: bigint;
@@ -14,7 +14,7 @@ export interface Rat {
 /** Exponents beyond this are refused rather than expanded (Go would allocate them). */
 const MAX_EXPONENT = 100_000;
 
-/** An error for a number too large to handle. */
+/** A number whose exponent is too large to expand (Go's ratconv.go would; regent refuses). */
 export class RatRangeError extends Error {}
 
 function gcd(a: bigint, b: bigint): bigint {
@@ -29,7 +29,7 @@ function rat(num: bigint, den: bigint): Rat {
   return g === 0n || g === 1n ? { num, den } : { num: num / g, den: den / g };
 }
 
-/** big.Rat.SetString for a JSON number text; undefined if the text is not a decimal number. */
+/** math/big ratconv.go Rat.SetString for a JSON number text; undefined if the text is not a decimal number. */
 export function parseRat(text: string): Rat | undefined {
   const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
   if (m === null) return undefined;
@@ -42,19 +42,19 @@ export function parseRat(text: string): Rat | undefined {
   return e >= 0 ? rat(num * 10n ** BigInt(e), 1n) : rat(num, 10n ** BigInt(-e));
 }
 
-/** Rat.Cmp. */
+/** math/big rat.go Rat.Cmp. */
 export function compareRat(a: Rat, b: Rat): number {
   const l = a.num * b.den;
   const r = b.num * a.den;
   return l < r ? -1 : l > r ? 1 : 0;
 }
 
-/** Whether a / b is an integer (`new(big.Rat).Quo(a, b).IsInt()`, b ≠ 0). */
+/** math/big rat.go: whether `new(big.Rat).Quo(a, b).IsInt()` (b ≠ 0). */
 export function quotientIsInt(a: Rat, b: Rat): boolean {
   return (a.num * b.den) % (a.den * b.num) === 0n;
 }
 
-/** Rat.IsInt. */
+/** math/big rat.go Rat.IsInt. */
 export function ratIsInt(a: Rat): boolean {
   return a.den === 1n;
 }
@@ -175,7 +175,7 @@ function toFloat(num: bigint, den: bigint, prec: number): { m: bigint; k: number
   }
 }
 
-/** `fmt.Sprint(new(big.Float).SetRat(r))`: the value rounded to max(64, bit lengths) bits, printed shortest with %g. */
+/** math/big ftoa.go: `fmt.Sprint(new(big.Float).SetRat(r))`, rounded to max(64, bit lengths) bits, shortest %g. */
 export function formatBigFloat(r: Rat): string {
   if (r.num === 0n) return '0';
   const neg = r.num < 0n;

@@ -12,7 +12,7 @@ import { isMap, type JsonValue } from './values.ts';
 const toBytes = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
 const fromBytes = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
 
-/** gojsonreference.JsonReference. */
+/** gojsonreference reference.go JsonReference. */
 export interface JsonReference {
   readonly url: GoUrl;
   readonly pointer: readonly string[] | undefined;
@@ -21,7 +21,7 @@ export interface JsonReference {
   readonly hasFullFilePath: boolean;
 }
 
-/** NewJsonReference; throws url.Parse's error (`parse "x": ...`). */
+/** gojsonreference reference.go NewJsonReference; throws net/url url.go Parse's error (`parse "x": ...`). */
 export function newJsonReference(text: string): JsonReference {
   let url: GoUrl;
   try {
@@ -44,17 +44,17 @@ function fromUrl(url: GoUrl): JsonReference {
   };
 }
 
-/** JsonReference.String. */
+/** gojsonreference reference.go JsonReference.String. */
 export function referenceString(r: JsonReference): string {
   return fromBytes(goUrlString(r.url));
 }
 
-/** JsonReference.IsCanonical. */
+/** gojsonreference reference.go JsonReference.IsCanonical. */
 export function isCanonical(r: JsonReference): boolean {
   return (r.hasFileScheme && r.hasFullFilePath) || (!r.hasFileScheme && r.hasFullUrl);
 }
 
-/** The reference without its fragment (`GetUrl().Fragment = ""`). */
+/** The reference without its fragment (schemaPool.go's `refToURL.GetUrl().Fragment = ""`). */
 export function withoutFragment(r: JsonReference): JsonReference {
   return fromUrl({ ...r.url, Fragment: '', RawFragment: '' });
 }
@@ -115,7 +115,7 @@ function resolveReference(u: GoUrl, ref: GoUrl): GoUrl {
   return setPath(url, resolvePath(escapedPath(u), escapedPath(ref)));
 }
 
-/** JsonReference.Inherits: the child resolved against the parent (the parent's fragment dropped). */
+/** gojsonreference reference.go JsonReference.Inherits: the child resolved against the parent (url.go ResolveReference). */
 export function inherits(parent: JsonReference, child: JsonReference): JsonReference {
   const base = { ...parent.url, Fragment: '' };
   return newJsonReference(fromBytes(goUrlString(resolveReference(base, child.url))));
@@ -126,7 +126,7 @@ function decodeToken(token: string): string {
   return token.replaceAll('~1', '/').replaceAll('~0', '~');
 }
 
-/** JsonPointer.Get over a decoded document; throws gojsonpointer's error texts. */
+/** gojsonpointer pointer.go JsonPointer.Get over a decoded document; throws its error texts. */
 export function getPointer(r: JsonReference, document: JsonValue): JsonValue {
   let node = document;
   for (const token of r.pointer ?? []) {

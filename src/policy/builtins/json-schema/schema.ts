@@ -169,7 +169,7 @@ function addType(schema: SubSchema, t: string): void {
   schema.types.push(t);
 }
 
-/** Compiles Go's RE2 syntax with re2js; undefined if Go would refuse the pattern. */
+/** Go's regexp.Compile (schema.go's `pattern` and patternProperties) via re2js; undefined if refused. */
 export function compileGoRegexp(pattern: string): Re2Pattern | undefined {
   try {
     return compileRe2(pattern);
@@ -520,7 +520,7 @@ export class Schema {
 }
 
 /**
- * SchemaLoader.Compile as OPA calls it (a string or Go-value loader: reference `#`, the document
+ * schemaLoader.go SchemaLoader.Compile as OPA calls it (a string or Go-value loader: reference `#`, the document
  * pooled under ""), throwing gojsonschema's error text for an invalid schema.
  */
 export function compileSchema(document: JsonValue): Schema {

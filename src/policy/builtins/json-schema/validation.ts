@@ -12,7 +12,7 @@ import { formatBigFloat, parseRat, quotientIsInt, ratIsInt, compareRat, type Rat
 import { compileGoRegexp, type Schema, type SubSchema } from './schema.ts';
 import { GoNumber, isMap, marshalWithoutNumber, sortedKeys, type JsonMap, type JsonValue } from './values.ts';
 
-/** Schema.Validate on a decoded document. */
+/** validation.go Schema.Validate (validateDocument) on a decoded document. */
 export function validateDocument(schema: Schema, document: JsonValue): Result {
   const result = new Result();
   validateRecursive(schema.rootSchema, document, result, new JsonContext(STRINGS.contextRoot, undefined));

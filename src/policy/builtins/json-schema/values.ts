@@ -7,7 +7,7 @@
  */
 import { RegoNumber, RegoObject, RegoSet, type RegoValue } from '../rego-value.ts';
 
-/** Go's json.Number: a number kept as the text it was written with. */
+/** encoding/json decode.go's Number: a number kept as the text it was written with. */
 export class GoNumber {
   readonly text: string;
 
@@ -16,19 +16,19 @@ export class GoNumber {
   }
 }
 
-/** A decoded JSON value: Go's `any` after decoding with UseNumber (objects are Go maps). */
+/** jsonLoader.go decodeJSONUsingNumber's result: Go's `any` (objects are Go maps). */
 export type JsonValue = null | boolean | string | GoNumber | JsonValue[] | JsonMap;
 
-/** A JSON object: Go's map[string]any. */
+/** A JSON object: Go's map[string]any as jsonLoader.go decodes it. */
 export type JsonMap = Map<string, JsonValue>;
 
-/** Whether a value is a JSON object (Go's `map[string]any` type switch). */
+/** schema.go and validation.go's `m, isMap := x.(map[string]any)`. */
 export function isMap(value: JsonValue | undefined): value is JsonMap {
   return value instanceof Map;
 }
 
 /**
- * Go's string order (bytes of UTF-8, which is code point order). Every place Go iterates a map
+ * Go's string order (strings.Compare: bytes of UTF-8, which is code point order). Every place Go iterates a map
  * (random order) iterates keys in this order here instead, so regent's answers are fixed.
  */
 export function compareGoStrings(a: string, b: string): number {
@@ -42,13 +42,13 @@ export function compareGoStrings(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** The keys of a map in {@link compareGoStrings} order (for Go's `for k := range m`). */
+/** The keys of a map in {@link compareGoStrings} order, for each `for k := range m` of schema.go, schemaPool.go and validation.go. */
 export function sortedKeys(m: JsonMap): string[] {
   return [...m.keys()].sort(compareGoStrings);
 }
 
 /**
- * jsonStringLoader after OPA's `json.Valid` pre-check: undefined for text that is not one valid
+ * jsonLoader.go jsonStringLoader after OPA's `json.Valid` pre-check (jsonschema.go): undefined for text that is not one valid
  * JSON value; lone surrogates become U+FFFD as Go's decoder makes them.
  */
 export function decodeJsonText(text: string): JsonValue | undefined {
@@ -92,7 +92,7 @@ function reviveGo(this: unknown, _key: string, value: unknown, context?: { sourc
 }
 
 /**
- * OPA's ast.JSON (valueToInterface) followed by jsonGoLoader's marshal and decode: sets become
+ * OPA's ast.JSON (v1/ast/term.go valueToInterface) followed by jsonLoader.go jsonGoLoader's marshal and decode: sets become
  * arrays, a non-string object key becomes its JSON text (json.Encoder, HTML-escaped).
  */
 export function fromRego(value: RegoValue): JsonValue {
@@ -111,7 +111,7 @@ export function fromRego(value: RegoValue): JsonValue {
   return value.map(fromRego);
 }
 
-/** encoding/json's string encoding with HTML escaping (Marshal's default). */
+/** encoding/json encode.go appendString with HTML escaping (Marshal's default). */
 export function quoteJsonString(s: string): string {
   let out = '"';
   for (const ch of s) {
@@ -129,11 +129,11 @@ export function quoteJsonString(s: string): string {
   return `${out}"`;
 }
 
-/** An error encoding/json reports (a number float64 cannot hold). */
+/** encoding/json decode.go's error for a number float64 cannot hold. */
 export class JsonNumberError extends Error {}
 
 /**
- * encoding/json's float64 encoding: shortest digits, exponent form below 1e-6 and from 1e21 on
+ * encoding/json encode.go floatEncoder: shortest digits, exponent form below 1e-6 and from 1e21 on
  * with a single-digit negative exponent (`1e-7`), `-0` kept.
  */
 export function formatGoFloat(x: number): string {
@@ -142,7 +142,7 @@ export function formatGoFloat(x: number): string {
 }
 
 /**
- * json.Marshal of a decoded value: `text` writes numbers as their text (marshalToJSONString),
+ * encoding/json json.Marshal of a decoded value (utils.go marshalToJSONString): `text` writes numbers as their text (marshalToJSONString),
  * `float` first turns them into float64 as marshalWithoutNumber's decode without UseNumber does.
  */
 export function marshalJson(value: JsonValue, numbers: 'text' | 'float'): string {
