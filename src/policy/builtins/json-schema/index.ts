@@ -15,9 +15,9 @@
 import { OperandError } from '../builtin-error.ts';
 import type { BuiltinContext, BuiltinDefinition } from '../context.ts';
 import type { BuiltinValue } from '../json-numbers.ts';
-import { RegoObject, isRegoArray, type RegoValue } from '../rego-value.ts';
+import { RegoObject, isRegoArray, writeRegoValue, type RegoValue } from '../rego-value.ts';
 import { errorString } from './errors.ts';
-import { compileSchema } from './schema.ts';
+import { compileSchema, type Schema } from './schema.ts';
 import { validateDocument } from './validation.ts';
 import { decodeJsonText, fromRego, type JsonValue } from './values.ts';
 
@@ -59,9 +59,35 @@ function matchSchema(context: BuiltinContext, document: unknown, schema: unknown
   }
 }
 
+/** Compiled schemas kept between calls (at most this many), as OPA's inter-query cache keeps them. */
+const CACHE_LIMIT = 64;
+/** Schemas whose text is longer than this are compiled every time rather than kept. */
+const CACHE_KEY_LIMIT = 100_000;
+const compiledSchemas = new Map<string, Schema>();
+
+/**
+ * The schema compiled, or taken from the cache. A compiled Schema is only read by validation, so
+ * sharing it is safe; only schemas that compile are kept (OPA's builtin caches them the same way).
+ */
+function compiledSchema(schema: RegoValue): Schema {
+  const key = typeof schema === 'string' ? `s${schema}` : `v${writeRegoValue(schema)}`;
+  const cached = compiledSchemas.get(key);
+  if (cached !== undefined) {
+    compiledSchemas.delete(key);
+    compiledSchemas.set(key, cached);
+    return cached;
+  }
+  const compiled = compileSchema(load(schema));
+  if (key.length <= CACHE_KEY_LIMIT) {
+    if (compiledSchemas.size >= CACHE_LIMIT) compiledSchemas.delete(compiledSchemas.keys().next().value ?? '');
+    compiledSchemas.set(key, compiled);
+  }
+  return compiled;
+}
+
 function matchSchemaDeep(_context: BuiltinContext, document: unknown, schema: unknown): BuiltinValue {
   const doc = load(document as RegoValue);
-  const compiled = compileSchema(load(schema as RegoValue));
+  const compiled = compiledSchema(schema as RegoValue);
   const result = validateDocument(compiled, doc);
   const errors = result.errors.map((e) => ({
     error: errorString(e),
