@@ -247,6 +247,82 @@ const FORMAT_SAMPLES: Record<string, string[]> = {
   ],
 };
 
+/** `$ref` and `$id` resolution: relative, fragment and location-independent ids, escapes, meta-schemas. */
+const REFERENCE_PAIRS: [string, string][] = [
+  [
+    '{"a": 1}',
+    '{"$id": "http://x.com/a/b.json", "properties": {"a": {"$id": "c/d.json", "definitions": {"e": {"type": "string"}}, "$ref": "#/definitions/e"}}}',
+  ],
+  [
+    '{"a": 1}',
+    '{"$id": "http://x.com/a/b.json", "definitions": {"q": {"$id": "../q.json", "type": "string"}}, "properties": {"a": {"$ref": "http://x.com/q.json"}}}',
+  ],
+  [
+    '{"a": 1}',
+    '{"$id": "http://x.com/root", "definitions": {"q": {"$id": "#frag", "type": "string"}}, "properties": {"a": {"$ref": "#frag"}}}',
+  ],
+  ['{"a": 1}', '{"definitions": {"q": {"$id": "#frag", "type": "string"}}, "properties": {"a": {"$ref": "#frag"}}}'],
+  ['{"$ref": 1}', '{"properties": {"$ref": {"type": "string"}}}'],
+  ['{"a": 1}', '{"properties": {"a": {"$ref": "#/properties/b"}, "b": {"type": "string"}}}'],
+  ['{"a": [1]}', '{"properties": {"a": {"items": [{"$ref": "#/properties/a/items/1"}, {"type": "string"}]}}}'],
+  ['{"a": 1}', '{"properties": {"a": {"$ref": "#/properties/a/items/x"}}}'],
+  ['{"a": 1}', '{"properties": {"a": {"$ref": "#/properties/a/items/5"}}}'],
+  ['{"a": 1}', '{"properties": {"a": {"$ref": "#/definitions/x"}}, "definitions": {"x": 5}}'],
+  ['{"a": 1}', '{"properties": {"a": {"$ref": "#definitions/x"}}, "definitions": {"x": {}}}'],
+  ['{"a": 1}', '{"properties": {"a": {"$ref": "%"}}}'],
+  [
+    '{"a": 1}',
+    '{"properties": {"a": {"$ref": "http://json-schema.org/draft-06/schema#/definitions/nonNegativeInteger"}}}',
+  ],
+  [
+    '{"a": -1}',
+    '{"properties": {"a": {"$ref": "http://json-schema.org/draft-04/schema#/definitions/positiveIntegerDefault0"}}}',
+  ],
+  [
+    '{"a": 1}',
+    '{"$schema": "http://json-schema.org/draft-04/schema#", "properties": {"a": {"$ref": "http://json-schema.org/draft-07/schema#/definitions/simpleTypes"}}}',
+  ],
+  [
+    '{"a": "x"}',
+    '{"$schema": "http://json-schema.org/draft-04/schema", "id": "http://e/r", "properties": {"a": {"id": "#f", "type": "integer"}, "b": {"$ref": "#f"}}}',
+  ],
+  [
+    '{"b": "x"}',
+    '{"$schema": "http://json-schema.org/draft-04/schema", "id": "http://e/r", "properties": {"a": {"id": "#f", "type": "integer"}, "b": {"$ref": "#f"}}}',
+  ],
+  ['{"a": 1}', '{"$id": 5}'],
+  ['{"a": 1}', '{"$schema": "http://json-schema.org/draft-07/schema#", "id": 5}'],
+  [
+    '{"a": 1}',
+    '{"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"x": {"type": "string"}}, "properties": {"a": {"$ref": "#/$defs/x"}}}',
+  ],
+  [
+    '{"a": 1}',
+    '{"$id": "urn:x:y", "definitions": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/definitions/s"}}}',
+  ],
+  [
+    '{"a": 1}',
+    '{"$id": "http://e.com/r#", "definitions": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/definitions/s"}}}',
+  ],
+  [
+    '{"a": 1}',
+    '{"$id": "http://e.com/r?q=1", "definitions": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/definitions/s"}}}',
+  ],
+  ['{"a": 1}', '{"properties": {"a": {"$ref": "#/definitions/a%2Fb"}}, "definitions": {"a/b": {"type": "string"}}}'],
+  ['{"a": 1}', '{"properties": {"a": {"$ref": "#/definitions/é"}}, "definitions": {"é": {"type": "string"}}}'],
+  ['{"a": 1}', '{"properties": {"a": {"$ref": "#/definitions/%C3%A9"}}, "definitions": {"é": {"type": "string"}}}'],
+  [
+    '{"a": {"a": {"a": "x"}}}',
+    '{"definitions": {"n": {"properties": {"a": {"anyOf": [{"$ref": "#/definitions/n"}, {"type": "integer"}]}}}}, "$ref": "#/definitions/n"}',
+  ],
+  [
+    '{"a": 1}',
+    '{"allOf": [{"$ref": "#/definitions/x"}, {"$ref": "#/definitions/x"}], "definitions": {"x": {"type": "string"}}}',
+  ],
+  ['1', '{"$ref": "#/definitions/x", "definitions": {"x": true}}'],
+  ['1', '{"$ref": "#/definitions/x", "definitions": {"x": false}}'],
+];
+
 const HAND_PICKED: RegoCall[] = [
   // type
   match('type integer accepts 5', j('{"id": 5}'), j('{"properties": {"id": {"type": "integer"}}}')),
@@ -529,6 +605,10 @@ const HAND_PICKED: RegoCall[] = [
   verify('verify accepts true', true),
 ];
 
+const REFERENCES: RegoCall[] = REFERENCE_PAIRS.map(([document, schema], i) =>
+  match(`reference #${i}: ${schema}`, j(document), j(schema)),
+);
+
 const FORMATS: RegoCall[] = Object.entries(FORMAT_SAMPLES).map(([format, samples]) =>
   match(`format ${format} on ${samples.length} samples`, samples, j(`{"items": {"format": "${format}"}}`)),
 );
@@ -659,7 +739,7 @@ function randomCalls(seed: number, count: number): RegoCall[] {
 }
 
 const RANDOM = randomCalls(Number(process.env['BUILTINS_SEED'] ?? 20_261_207), 400);
-const ALL = [...HAND_PICKED, ...FORMATS, ...GENERATED, ...RANDOM];
+const ALL = [...HAND_PICKED, ...FORMATS, ...REFERENCES, ...GENERATED, ...RANDOM];
 
 /** The outcome with every `[valid, errors]` value's errors sorted: OPA's order varies from run to run. */
 function asMultiset(outcome: RegoOutcome | undefined): RegoOutcome | undefined {
@@ -678,7 +758,7 @@ describe('json.match_schema and json.verify_schema agree with opa eval', () => {
     opa = await evaluateRegoWithOpa(ALL);
   });
 
-  it(`on ${HAND_PICKED.length + FORMATS.length} hand-picked, ${GENERATED.length} combined and ${RANDOM.length} random calls (errors compared as multisets)`, () => {
+  it(`on ${HAND_PICKED.length + FORMATS.length + REFERENCES.length} hand-picked, ${GENERATED.length} combined and ${RANDOM.length} random calls (errors compared as multisets)`, () => {
     const mismatches: string[] = [];
     ALL.forEach((c, i) => {
       const mine = asMultiset(runRegoHost(host, c));
