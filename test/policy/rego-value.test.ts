@@ -240,10 +240,13 @@ describe('the parser refuses what opa_value_dump does not write', () => {
 });
 
 describe('which builtins leave the JSON path', () => {
-  it('takes typed arguments only where a set changes the answer, and returns sets where OPA does', () => {
+  it('takes typed arguments only where a set or a number text changes the answer, and returns sets where OPA does', () => {
     const host = createBuiltins();
+    // json.match_schema / verify_schema read a number's exact text (gojsonschema's integer checks).
     assert.deepEqual([...host.regoArguments].sort(), [
+      'json.match_schema',
       'json.patch',
+      'json.verify_schema',
       'net.cidr_contains_matches',
       'sprintf',
       'urlquery.encode_object',
