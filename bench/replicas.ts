@@ -14,7 +14,8 @@
  *
  * Load: a closed loop of single `POST /v1/decisions` with the README mix (the internal read, the
  * deny and the redact example, in turn) over kept-alive connections, `--connections` per loaded
- * replica. Both regents are warmed together, then measured phases alternate: two replicas loaded,
+ * replica. Both regents are warmed together (10 s, about 10,000 decisions each: a fresh regent
+ * needs about 15,000 before V8 has optimised it, bench/README.md), then measured phases alternate: two replicas loaded,
  * one replica loaded (regent 1; regent 2 idles), `--rounds` times. Reported: decisions/s of each,
  * the ratio of the medians, CPU per decision of each regent from /proc, errors and fail-closed
  * denials.
@@ -38,7 +39,7 @@
  * With the default 300 s window only the first three wall sessions would be decided by the wall,
  * every later one by the denial streak, which would hide a broken wall.
  *
- *   node bench/replicas.ts [--seconds 8] [--warmup 6] [--rounds 2] [--connections 32]
+ *   node bench/replicas.ts [--seconds 8] [--warmup 10] [--rounds 2] [--connections 32]
  *                          [--cpus 0,1] [--wall-rate 1.5] [--taint-rate 2] [--keep]
  *
  * Exits 1 when any correctness check fails; the throughput ratio is reported, not enforced.
@@ -66,7 +67,7 @@ const execFile = promisify(execFileCb);
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '8' },
-    warmup: { type: 'string', default: '6' },
+    warmup: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '32' },
     cpus: { type: 'string' },
