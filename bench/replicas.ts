@@ -15,9 +15,10 @@
  * Load: a closed loop of single `POST /v1/decisions` with the README mix (the internal read, the
  * deny and the redact example, in turn) over kept-alive connections, `--connections` per loaded
  * replica. Both regents are warmed together (10 s, about 10,000 decisions each: a fresh regent
- * needs about 15,000 before V8 has optimised it, bench/README.md), then measured phases alternate: two replicas loaded,
- * one replica loaded (regent 1; regent 2 idles), `--rounds` times. Reported: decisions/s of each,
- * the ratio of the medians, CPU per decision of each regent from /proc, errors and fail-closed
+ * needs about 15,000 before V8 has optimised it, bench/README.md), then measured phases
+ * alternate: two replicas loaded, one replica loaded (regent 1; regent 2 idles), `--rounds` times.
+ * Reported: decisions/s of each, the ratio of the medians, CPU per decision of each regent, Redis,
+ * PostgreSQL and the load generator from /proc, what other processes used, errors and fail-closed
  * denials.
  *
  * While two replicas are loaded, paced scenarios run across them (other agents than the load's,
