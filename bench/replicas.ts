@@ -240,7 +240,10 @@ function decide(agent: http.Agent, url: string, body: string): Promise<Answer> {
             resolve({ status, decision: '', codes: [], decisionId: undefined });
           }
         });
-        res.on('error', () => resolve({ status: 0, decision: '', codes: [], decisionId: undefined }));
+        res.on('error', () => {
+          unanswered += 1;
+          resolve({ status: 0, decision: '', codes: [], decisionId: undefined });
+        });
       },
     );
     req.on('error', () => {
