@@ -645,8 +645,10 @@ try {
   const infra = await findInfra(postgres.url);
   const conflicts0 = await sessionConflicts(regents);
   const phases: Phase[] = [];
+  let scenarioPhases = 0;
   const twoReplicas = async (seconds: number) => {
-    const s = scenarios(regents, scenarioAgents, `${run}-${phases.length}`);
+    // Every phase's sessions are new: a session id used before would start on a side already.
+    const s = scenarios(regents, scenarioAgents, `${run}-${scenarioPhases++}`);
     const phase = await drive('two', regents, agents, seconds, infra);
     await s.stop();
     return phase;
