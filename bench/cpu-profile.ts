@@ -7,7 +7,12 @@
  * warmed process; the median counts (a shared VM moves single runs).
  *
  *   node bench/cpu-profile.ts [--decisions 5000] [--runs 5] [--concurrency 8] [--profile DIR]
- *                             [--baseline DIR] [--server-cpus LIST]
+ *                             [--baseline DIR] [--server-cpus LIST] [--activity-limits lifted|shipped]
+ *
+ * --activity-limits: the shipped policy stops an agent after ten denials in its window, so with
+ * the limits as shipped nearly every decision of a run is a denial-streak deny; `lifted` (the
+ * default) raises them in a copy of rego/ so the mix is answered as the README says. The last
+ * run's answers are printed either way.
  *
  * --server-cpus starts regent under `taskset -c LIST` (so it runs one evaluation worker per CPU in
  * it, as `make bench` does); run the script itself on the other CPU (`taskset -c 0 node ...`) and
@@ -24,7 +29,7 @@
  * of JS threads and the profiler costs CPU itself: the stage figures are shares of sampled time
  * put in µs per decision, not /proc CPU, and they leave out the libuv pool (fdatasync, file writes).
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,15 +50,29 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     baseline: { type: 'string' },
     'server-cpus': { type: 'string' },
+    'activity-limits': { type: 'string', default: 'lifted' },
   },
 });
+if (values['activity-limits'] !== 'lifted' && values['activity-limits'] !== 'shipped')
+  throw new Error('--activity-limits is lifted or shipped');
+/**
+ * The shipped policy stops an agent after ten denials in its activity window, and the README mix
+ * has a deny in every three decisions: with the limits as shipped, nearly every decision of a run
+ * is an `activity.denial_streak` deny (the deny path). `lifted` (the default) raises those limits
+ * in a copy of rego/, so each decision is answered as the README says: allow, deny, redact.
+ */
+const LIFT_LIMITS = values['activity-limits'] === 'lifted';
 const perRun = Number(values.decisions);
 const runs = Number(values.runs);
 const concurrency = Number(values.concurrency);
 const bodies = [EXAMPLES.allowInternal, EXAMPLES.deny, EXAMPLES.redact].map((c) => JSON.stringify(c));
 
+/** Answers of the last {@link drive}, by decision and first reason code. */
+const outcomes = new Map<string, number>();
+
 /** Sends `n` decisions by `concurrency` keep-alive clients; every answer must be a 200. */
 async function drive(url: string, n: number): Promise<void> {
+  outcomes.clear();
   let next = 0;
   const client = async () => {
     while (next < n) {
@@ -64,7 +83,9 @@ async function drive(url: string, n: number): Promise<void> {
         body: bodies[i % bodies.length]!,
       });
       if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
-      await res.arrayBuffer();
+      const answer = (await res.json()) as { decision: string; reasons: { code: string }[] };
+      const key = `${answer.decision}${answer.reasons[0] === undefined ? '' : ` ${answer.reasons[0].code}`}`;
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, client));
@@ -192,11 +213,18 @@ export function byStage(
 
 const dir = await mkdtemp(path.join(tmpdir(), 'regent-cpu-'));
 const bundle = path.join(dir, 'regent.tar.gz');
-await buildBundle({
-  sourceDir: path.join(REPO_ROOT, 'rego'),
-  outFile: bundle,
-  capabilities: await buildCapabilities(opaBinary()),
-});
+const source = path.join(dir, 'rego');
+await cp(path.join(REPO_ROOT, 'rego'), source, { recursive: true });
+if (LIFT_LIMITS) {
+  const dataFile = path.join(source, 'regent', 'config', 'data.json');
+  const data = JSON.parse(await readFile(dataFile, 'utf8')) as {
+    activity: { restricted_read_burst: { max_reads: number }; denial_streak: Record<string, number> };
+  };
+  data.activity.restricted_read_burst.max_reads = 1_000_000;
+  data.activity.denial_streak = { max_denials: 1_000_000, max_agent_denials: 1_000_000 };
+  await writeFile(dataFile, JSON.stringify(data));
+}
+await buildBundle({ sourceDir: source, outFile: bundle, capabilities: await buildCapabilities(opaBinary()) });
 
 /** Starts `node <root>/src/main.ts` with its defaults but the bundle and audit path; resolves once it listens. */
 function startRegent(root: string, env: Record<string, string>): Promise<RegentProcess> {
@@ -256,7 +284,7 @@ async function withRegent<T>(
 
 try {
   console.log(
-    `${runs} runs of ${perRun} decisions (README mix), ${concurrency} keep-alive clients, production defaults${values['server-cpus'] === undefined ? '' : `, regent on CPUs ${values['server-cpus']}`}`,
+    `${runs} runs of ${perRun} decisions (README mix), ${concurrency} keep-alive clients, production defaults, policy activity limits ${values['activity-limits']}${values['server-cpus'] === undefined ? '' : `, regent on CPUs ${values['server-cpus']}`}`,
   );
   const report = (label: string, rs: Run[]) => {
     console.log(
@@ -265,6 +293,8 @@ try {
     console.log(
       `${label}: median ${median(rs.map((r) => r.total)).toFixed(0)} µs per decision, of which HTTP thread ${median(rs.map((r) => r.http)).toFixed(0)} µs`,
     );
+    // What was measured: the README's answers, or (limits as shipped) mostly the streak's denies.
+    console.log(`${label}: answers of the last run: ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(', ')}`);
   };
   const base = values.baseline;
   if (base === undefined) {
