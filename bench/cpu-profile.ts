@@ -29,14 +29,13 @@
  * of JS threads and the profiler costs CPU itself: the stage figures are shares of sampled time
  * put in µs per decision, not /proc CPU, and they leave out the libuv pool (fdatasync, file writes).
  */
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildCapabilities } from '../src/policy/capabilities.ts';
-import { buildBundle } from '../src/policy/toolchain/build-bundle.ts';
-import { REPO_ROOT, opaBinary } from '../src/policy/toolchain/opa-cli.ts';
+import { REPO_ROOT } from '../src/policy/toolchain/opa-cli.ts';
 import { EXAMPLES } from '../test/fixtures/examples.ts';
+import { liftActivityLimits, shippedBundleWith } from '../test/support/bundles.ts';
 import type { RegentProcess } from '../test/support/regent-process.ts';
 import { spawn } from 'node:child_process';
 import { cpuSeconds, mainThreadCpuSeconds } from './lib/proc.ts';
@@ -212,19 +211,9 @@ export function byStage(
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'regent-cpu-'));
-const bundle = path.join(dir, 'regent.tar.gz');
-const source = path.join(dir, 'rego');
-await cp(path.join(REPO_ROOT, 'rego'), source, { recursive: true });
-if (LIFT_LIMITS) {
-  const dataFile = path.join(source, 'regent', 'config', 'data.json');
-  const data = JSON.parse(await readFile(dataFile, 'utf8')) as {
-    activity: { restricted_read_burst: { max_reads: number }; denial_streak: Record<string, number> };
-  };
-  data.activity.restricted_read_burst.max_reads = 1_000_000;
-  data.activity.denial_streak = { max_denials: 1_000_000, max_agent_denials: 1_000_000 };
-  await writeFile(dataFile, JSON.stringify(data));
-}
-await buildBundle({ sourceDir: source, outFile: bundle, capabilities: await buildCapabilities(opaBinary()) });
+const bundle = await shippedBundleWith(dir, (config) => {
+  if (LIFT_LIMITS) liftActivityLimits(config);
+});
 
 /** Starts `node <root>/src/main.ts` with its defaults but the bundle and audit path; resolves once it listens. */
 function startRegent(root: string, env: Record<string, string>): Promise<RegentProcess> {

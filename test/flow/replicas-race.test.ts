@@ -11,13 +11,11 @@
  * rego/regent/activity.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildCapabilities } from '../../src/policy/capabilities.ts';
-import { buildBundle } from '../../src/policy/toolchain/build-bundle.ts';
-import { REPO_ROOT, opaBinary } from '../../src/policy/toolchain/opa-cli.ts';
+import { liftActivityLimits, shippedBundleWith } from '../support/bundles.ts';
 import { sampleValue } from '../support/metrics-text.ts';
 import { start as startRedis, type TestRedis } from '../support/redis-server.ts';
 import { startRegentProcess, type RegentProcess } from '../support/regent-process.ts';
@@ -68,19 +66,8 @@ const broadcast = (session: string) => ({
 });
 
 /** The shipped policy with the activity limits raised out of reach, built with the real toolchain. */
-async function bundleWithoutActivityLimits(dir: string): Promise<string> {
-  const source = path.join(dir, 'rego');
-  await cp(path.join(REPO_ROOT, 'rego'), source, { recursive: true });
-  const dataFile = path.join(source, 'regent', 'config', 'data.json');
-  const data = JSON.parse(await readFile(dataFile, 'utf8')) as {
-    activity: { restricted_read_burst: { max_reads: number }; denial_streak: Record<string, number> };
-  };
-  data.activity.restricted_read_burst.max_reads = 1_000_000;
-  data.activity.denial_streak = { max_denials: 1_000_000, max_agent_denials: 1_000_000 };
-  await writeFile(dataFile, JSON.stringify(data));
-  const outFile = path.join(dir, 'bundle.tar.gz');
-  await buildBundle({ sourceDir: source, outFile, capabilities: await buildCapabilities(opaBinary()) });
-  return outFile;
+function bundleWithoutActivityLimits(dir: string): Promise<string> {
+  return shippedBundleWith(dir, liftActivityLimits);
 }
 
 async function conflicts(replicas: RegentProcess[]): Promise<number> {

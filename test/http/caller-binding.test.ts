@@ -6,27 +6,19 @@
  * A real regent with real tokens, on the shipped library built by the real toolchain.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildCapabilities } from '../../src/policy/capabilities.ts';
-import { buildBundle } from '../../src/policy/toolchain/build-bundle.ts';
-import { REPO_ROOT, opaBinary } from '../../src/policy/toolchain/opa-cli.ts';
 import { EXAMPLES } from '../fixtures/examples.ts';
+import { shippedBundleWith } from '../support/bundles.ts';
 import { makeToken, startSecureRegent, type SecureServer } from '../support/secure-regent.ts';
 
 /** The shipped library with hr-assistant bound to the caller `gw-hr`, built by the real toolchain. */
-async function boundBundle(dir: string): Promise<string> {
-  const src = path.join(dir, 'rego');
-  await cp(path.join(REPO_ROOT, 'rego'), src, { recursive: true });
-  const file = path.join(src, 'regent/config/data.json');
-  const config = JSON.parse(await readFile(file, 'utf8')) as { agents: Record<string, Record<string, unknown>> };
-  (config.agents['hr-assistant'] as Record<string, unknown>)['callers'] = ['gw-hr'];
-  await writeFile(file, JSON.stringify(config));
-  const out = path.join(dir, 'bundle.tar.gz');
-  await buildBundle({ sourceDir: src, outFile: out, capabilities: await buildCapabilities(opaBinary()) });
-  return out;
+function boundBundle(dir: string): Promise<string> {
+  return shippedBundleWith(dir, (config) => {
+    config['agents']['hr-assistant'].callers = ['gw-hr'];
+  });
 }
 
 const hrGateway = makeToken('gw-hr', ['decide']);

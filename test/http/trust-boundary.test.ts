@@ -5,14 +5,11 @@
  * catalogue, a verified token, or what regent saw in the tool path.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildCapabilities } from '../../src/policy/capabilities.ts';
-import { buildBundle } from '../../src/policy/toolchain/build-bundle.ts';
-import { REPO_ROOT, opaBinary } from '../../src/policy/toolchain/opa-cli.ts';
-import { regoBundle } from '../support/bundles.ts';
+import { regoBundle, shippedBundleWith } from '../support/bundles.ts';
 import { startRegent, type TestServer } from '../support/regent-server.ts';
 
 type Body = { decision: string; reasons: { code: string; message: string; details?: Record<string, unknown> }[] };
@@ -251,15 +248,9 @@ describe('trust boundary: streaks the caller cannot reset, and declassification'
 /** The shipped library with `sessions: "required"` on hr-assistant, built by the real toolchain. */
 async function sessionsRequiredBundle(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'regent-sessions-'));
-  const src = path.join(dir, 'rego');
-  await cp(path.join(REPO_ROOT, 'rego'), src, { recursive: true });
-  const file = path.join(src, 'regent/config/data.json');
-  const config = JSON.parse(await readFile(file, 'utf8')) as { agents: Record<string, Record<string, unknown>> };
-  (config.agents['hr-assistant'] as Record<string, unknown>)['sessions'] = 'required';
-  await writeFile(file, JSON.stringify(config));
-  const out = path.join(dir, 'bundle.tar.gz');
-  await buildBundle({ sourceDir: src, outFile: out, capabilities: await buildCapabilities(opaBinary()) });
-  return out;
+  return shippedBundleWith(dir, (config) => {
+    config['agents']['hr-assistant'].sessions = 'required';
+  });
 }
 
 describe('trust boundary: an agent that must be decided within a session', () => {

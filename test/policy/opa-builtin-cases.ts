@@ -6,10 +6,12 @@
  * (`data.generated.p = x`, possibly several `;`-separated) becomes one wrapper rule collecting
  * its bindings, so the result set compares with the case's `want_result`.
  */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { createBuiltins } from '../../src/policy/builtins/index.ts';
@@ -181,4 +183,24 @@ export async function runCases(
   }
   await Promise.all(Array.from({ length: parallel }, worker));
   return results;
+}
+
+/**
+ * A suite running OPA's own cases of `families` through regent's engine: at least `minimum` must
+ * be found, and every one must agree.
+ */
+export function opaCasesSuite(title: string, families: readonly string[], minimum: number): void {
+  describe(title, () => {
+    let results: { note: string; problem: string | undefined }[] = [];
+    before(async () => {
+      results = await runCases(await loadOpaCases(...families));
+    });
+    it('agrees with every case', () => {
+      assert.ok(results.length >= minimum, `only ${results.length} cases found`);
+      assert.deepEqual(
+        results.filter((r) => r.problem !== undefined).map((r) => `${r.note}: ${r.problem ?? ''}`),
+        [],
+      );
+    });
+  });
 }
