@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../test/support/free-port.ts';
 import path from 'node:path';
 import { cpuCount, pinned, type BenchSettings } from './settings.ts';
 
@@ -47,17 +47,7 @@ export interface OpaVariant {
   decisionLog: boolean;
 }
 
-/** Picks a free loopback port (several developers run servers on this machine). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 async function waitReady(url: string, child: ChildProcess, stderr: () => string, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -6,22 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { checkListenKeys, type ListenKeys } from '../../src/config/listen-keys.ts';
 import { regoBundle } from '../support/bundles.ts';
 import { start as startRedis, type TestRedis } from '../support/redis-server.ts';
 import { startRegentProcess, type RegentProcess } from '../support/regent-process.ts';
 import { EXAMPLES } from '../fixtures/examples.ts';
-
-/** A free loopback port, released again (the processes bind it with SO_REUSEPORT). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../support/free-port.ts';
 
 /** One request on a connection of its own (so the kernel chooses a process for each). */
 function send(port: number, method: string, p: string, body?: unknown): Promise<{ status: number; text: string }> {

@@ -25,6 +25,7 @@ import { signBundle } from '../../src/policy/bundle/sign-bundle.ts';
 import { BundleVerificationError } from '../../src/policy/bundle/verification-error.ts';
 import { opaBinary } from '../../src/policy/toolchain/opa-cli.ts';
 import { makeKey, opaBuild, repack, tempDir, verificationFor, writeSource, type TestKey } from './bundle-support.ts';
+import { freePort } from '../support/free-port.ts';
 
 const RESOURCE = 'bundles/regent.tar.gz';
 
@@ -544,14 +545,6 @@ function flip(bytes: Uint8Array): Uint8Array {
   const copy = new Uint8Array(bytes);
   copy[100] = (copy[100] as number) ^ 0xff;
   return copy;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {

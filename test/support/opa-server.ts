@@ -4,7 +4,7 @@
  * compares their answers. Stopped by its own pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,14 +16,7 @@ export interface OpaServer {
   close(): Promise<void>;
 }
 
-/** A free loopback port (bound, read, released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 /** Builds `sourceDir` into a plain (rego) bundle for opa, tests excluded. */
 export async function buildRegoBundle(sourceDir: string, revision: string): Promise<string> {

@@ -6,10 +6,10 @@
  */
 import { execFile as execFileCb } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './free-port.ts';
 
 const execFile = promisify(execFileCb);
 
@@ -106,18 +106,4 @@ async function ensurePostgresUser(): Promise<{ uid: number; gid: number }> {
   const created = await lookup();
   if (created === null) throw new Error('could not create the postgres system user');
   return created;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
