@@ -1,7 +1,8 @@
 /**
  * `make bench`: regent against `opa run --server` on the same policy, side by side, in one run.
- * Builds OPA's rego bundle from rego/ (regent serves `make bundles`' wasm bundle of the same
- * source), checks that both answer every corpus entry alike, then measures in-process evaluation,
+ * Builds the benchmark's policy (rego/ with its activity limits lifted, bench/lib/policy.ts) as
+ * regent's wasm bundle and OPA's rego bundle of the same source, checks that both answer every
+ * corpus entry as the corpus says (again after the load), then measures in-process evaluation,
  * the closed-loop maximum, an open-loop sweep, fixed-rate latency, CPU per decision and peak RSS,
  * what each regent feature costs, and where regent's CPU time goes. Writes bench/RESULTS.md.
  * Settings: bench/lib/settings.ts (BENCH_SECONDS, BENCH_STEP_SECONDS, ...); see bench/README.md.
@@ -16,6 +17,7 @@ import { readCorpus, type CorpusEntry } from './corpus/corpus.ts';
 import { policyInputs } from './corpus/policy-input.ts';
 import { machineFacts } from './lib/context.ts';
 import { Measurer } from './lib/measure.ts';
+import { buildBenchPolicy } from './lib/policy.ts';
 import { DEFAULT_REGENT, batchPhase, evaluationCost, profileRegent, variantCosts } from './lib/phases.ts';
 import { cpuSeconds, machineBusySeconds, peakRssMiB, selfAndChildrenSeconds } from './lib/proc.ts';
 import {
@@ -46,7 +48,6 @@ const log = (msg: string) => {
 };
 
 for (const [what, file] of [
-  ['regent bundle (make bundles)', s.regentBundle],
   ['OPA (make tools)', s.opaBin],
   ['vegeta (make bench builds it)', s.vegetaBin],
 ] as const) {
@@ -64,7 +65,12 @@ const corpus: CorpusEntry[] = committed.map((e, i) => ({ ...e, input: fresh[i]! 
 const mix: Record<string, number> = {};
 for (const e of corpus) mix[e.expected] = (mix[e.expected] ?? 0) + 1;
 
-// OPA's bundle: the same rego/ (tests and docs left out, as make bundles does), regent's revision.
+// The policy both servers run: rego/ with its activity limits lifted (bench/lib/policy.ts says
+// why), regent's wasm bundle and OPA's rego bundle (tests and docs left out, as make bundles
+// does) built from the same copy, with regent's revision.
+const policy = await buildBenchPolicy(path.join(s.outDir, 'policy'));
+s.regentBundle = policy.wasmBundle;
+log(`built ${path.relative(s.root, policy.wasmBundle)} from rego/ with its activity limits lifted`);
 const opaBundle = path.join(s.outDir, 'opa-bundle.tar.gz');
 const revision = (await readBundle(readFileSync(s.regentBundle))).manifest.revision;
 const build = [
@@ -78,10 +84,10 @@ const build = [
   revision,
   '-o',
   opaBundle,
-  'rego',
+  policy.source,
 ];
 execFileSync(s.opaBin, build, { cwd: s.root, stdio: ['ignore', 'ignore', 'inherit'] });
-log(`built ${path.relative(s.root, opaBundle)} from rego/ (revision ${revision})`);
+log(`built ${path.relative(s.root, opaBundle)} from the same source (revision ${revision})`);
 
 const loadBefore = loadavg()
   .map((x) => x.toFixed(2))
@@ -165,6 +171,17 @@ try {
   }
   opaMax.peakRssMiB = peakRssMiB(opa.pid);
   regentMax.peakRssMiB = peakRssMiB(regent.pid);
+  // After minutes of load both must still answer as the corpus says: nothing regent keeps
+  // between decisions (activity windows, caches) may have changed what it was being timed on.
+  const after = await verifyAgreement(servers, corpus);
+  if (after.length > 0) {
+    for (const w of after)
+      console.error(`disagreement after load: ${w.note}\n  expected ${w.expected}\n  got ${JSON.stringify(w.answers)}`);
+    throw new Error(
+      `${after.length} corpus entries got different answers after the load: the runs timed other decisions`,
+    );
+  }
+  log(`after the load, both servers still agree with the corpus on all ${corpus.length} entries`);
   const counters = await (await fetch(`${regent.url}/metrics`)).text();
   const wall = (Date.now() - wall0) / 1000;
   const backgroundCores = Math.max(0, (machineBusySeconds() - machine0 - (ours() - ours0)) / wall);

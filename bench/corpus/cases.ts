@@ -98,15 +98,15 @@ const ALLOW: BenchCase[] = [
     },
   },
   {
-    note: 'Engineering assistant files an issue quoting code to all employees',
+    note: 'Engineering assistant posts a code excerpt to its team channel',
     request: {
       agent: { id: 'eng-assistant' },
-      action: { tool: 'github.create_issue', kind: 'write', resource: { system: 'github', id: 'regent' } },
+      action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#eng' } },
       data_flow: {
         sources: [{ system: 'github', labels: ['source_code'] }],
-        destination: { system: 'github', audience: 'all_employees' },
+        destination: { system: 'slack', audience: 'team' },
       },
-      payload: { title: 'Flaky test in the audit suite', body: prose(6) },
+      payload: { text: `Flaky test in the audit suite. ${prose(6)}` },
     },
   },
   {
@@ -125,7 +125,7 @@ const ALLOW: BenchCase[] = [
     note: 'Sales assistant posts an account brief to the account team',
     request: {
       agent: { id: 'sales-assistant' },
-      action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#acct-initech' } },
+      action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#sales' } },
       data_flow: {
         sources: [{ system: 'salesforce', labels: ['customer:initech'], classification: 'confidential' }],
         destination: { system: 'slack', audience: 'team' },
@@ -146,7 +146,7 @@ const ALLOW: BenchCase[] = [
     note: 'Engineering assistant posts a release note to all employees',
     request: {
       agent: { id: 'eng-assistant' },
-      action: { tool: 'slack.post_message', kind: 'send' },
+      action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
       data_flow: {
         sources: [{ system: 'github', classification: 'internal' }],
         destination: { system: 'slack', audience: 'all_employees' },
@@ -176,7 +176,7 @@ const DENY: BenchCase[] = [
     },
   },
   {
-    note: 'A send with no audience or recipients',
+    note: 'A mail with no recipients: no audience regent can vouch for',
     request: {
       agent: { id: 'hr-assistant' },
       action: { tool: 'email.send', kind: 'send' },
@@ -199,7 +199,7 @@ const DENY: BenchCase[] = [
     note: 'A private key pasted into a company-wide channel',
     request: {
       agent: { id: 'eng-assistant' },
-      action: { tool: 'slack.post_message', kind: 'send' },
+      action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
       data_flow: {
         sources: [{ system: 'github', classification: 'internal' }],
         destination: { system: 'slack', audience: 'all_employees' },
@@ -230,7 +230,7 @@ const REDACT: BenchCase[] = [
     note: 'A GitHub token in a message to all employees',
     request: {
       agent: { id: 'eng-assistant' },
-      action: { tool: 'slack.post_message', kind: 'send' },
+      action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
       data_flow: {
         sources: [{ system: 'github', classification: 'internal' }],
         destination: { system: 'slack', audience: 'all_employees' },
@@ -266,10 +266,10 @@ const REDACT: BenchCase[] = [
     note: 'Contact details found in free text sent to all employees',
     request: {
       agent: { id: 'hr-assistant' },
-      action: { tool: 'email.send', kind: 'send' },
+      action: { tool: 'slack.post_message', kind: 'send', resource: { system: 'slack', id: '#general' } },
       data_flow: {
         sources: [{ system: 'gdrive', classification: 'internal' }],
-        destination: { system: 'email', audience: 'all_employees' },
+        destination: { system: 'slack', audience: 'all_employees' },
       },
       payload: {
         subject: 'New starters',

@@ -1,10 +1,16 @@
 /**
  * Turns a benchmark request into the policy input regent evaluates for it, so OPA can be asked
- * the same question: regent's own buildInput, its own detectors for `detected`, and the activity
- * counters regent holds once the looped corpus has run for a while (steady state). The inputs are
- * derived from regent's current code at every run, so they cannot drift from what it evaluates.
+ * the same question: regent's own trust rule (src/catalogue/resolve.ts, with the shipped
+ * catalogue and no token, taint or SCIM directory, as in the benchmark), its own buildInput, its
+ * own detectors for `detected`, and the activity counters regent holds once the looped corpus
+ * has run for a while (steady state). The inputs are derived from regent's current code at every
+ * run, so they cannot drift from what it evaluates.
  */
-import { buildInput } from '../../src/decision/build-input.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { catalogueOf } from '../../src/catalogue/catalogue.ts';
+import { resolveRequest } from '../../src/catalogue/resolve.ts';
+import { buildInput, isRestrictedRead } from '../../src/decision/build-input.ts';
 import type { DecisionRequest } from '../../src/decision/decision-request.ts';
 import { createRedactionPort } from '../../src/decision/redaction-port.ts';
 
@@ -12,29 +18,31 @@ import { createRedactionPort } from '../../src/decision/redaction-port.ts';
 const WINDOW_SECONDS = 300;
 
 /**
- * Restricted reads an agent holds in the window under load. Any value at or above the policy's
- * `max_reads` (5) gives the same outcome; this one stands for a few minutes of looping.
+ * Restricted reads an agent holds in the window under load: a few minutes of looping. The
+ * benchmark's policy has its activity limits lifted (bench/lib/policy.ts), so the counters are
+ * evaluated but do not decide.
  */
 const STEADY_RESTRICTED_READS = 1000;
 
-/** The reads regent counts as restricted (decision-service.ts recordActivity): declared classification only. */
-function countsAsRestrictedRead(request: DecisionRequest): boolean {
-  if (request.action.kind !== 'read') return false;
-  const classifications = [
-    request.action.resource?.classification,
-    ...(request.data_flow?.sources ?? []).map((s) => s.classification),
-  ];
-  return classifications.includes('restricted');
+/** `data` as the shipped bundle carries it, for the catalogue (activity limits do not touch it). */
+function shippedData(): Record<string, unknown> {
+  const file = path.resolve(import.meta.dirname, '..', '..', 'rego', 'regent', 'config', 'data.json');
+  return { regent: { config: JSON.parse(readFileSync(file, 'utf8')) as unknown } };
 }
 
 /** Derives OPA's inputs for a corpus: one policy input per request, in order. */
 export function policyInputs(requests: readonly DecisionRequest[]): Record<string, unknown>[] {
   const redaction = createRedactionPort({ maxPaths: 10_000 });
-  // Once the corpus loops, every agent that makes a counted restricted read is past the burst
-  // limit, so regent denies its restricted reads; OPA must see the same counters to agree.
-  const bursting = new Set(requests.filter(countsAsRestrictedRead).map((r) => r.agent.id));
-  return requests.map((request) => {
-    // As decision-service.ts does: no payload, nothing to scan, and the scan is complete.
+  const data = shippedData();
+  const catalogue = catalogueOf(data);
+  const resolved = requests.map((request) => resolveRequest(request, catalogue, {}));
+  // Once the corpus loops, every agent that makes a counted restricted read holds many of them.
+  const bursting = new Set(
+    resolved.filter(({ request }) => isRestrictedRead(request, data)).map(({ request }) => request.agent.id),
+  );
+  return requests.map((request, i) => {
+    const { request: resolvedRequest, trust } = resolved[i]!;
+    // As decision-service.ts does: the caller's payload is scanned; none, nothing to scan.
     const detection =
       request.payload === undefined ? { detected: [], complete: true } : redaction.detect(request.payload);
     const activity = {
@@ -47,6 +55,6 @@ export function policyInputs(requests: readonly DecisionRequest[]): Record<strin
         bytes_out: 2_000_000,
       },
     };
-    return buildInput(request, undefined, detection, activity);
+    return buildInput(resolvedRequest, undefined, detection, activity, trust);
   });
 }

@@ -191,7 +191,7 @@ function header(r: BenchResults): string[] {
       .map(([k, v]) => `${v} ${k}`)
       .join(
         ', ',
-      )}), cycled in order; both servers gave the corpus's outcome and reason codes for every entry before anything was measured.` +
+      )}), cycled in order; both servers gave the corpus's outcome and reason codes for every entry before anything was measured and again after the head-to-head runs. Policy: rego/ with its activity limits lifted, the same source for both (bench/lib/policy.ts: with the shipped limits a looped corpus turns into denial-streak denials within a second).` +
       (c.corpus.stale
         ? ' **bench/corpus/corpus.json is stale: regenerate it with `node bench/corpus/generate.ts`.**'
         : ''),

@@ -60,7 +60,10 @@ export interface BenchSettings {
   /** The pinned binaries. */
   opaBin: string;
   vegetaBin: string;
-  /** The wasm bundle regent serves (REGENT_BUNDLE or bundles/regent.tar.gz). */
+  /**
+   * The wasm bundle regent serves (REGENT_BUNDLE or bundles/regent.tar.gz); `make bench` (run.ts)
+   * replaces it with the benchmark policy it builds (bench/lib/policy.ts).
+   */
   regentBundle: string;
 }
 
