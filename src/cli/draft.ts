@@ -17,12 +17,14 @@ import { GENAI_SEMCONV_VERSION, readTraces } from '../draft/otel.ts';
 import { SOURCES, type SourceName, type SourceRead } from '../draft/source.ts';
 import { formatSummary } from '../draft/summary.ts';
 import { readTrail } from '../draft/trail.ts';
+import { WIDENINGS, type Widening } from '../draft/widen.ts';
 import { EXIT, parseFlags, runCommand, UsageError, wholeNumber, type Command } from './command.ts';
 
 const MIB = 1024 * 1024;
 
 const HELP = `usage: regent draft [--from trail] --trail <trail.jsonl|postgres://...> | --from decision-log <file> | --from otel <file>
                     [--since <iso>] [--until <iso>] [--agent <id>] [--headroom <n%>] [--window-seconds <s>]
+                    [--widen reads]
                     [--config <data.json>] [--out <draft.json>] [--diff <diff.json>] [--report <report.json>]
                     [--rego <dir>] [--bundle <draft.tar.gz>]
 
@@ -53,6 +55,11 @@ Sources (--from, default trail):
   --agent <id>           draft one agent (the shared burst ceiling is then only reported)
   --headroom <n%>        headroom over observed peaks (default 50%)
   --window-seconds <s>   the activity window (REGENT_ACTIVITY_WINDOW_SECONDS, default 300)
+  --widen reads          also grant, in a role <agent>-widened-reads, the tools the catalogue defines
+                         as reads only of a system the agent was seen reading with an allowed read,
+                         declaring no output label or classification beyond those reads'; never a
+                         write, send, delete or execute, never a refused ask. Not observed: the
+                         summary lists each apart with the reads it rests on (record 022)
   --config <file>        the active configuration (default rego/regent/config/data.json)
   --out <file>           write the catalogue fragment
   --diff <file>          write the JSON merge patch (RFC 7396) from the configuration to the draft
@@ -108,6 +115,7 @@ export const draft: Command = {
             report: { type: 'string' },
             rego: { type: 'string' },
             bundle: { type: 'string' },
+            widen: { type: 'string' },
           },
           { min: 0, max: 1 },
         );
@@ -120,6 +128,9 @@ export const draft: Command = {
         const headroom = /^(\d{1,4})%$/.exec(values.headroom);
         if (headroom === null) throw new UsageError(`--headroom wants a percentage like 50%, not '${values.headroom}'`);
         if (values.bundle !== undefined && values.rego === undefined) throw new UsageError('--bundle needs --rego');
+        const widen = values.widen;
+        if (widen !== undefined && !(WIDENINGS as readonly string[]).includes(widen))
+          throw new UsageError(`--widen wants one of ${WIDENINGS.join(', ')}, not '${widen}'`);
         const windowSeconds = wholeNumber('window-seconds', values['window-seconds']);
         if (windowSeconds < 1) throw new UsageError('--window-seconds must be at least 1');
         const config = JSON.parse(await readFile(values.config, 'utf8')) as Json;
@@ -141,6 +152,7 @@ export const draft: Command = {
             ...(values.since === undefined ? {} : { since: values.since }),
             ...(values.until === undefined ? {} : { until: values.until }),
             ...(values.agent === undefined ? {} : { agent: values.agent }),
+            ...(widen === undefined ? {} : { widen: [widen as Widening] }),
           },
           read.report,
         );
@@ -152,6 +164,7 @@ export const draft: Command = {
             values.report,
             json({
               period: result.period,
+              widen: result.widen,
               source: result.source,
               agents: result.agents,
               notes: result.notes,

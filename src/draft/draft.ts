@@ -9,6 +9,8 @@
  * A draft never names more than was observed: every tool, destination entry and ceiling comes
  * from allowed or redacted decisions of the period, never a wildcard, never a denied ask. What a
  * source could not show narrows the draft (no destination entry, no ceiling) or is reported.
+ * The one exception is asked for by name (`widen`, widen.ts): its grants go to a role of their
+ * own, `<agent>-widened-reads`, and are listed apart with the evidence they rest on.
  */
 import { catalogueView, grantedTools, type CatalogueView } from './catalogue-view.ts';
 import { MAX_IDS, type Evidence } from './evidence.ts';
@@ -20,6 +22,7 @@ import {
   type ObservedFlow,
   type ObservedOverride,
 } from './observe.ts';
+import { widenReads, type HeldBack, type WidenedGrant, type Widening } from './widen.ts';
 import { lacks, type ObservedRecord, type SourceReport } from './source.ts';
 
 /** What to draft from. */
@@ -34,6 +37,8 @@ export interface DraftOptions {
   headroom: number;
   /** The activity window the peaks are measured in (REGENT_ACTIVITY_WINDOW_SECONDS). */
   windowSeconds: number;
+  /** Grants beyond observation, asked for by name (widen.ts); none when absent: observed only. */
+  widen?: readonly Widening[];
 }
 
 /** Something granted that nothing used in the period, with what the trail knows of earlier use. */
@@ -50,6 +55,12 @@ export interface AgentDraft {
   role: string;
   decisions: number;
   tools: { tool: string; kinds: string[]; evidence: Evidence }[];
+  /** Tools granted although nothing in the period used them (only with a widening), in role `widened_role`. */
+  beyond_observation: WidenedGrant[];
+  /** The role holding `beyond_observation`, or null when there is none. */
+  widened_role: string | null;
+  /** Tools a widening considered and did not grant, and why. */
+  widening_held_back: HeldBack[];
   systems_read: Record<string, Evidence>;
   resources_read: Record<string, Evidence>;
   flows: ObservedFlow[];
@@ -86,6 +97,8 @@ export interface Draft {
   notes: string[];
   /** What was read, and what the source could not show. */
   source?: SourceReport;
+  /** The widenings asked for (empty: every grant was observed). */
+  widen: Widening[];
 }
 
 /** Builds the draft of `records` (every decision record up to `until`, any order) against `config`. */
@@ -124,8 +137,10 @@ export function buildDraft(
     if (view.agents[agent] === undefined) continue;
     blind += list.filter(hidesRestrictedReads).length;
     peak = Math.max(peak, o.peaks.restricted_reads, o.peaks.restricted_reads_per_principal);
-    merge(fragment, { agents: { [agent]: { roles: [draft.role] } } });
+    const roles = draft.widened_role === null ? [draft.role] : [draft.role, draft.widened_role];
+    merge(fragment, { agents: { [agent]: { roles } } });
     merge(fragment, { roles: { [draft.role]: { tools: draft.tools.map((t) => t.tool) } } });
+    if (draft.widened_role !== null) merge(fragment, { roles: { [draft.widened_role]: widenedRole(draft) } });
     for (const flow of draft.flows) {
       const entry = destinationEntry(view, flow);
       if (entry !== null) merge(fragment, entry);
@@ -153,6 +168,27 @@ export function buildDraft(
     agents,
     notes,
     ...(source === undefined ? {} : { source }),
+    widen: [...(options.widen ?? [])],
+  };
+}
+
+/**
+ * The role of an agent's widened grants, its description saying in the configuration itself that
+ * none of them was observed and what each rests on (the report has the decision ids).
+ */
+function widenedRole(draft: AgentDraft): Record<string, Json> {
+  const systems = new Map<string, string[]>();
+  for (const g of draft.beyond_observation)
+    systems.set(
+      g.system,
+      g.rests_on.map((r) => r.tool),
+    );
+  const basis = [...systems].map(([system, reads]) => `${system} (seen: ${reads.join(', ')})`).join('; ');
+  return {
+    description:
+      `NOT OBSERVED: granted by regent draft --widen reads, reads of systems ${draft.agent} was seen reading: ` +
+      `${basis}. Evidence in the draft's report; remove a tool, or this role, to keep only what was observed.`,
+    tools: draft.beyond_observation.map((g) => g.tool),
   };
 }
 
@@ -201,6 +237,10 @@ function draftAgent(
     }
     tools.push({ tool, kinds: kinds.sort(), evidence });
   }
+  const widened =
+    options.widen?.includes('reads') === true && view.agents[o.agent] !== undefined
+      ? widenReads(o, view, new Set(tools.map((t) => t.tool)))
+      : { grants: [], held_back: [] };
   const granted = grantedTools(view, o.agent);
   const unused: Unused[] = [];
   for (const r of view.agents[o.agent]?.roles ?? []) {
@@ -230,6 +270,9 @@ function draftAgent(
     role,
     decisions: o.decisions,
     tools,
+    beyond_observation: widened.grants,
+    widened_role: widened.grants.length === 0 ? null : `${o.agent}-widened-reads`,
+    widening_held_back: widened.held_back,
     systems_read: Object.fromEntries(o.systemsRead),
     resources_read: Object.fromEntries(o.resourcesRead),
     flows: [...o.flows.values()].map((f) => ({

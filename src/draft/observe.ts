@@ -3,7 +3,7 @@
  * (allowed or redacted actions; a result-phase record only for what a read returned) and what
  * they showed, with evidence. Denied and escalated asks are kept apart and never grant.
  */
-import type { Gap, ObservedRecord } from './source.ts';
+import { lacks, type Gap, type ObservedRecord } from './source.ts';
 import { resourceRank, type CatalogueView } from './catalogue-view.ts';
 import { note, peakInWindow, type Evidence } from './evidence.ts';
 
@@ -45,6 +45,11 @@ export interface AgentObservation {
   decisions: number;
   tools: Map<string, Evidence>;
   kinds: Map<string, Evidence>;
+  /**
+   * Per tool, its allowed or redacted calls made as reads, from sources that show a verdict
+   * (traces show only that a tool ran): the evidence `--widen reads` may rest on.
+   */
+  allowedReads: Map<string, Evidence>;
   systemsRead: Map<string, Evidence>;
   resourcesRead: Map<string, Evidence>;
   flows: Map<string, ObservedFlow>;
@@ -70,6 +75,7 @@ export function observeAgent(
     decisions: 0,
     tools: new Map(),
     kinds: new Map(),
+    allowedReads: new Map(),
     systemsRead: new Map(),
     resourcesRead: new Map(),
     flows: new Map(),
@@ -131,6 +137,7 @@ export function observeAgent(
     actionTimes.push(Date.parse(r.time));
     note(o.tools, r.tool, r);
     note(o.kinds, `${r.tool}\u0000${r.kind}`, r);
+    if (r.kind === 'read' && !lacks(r, 'verdict')) note(o.allowedReads, r.tool, r);
     if (r.agent.on_behalf_of !== null) note(o.principals, r.agent.on_behalf_of, r);
     if (r.observed !== undefined) {
       const key = `${r.tool}\u0000${r.kind}\u0000${target ?? ''}`;

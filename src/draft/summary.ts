@@ -1,7 +1,8 @@
 /**
  * The readable summary `regent draft` prints: where the evidence came from and what that source
  * could not show, then per agent what is granted and on what evidence (with the source of each
- * line), what was asked for and refused, and what is granted but unused.
+ * line), what a widening granted beyond observation and what it rests on, what was asked for and
+ * refused, and what is granted but unused.
  */
 import type { Draft } from './draft.ts';
 import type { Evidence } from './evidence.ts';
@@ -17,6 +18,11 @@ export function formatSummary(draft: Draft): string {
   const out: string[] = [
     `Draft for ${draft.period.since ?? 'the start of the source'} .. ${draft.period.until ?? 'now'}`,
   ];
+  out.push(
+    draft.widen.length === 0
+      ? 'widening: none; every grant below was observed'
+      : `widening: ${draft.widen.join(', ')} (--widen); grants beyond observation are listed apart, per agent, with what they rest on`,
+  );
   const s = draft.source;
   if (s !== undefined) {
     const forms = Object.entries(s.forms).map(([form, n]) => `${plural(n, 'record')} as ${form}`);
@@ -34,6 +40,15 @@ export function formatSummary(draft: Draft): string {
     for (const n of a.not_granted) out.push(`  NOT GRANTED: ${n}`);
     out.push('  tools (granted):');
     for (const t of a.tools) out.push(`    ${t.tool} [${t.kinds.join(', ')}]  (${ev(t.evidence)})`);
+    if (a.beyond_observation.length > 0)
+      out.push(
+        `  granted beyond observation (NOT observed; role ${a.widened_role ?? '?'}; strike any you do not want):`,
+      );
+    for (const g of a.beyond_observation) {
+      out.push(`    ${g.tool} [${g.kinds.join(', ')}] of system ${g.system}, which the agent was seen reading with:`);
+      for (const r of g.rests_on) out.push(`      ${r.tool}  (${ev(r.evidence)})`);
+    }
+    for (const h of a.widening_held_back) out.push(`  not widened to ${h.tool} (system ${h.system}): ${h.reason}`);
     for (const [sys, e] of Object.entries(a.systems_read)) out.push(`  read system ${sys}  (${ev(e)})`);
     for (const [r, e] of Object.entries(a.resources_read)) out.push(`  read resource ${r}  (${ev(e)})`);
     for (const f of a.flows)

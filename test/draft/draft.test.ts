@@ -2,7 +2,9 @@
  * `regent draft` on real traffic: a real regent (shipped rego/, audit trail in a file, decision
  * log with inputs) decides requests; the draft is made from its trail with the real CLI, its diff
  * applied to the shipped configuration must pass the configuration check, and replaying the
- * recorded traffic against the drafted bundle shows which past decisions would change.
+ * recorded traffic against the drafted bundle shows which past decisions would change. With
+ * --widen reads, on a catalogue with more tools per system, the draft grants the extra reads of
+ * the systems read apart from the observed ones and still passes the configuration check.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -222,5 +224,90 @@ describe('regent draft', () => {
       replayed.firstChanged.map((c) => c.decision_id),
       [ids['early-mail']],
     );
+  });
+
+  it('with --widen reads, grants the unobserved reads of a system read in a role of their own, and the configuration check accepts it', async () => {
+    // The shipped catalogue has one read per system; give gdrive and workday more, and github none read.
+    const config = JSON.parse(await readFile(CONFIG, 'utf8')) as { tools: Record<string, Json> };
+    config.tools['gdrive.list_files'] = { system: 'gdrive', kinds: ['read'] };
+    config.tools['gdrive.read_salaries'] = { system: 'gdrive', kinds: ['read'], returns: { labels: ['compensation'] } };
+    config.tools['workday.list_departments'] = { system: 'workday', kinds: ['read'] };
+    config.tools['github.list_repos'] = { system: 'github', kinds: ['read'] };
+    const configFile = path.join(dir, 'widen-config.json');
+    await writeFile(configFile, JSON.stringify(config));
+    const reportFile = path.join(dir, 'widen-report.json');
+    const out = path.join(dir, 'widen-draft.json');
+    const { stdout: summary } = await run(process.execPath, [
+      path.join(REPO_ROOT, 'src/cli/main.ts'),
+      'draft',
+      '--trail',
+      trail,
+      '--since',
+      since,
+      '--config',
+      configFile,
+      '--widen',
+      'reads',
+      '--out',
+      out,
+      '--report',
+      reportFile,
+      '--rego',
+      path.join(REPO_ROOT, 'rego'),
+    ]);
+    const widened = JSON.parse(await readFile(out, 'utf8'));
+    assert.deepEqual(widened['agents']['hr-assistant'], {
+      roles: ['hr-assistant-observed', 'hr-assistant-widened-reads'],
+    });
+    // The observed role is the strict draft's; the widened one holds only reads of gdrive and workday.
+    assert.deepEqual(widened['roles']['hr-assistant-observed'], fragment['roles']['hr-assistant-observed']);
+    assert.deepEqual(widened['roles']['hr-assistant-widened-reads'].tools, [
+      'gdrive.list_files',
+      'workday.list_departments',
+    ]);
+    assert.match(widened['roles']['hr-assistant-widened-reads'].description, /^NOT OBSERVED/);
+    // Never a write of a system read (gdrive.write_file, workday.update_employee), never a read of
+    // a system not read (github), never a read declaring more than the reads seen (gdrive.read_salaries).
+    for (const tool of ['gdrive.write_file', 'workday.update_employee', 'github.list_repos', 'gdrive.read_salaries'])
+      assert.ok(!JSON.stringify(widened).includes(`"${tool}"`), tool);
+    const hr = (
+      JSON.parse(await readFile(reportFile, 'utf8')) as {
+        agents: {
+          agent: string;
+          beyond_observation: {
+            tool: string;
+            observed: boolean;
+            rests_on: { tool: string; evidence: { decision_ids: string[] } }[];
+          }[];
+        }[];
+      }
+    ).agents.find((a) => a.agent === 'hr-assistant');
+    const listFiles = hr?.beyond_observation.find((g) => g.tool === 'gdrive.list_files');
+    assert.equal(listFiles?.observed, false);
+    assert.deepEqual(
+      listFiles?.rests_on.map((r) => [r.tool, r.evidence.decision_ids]),
+      [['gdrive.read_file', [ids['read-handbook']]]],
+    );
+    assert.match(summary, /granted beyond observation \(NOT observed; role hr-assistant-widened-reads;/);
+    assert.match(summary, new RegExp(`gdrive\\.read_file .*e\\.g\\. ${ids['read-handbook']}`));
+    assert.match(summary, /^configuration check: no problems$/m);
+  });
+
+  it('refuses a widening it does not know, and writes nothing', async () => {
+    const out = path.join(dir, 'unknown-widening.json');
+    await assert.rejects(
+      run(process.execPath, [
+        path.join(REPO_ROOT, 'src/cli/main.ts'),
+        'draft',
+        '--trail',
+        trail,
+        '--widen',
+        'everything',
+        '--out',
+        out,
+      ]),
+      (e: { code: number; stderr: string }) => e.code === 2 && /--widen wants one of reads/.test(e.stderr),
+    );
+    await assert.rejects(readFile(out));
   });
 });
