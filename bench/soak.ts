@@ -1,11 +1,15 @@
 /**
  * Memory soak: a million decisions through regent's real decision service (worker-pool
  * evaluation, detectors, redaction, session state, metrics), in-process without HTTP so it runs
- * in minutes. Prints RSS and the largest wasm instance memory after the first 100,000 decisions
- * and at the end, and exits 1 when either grew by more than 10%.
+ * in minutes. Prints RSS and the largest wasm instance memory after the first checkpoint, at
+ * every checkpoint after it, and at the end, with the answers so far; exits 1 when either grew by
+ * more than 10% from the first checkpoint to the end.
  *
  *   node bench/soak.ts [--decisions 1000000] [--checkpoint 100000]
- * The audit trail is off here (a million records is a disk test, not a memory one).
+ * The audit trail is off here (a million records is a disk test, not a memory one). The policy is
+ * the benchmark's (bench/lib/policy.ts, activity limits lifted): with the shipped limits every
+ * agent is in a denial streak after its first few seconds, and the soak would only exercise the
+ * deny path, not redaction and session state.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,10 +20,8 @@ import { defaultConfig } from '../src/config/load-config.ts';
 import type { DecisionRequest } from '../src/decision/decision-request.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createRegent } from '../src/regent.ts';
-import { buildCapabilities } from '../src/policy/capabilities.ts';
-import { buildBundle } from '../src/policy/toolchain/build-bundle.ts';
-import { REPO_ROOT, opaBinary } from '../src/policy/toolchain/opa-cli.ts';
 import { EXAMPLES } from '../test/fixtures/examples.ts';
+import { buildBenchPolicy } from './lib/policy.ts';
 
 const { values } = parseArgs({
   options: { decisions: { type: 'string', default: '1000000' }, checkpoint: { type: 'string', default: '100000' } },
@@ -28,12 +30,7 @@ const total = Number(values.decisions);
 const checkpoint = Number(values.checkpoint);
 
 const dir = await mkdtemp(path.join(tmpdir(), 'regent-soak-'));
-const bundlePath = path.join(dir, 'regent.tar.gz');
-await buildBundle({
-  sourceDir: path.join(REPO_ROOT, 'rego'),
-  outFile: bundlePath,
-  capabilities: await buildCapabilities(opaBinary()),
-});
+const { wasmBundle: bundlePath } = await buildBenchPolicy(path.join(dir, 'policy'));
 const sink = new Writable({ write: (_c, _e, cb) => cb() });
 const logger = createLogger({ level: 'info', stream: sink });
 const regent = createRegent(defaultConfig({ bundlePath, auditPath: '', port: 0 }), {
@@ -51,6 +48,11 @@ function request(i: number): DecisionRequest {
 
 const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
 let atCheckpoint: { rss: number; wasm: number } | undefined;
+const answers: Record<string, number> = {};
+const tally = () =>
+  Object.entries(answers)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
 const started = Date.now();
 const concurrency = 64;
 let next = 0;
@@ -58,12 +60,14 @@ await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (next < total) {
       const i = next++;
-      await regent.decisions.decide(request(i), logger);
-      if (i + 1 === checkpoint) {
+      const { decision } = await regent.decisions.decide(request(i), logger);
+      answers[decision] = (answers[decision] ?? 0) + 1;
+      if ((i + 1) % checkpoint === 0 && i + 1 < total) {
         global.gc?.();
-        atCheckpoint = { rss: process.memoryUsage().rss, wasm: regent.policies.current()!.evaluator.memoryBytes() };
+        const now = { rss: process.memoryUsage().rss, wasm: regent.policies.current()!.evaluator.memoryBytes() };
+        atCheckpoint ??= now;
         console.log(
-          `after ${checkpoint} decisions: rss ${mib(atCheckpoint.rss)} MiB, wasm ${mib(atCheckpoint.wasm)} MiB`,
+          `after ${i + 1} decisions: rss ${mib(now.rss)} MiB, wasm ${mib(now.wasm)} MiB, ${((Date.now() - started) / 1000).toFixed(0)} s; ${tally()}`,
         );
       }
     }
@@ -73,7 +77,7 @@ global.gc?.();
 const end = { rss: process.memoryUsage().rss, wasm: regent.policies.current()!.evaluator.memoryBytes() };
 const seconds = (Date.now() - started) / 1000;
 console.log(
-  `after ${total} decisions: rss ${mib(end.rss)} MiB, wasm ${mib(end.wasm)} MiB (${(total / seconds).toFixed(0)} decisions/s in-process, ${regent.policies.current()!.evaluator.recycled()} instances recycled)`,
+  `after ${total} decisions: rss ${mib(end.rss)} MiB, wasm ${mib(end.wasm)} MiB (${(total / seconds).toFixed(0)} decisions/s in-process, ${regent.policies.current()!.evaluator.recycled()} instances recycled); ${tally()}`,
 );
 await regent.close();
 if (atCheckpoint === undefined) throw new Error('checkpoint not reached');
