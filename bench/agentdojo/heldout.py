@@ -19,8 +19,14 @@ Per suite, with AgentDojo's ground truth replayed as in run.py (no model, no net
    once with the drafted policy and once with the hand-written pack (run.py's configuration),
    side by side.
 
+With --widen reads, a second draft of the same trail with `regent draft --widen reads` (the
+reads, by the catalogue's kind, of a system the training half read; record 022) is checked the
+same way, plus: its observed role holds only tools training called, its widened role only
+read-only tools of a system a training call read. It is enforced as a third policy, the row
+"draft + reads of read systems"; the strict draft's row is unchanged.
+
 Usage: heldout.py [--version v1] [--suites banking,slack] [--seed 21] [--json out.json]
-                  [--keep DIR] [--injection-tasks N] [--root REPO] [--packs DIR]
+                  [--keep DIR] [--injection-tasks N] [--root REPO] [--packs DIR] [--widen reads]
        heldout.py --from-json out.json
 """
 
@@ -43,6 +49,9 @@ sys.dont_write_bytecode = True  # importing run.py must not leave a __pycache__ 
 from run import HERE, SUITES, Regent, Replay, compose_config, make_attack, pct, run_attack, run_utility, strings
 
 SEED = 21
+STRICT = "draft"
+WIDENED = "draft + reads of read systems"
+POLICIES = ("hand-written", STRICT, WIDENED)
 
 
 def split(user_task_ids: list[str], seed: int) -> tuple[list[str], list[str]]:
@@ -112,25 +121,27 @@ def observe(root: Path, suite: str, suite_obj, pack, config, train: list[str], w
     return {"agent": agent, "runs": runs}
 
 
-def draft(root: Path, suite: str, workdir: Path) -> dict[str, Any]:
-    """`regent draft` on the training trail: the merge patch, the fragment and the report."""
+def draft(root: Path, suite: str, workdir: Path, widen: str | None = None) -> dict[str, Any]:
+    """`regent draft` on the training trail (with `--widen <widen>` if given): patch, fragment, report."""
+    name = "" if widen is None else f"widened-{widen}-"
     cmd = [
         "node", str(root / "src/cli/main.ts"), "draft",
         "--trail", str(workdir / "trail.jsonl"),
         "--agent", f"agentdojo-{suite}",
         "--config", str(workdir / "training-config.json"),
-        "--out", str(workdir / "draft.json"),
-        "--diff", str(workdir / "diff.json"),
-        "--report", str(workdir / "report.json"),
+        "--out", str(workdir / f"{name}draft.json"),
+        "--diff", str(workdir / f"{name}diff.json"),
+        "--report", str(workdir / f"{name}report.json"),
+        *([] if widen is None else ["--widen", widen]),
     ]  # fmt: skip
     done = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
-    (workdir / "draft-summary.txt").write_text(done.stdout + done.stderr)
+    (workdir / f"{name}draft-summary.txt").write_text(done.stdout + done.stderr)
     if done.returncode != 0:
         raise RuntimeError(f"regent draft exited {done.returncode}: {done.stderr[-2000:]}")
     return {
-        "diff": json.loads((workdir / "diff.json").read_text()),
-        "fragment": json.loads((workdir / "draft.json").read_text()),
-        "report": json.loads((workdir / "report.json").read_text()),
+        "diff": json.loads((workdir / f"{name}diff.json").read_text()),
+        "fragment": json.loads((workdir / f"{name}draft.json").read_text()),
+        "report": json.loads((workdir / f"{name}report.json").read_text()),
         "summary": done.stdout,
     }
 
@@ -156,13 +167,34 @@ def injection_check(suite_obj, train: list[str], drafted: dict[str, Any], workdi
     return {"injection_only_values_checked": len(only_injection), "goals_checked": len(goals), "found": []}
 
 
-def enforced_config(training: dict[str, Any], diff: dict[str, Any], agent: str) -> dict[str, Any]:
+def enforced_config(training: dict[str, Any], diff: dict[str, Any], agent: str, widened: bool = False) -> dict[str, Any]:
     """The training configuration with the draft merged and the agent switched to enforce."""
     config = merge_patch(training, diff)
     config["agents"][agent]["mode"] = "enforce"
     roles = config["agents"][agent]["roles"]
-    assert roles == [f"{agent}-observed"], f"the agent's grants must come from the draft, got {roles}"
+    allowed = [[f"{agent}-observed"]] + ([[f"{agent}-observed", f"{agent}-widened-reads"]] if widened else [])
+    assert roles in allowed, f"the agent's grants must come from the draft, got {roles}"
     return config
+
+
+def widening_check(suite: str, pack: dict[str, Any], observed: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    """The widened draft's grants, checked against the training calls; raises if one breaks the rule.
+
+    Its observed role holds only tools the training half called; its widened role only tools the
+    pack defines as reads and nothing else, of a system a training call read, none called.
+    """
+    agent = f"agentdojo-{suite}"
+    tools = pack["tools"]
+    called = {f"{suite}.{c['tool']}" for r in observed["runs"] for c in r["calls"] if c["tool"] is not None}
+    read_systems = {tools[t]["system"] for t in called if "read" in tools.get(t, {}).get("kinds", [])}
+    strict = set(config["roles"][f"{agent}-observed"]["tools"])
+    widened = config["roles"].get(f"{agent}-widened-reads", {}).get("tools", [])
+    wrong = sorted(strict - called) + [
+        t for t in widened if tools[t]["kinds"] != ["read"] or tools[t]["system"] not in read_systems or t in called
+    ]
+    if wrong:
+        raise AssertionError(f"the widened draft grants what the rule does not allow: {wrong}")
+    return {"read_systems": sorted(read_systems), "widened": widened}
 
 
 def evaluate(root, suite, suite_obj, pack, config, label, heldout, injection_tasks, progress) -> dict[str, Any]:
@@ -209,6 +241,7 @@ def ratio(n: int, d: int) -> str:
 
 
 def table(results: list[dict[str, Any]], version: str, seed: int) -> str:
+    labels = [p for p in POLICIES if all(p in r["figures"] for r in results)]
     lines = [
         f"AgentDojo {version}, held-out user tasks (seed {seed}): drafted policy vs hand-written pack",
         "",
@@ -218,13 +251,13 @@ def table(results: list[dict[str, Any]], version: str, seed: int) -> str:
     ]
     totals: dict[str, dict[str, int]] = {}
     for r in results:
-        for label in ("hand-written", "draft"):
+        for label in labels:
             f = r["figures"][label]
             t = totals.setdefault(label, {k: 0 for k in f})
             for k, v in f.items():
                 t[k] += v
     for suite, rows in [(r["suite"], r["figures"]) for r in results] + [("**all**", totals)]:
-        for label in ("hand-written", "draft"):
+        for label in labels:
             f = rows[label]
             lines.append(
                 f"| {suite} | {label} | {f['user_tasks']} | {ratio(f['utility'], f['user_tasks'])} | "
@@ -242,20 +275,28 @@ def details(results: list[dict[str, Any]]) -> str:
         lines.append(f"{r['suite']}: training {r['train']}; held out {r['heldout']}")
         lines.append(f"  drafted tools ({len(d['tools'])} of {d['pack_tools']}): {', '.join(d['tools'])}")
         lines.append(f"  drafted destination entries: {d['destinations'] or 'none'}")
+        w = r.get("widened")
+        if w is not None:
+            lines.append(f"  widened, reads of {', '.join(w['read_systems'])} ({len(w['tools'])}): {', '.join(w['tools']) or 'none'}")
+            for h in w["held_back"]:
+                lines.append(f"  not widened to {h['tool']}: {h['reason']}")
+            if w["injection_task_calls"]:
+                lines.append(f"  widened tools an injection task's ground truth also calls: {', '.join(w['injection_task_calls'])}")
         c = r["injection_check"]
         lines.append(
             f"  injection check: {c['injection_only_values_checked']} injection-only values and "
-            f"{c['goals_checked']} goals, none in the trail or the draft"
+            f"{c['goals_checked']} goals, none in the trail or the draft{'s' if w is not None else ''}"
         )
-        for u in r["runs"]["draft"]["utility"]:
-            refused = [c for c in u["calls"] if c["decision"] != "allow"]
-            if refused:
-                why = "; ".join(f"{c['tool']}: {c['decision']} ({', '.join(c['codes'])})" for c in refused)
-                lines.append(f"  draft refuses {u['user_task']}: {why}")
+        for label in (STRICT, WIDENED):
+            for u in r["runs"].get(label, {}).get("utility", []):
+                refused = [c for c in u["calls"] if c["decision"] != "allow"]
+                if refused:
+                    why = "; ".join(f"{c['tool']}: {c['decision']} ({', '.join(c['codes'])})" for c in refused)
+                    lines.append(f"  {label} refuses {u['user_task']}: {why}")
     return "\n".join(lines)
 
 
-def run_suite(root: Path, packs: Path, suite: str, version: str, seed: int, keep: Path, n_inj, progress) -> dict[str, Any]:
+def run_suite(root: Path, packs: Path, suite: str, version: str, seed: int, keep: Path, n_inj, widen, progress) -> dict[str, Any]:
     suite_obj = get_suite(version, suite)
     pack = json.loads((packs / f"{suite}.json").read_text())
     agent = f"agentdojo-{suite}"
@@ -268,11 +309,31 @@ def run_suite(root: Path, packs: Path, suite: str, version: str, seed: int, keep
     check = injection_check(suite_obj, train, drafted, workdir)
     enforced = enforced_config(training, drafted["diff"], agent)
     (workdir / "enforced-config.json").write_text(json.dumps(enforced, indent=1))
+    widened = wenforced = None
+    if widen is not None:
+        wdrafted = draft(root, suite, workdir, widen)
+        wcheck = injection_check(suite_obj, train, wdrafted, workdir)
+        check = {**check, "widened": wcheck}
+        wenforced = enforced_config(training, wdrafted["diff"], agent, widened=True)
+        (workdir / f"widened-{widen}-enforced-config.json").write_text(json.dumps(wenforced, indent=1))
+        rule = widening_check(suite, pack, observed, wenforced)
+        injection_calls = {f"{suite}.{c.function}" for it in suite_obj.injection_tasks.values()
+                           for c in it.ground_truth(suite_obj.load_and_inject_default_environment({}))}  # fmt: skip
+        held = [h for a in wdrafted["report"]["agents"] for h in a.get("widening_held_back", [])]
+        widened = {
+            "diff": wdrafted["diff"],
+            "tools": rule["widened"],
+            "read_systems": rule["read_systems"],
+            "held_back": held,
+            "injection_task_calls": sorted(set(rule["widened"]) & injection_calls),
+        }
     injection_tasks = list(suite_obj.injection_tasks.values())[:n_inj]
     runs = {
         "hand-written": evaluate(root, suite, suite_obj, pack, compose_config(root, pack, agent), "pack", heldout, injection_tasks, progress),
-        "draft": evaluate(root, suite, suite_obj, pack, enforced, "draft", heldout, injection_tasks, progress),
+        STRICT: evaluate(root, suite, suite_obj, pack, enforced, "draft", heldout, injection_tasks, progress),
     }  # fmt: skip
+    if widen is not None:
+        runs[WIDENED] = evaluate(root, suite, suite_obj, pack, wenforced, f"draft-widened-{widen}", heldout, injection_tasks, progress)  # fmt: skip
     progress("\n")
     role = enforced["roles"][f"{agent}-observed"]
     entries = {
@@ -294,6 +355,7 @@ def run_suite(root: Path, packs: Path, suite: str, version: str, seed: int, keep
             "destinations": {s: e for s, e in entries.items() if e},
         },
         "injection_check": check,
+        **({} if widened is None else {"widened": widened}),
         "runs": runs,
         "figures": {label: figures(run, heldout) for label, run in runs.items()},
     }
@@ -310,6 +372,7 @@ def main() -> int:
     parser.add_argument("--root", type=Path, default=HERE.parent.parent)
     parser.add_argument("--packs", type=Path, default=None, help="folder of <suite>.json packs (default ROOT/examples/agentdojo)")
     parser.add_argument("--from-json", type=Path, default=None, help="print the table of an earlier --json run")
+    parser.add_argument("--widen", choices=["reads"], default=None, help="also draft with regent draft --widen, enforced as a third policy")
     args = parser.parse_args()
     if args.from_json is not None:
         earlier = json.loads(args.from_json.read_text())
@@ -324,7 +387,7 @@ def main() -> int:
         sys.stderr.write(f"{suite}: ")
         results.append(
             run_suite(
-                root, packs, suite, args.version, args.seed, keep, args.injection_tasks,
+                root, packs, suite, args.version, args.seed, keep, args.injection_tasks, args.widen,
                 lambda s: (sys.stderr.write(s), sys.stderr.flush()),
             )  # fmt: skip
         )
