@@ -21,12 +21,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildCapabilities } from '../src/policy/capabilities.ts';
-import { buildBundle } from '../src/policy/toolchain/build-bundle.ts';
-import { REPO_ROOT, opaBinary } from '../src/policy/toolchain/opa-cli.ts';
 import { EXAMPLES } from '../test/fixtures/examples.ts';
 import { startRegentProcess } from '../test/support/regent-process.ts';
 import { compareBatch } from './lib/batch.ts';
+import { buildBenchPolicy } from './lib/policy.ts';
 import { cpuCount } from './lib/settings.ts';
 
 const { values } = parseArgs({
@@ -46,12 +44,9 @@ const concurrency = Number(values.concurrency);
 
 const corpus = [EXAMPLES.allowInternal, EXAMPLES.deny, EXAMPLES.redact];
 const dir = await mkdtemp(path.join(tmpdir(), 'regent-batch-'));
-const bundle = path.join(dir, 'regent.tar.gz');
-await buildBundle({
-  sourceDir: path.join(REPO_ROOT, 'rego'),
-  outFile: bundle,
-  capabilities: await buildCapabilities(opaBinary()),
-});
+// The benchmark's policy (activity limits lifted): with the shipped ones, a looped deny turns
+// every later decision into a denial-streak deny.
+const { wasmBundle: bundle } = await buildBenchPolicy(path.join(dir, 'policy'));
 const regent = await startRegentProcess({
   REGENT_BUNDLE: bundle,
   REGENT_AUDIT_PATH: path.join(dir, 'trail.jsonl'),
