@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Express } from 'express';
 import { createApp } from './app.ts';
+import { createAuditCommitMetrics } from './audit/commit-metrics.ts';
 import { openAuditStore } from './audit/open-store.ts';
 import { auditPort } from './audit/decision-port.ts';
 import { AuditUnavailableError } from './audit/errors.ts';
@@ -160,6 +161,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
     },
   };
 
+  const auditCommits = createAuditCommitMetrics(metrics.registry);
   let auditStore: AuditStore | null = null;
   let auditOpening: Promise<void> | undefined;
   const auditEnabled = config.auditPath !== '' || config.auditDatabaseUrl !== '';
@@ -167,6 +169,7 @@ export function createRegent(config: Config, options: RegentOptions): Regent {
     try {
       auditStore = await openAuditStore(config, {
         onError: (err) => logger.error('audit trail error', { error: describeThrown(err) }),
+        onCommit: auditCommits.observe,
         // Each signed checkpoint also goes to the log, which is shipped off the host: one of these
         // lines is an anchor for `audit-verify --anchor`, so a trail cut back to before a
         // checkpoint, or rewritten and re-signed with a stolen key, is caught (docs/decisions/004).

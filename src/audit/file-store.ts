@@ -190,6 +190,7 @@ export class FileAuditStore implements AuditStore {
       offsets.push(this.#size + length);
       length += Buffer.byteLength(line, 'utf8') + 1;
     }
+    const started = process.hrtime.bigint();
     try {
       await writeAll(this.#file, Buffer.from(`${sealed.lines.join('\n')}\n`, 'utf8'), this.#size);
       await this.#file.sync();
@@ -205,6 +206,7 @@ export class FileAuditStore implements AuditStore {
     });
     this.#size += length;
     this.#state = sealed.state;
+    this.#options.onCommit?.(sealed.records.length, Number(process.hrtime.bigint() - started) / 1e9);
     for (const record of sealed.records) {
       if (record.type === 'checkpoint') this.#announce(record);
     }

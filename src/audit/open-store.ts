@@ -34,10 +34,11 @@ export const AUDIT_SETTING_DEFAULTS = {
   auditCheckpointEverySeconds: STORE_DEFAULTS.checkpointEverySeconds,
 } as const;
 
-/** Hooks for the process wiring: where checkpoints and absorbed errors get logged. */
+/** Hooks for the process wiring: where checkpoints and absorbed errors get logged, and commits counted. */
 export interface AuditHooks {
   onCheckpoint?: (record: CheckpointRecord) => void;
   onError?: (error: unknown) => void;
+  onCommit?: (records: number, seconds: number) => void;
 }
 
 /** Opens the configured store, or returns null when the trail is disabled. */
@@ -56,6 +57,7 @@ export async function openAuditStore(settings: AuditSettings, hooks: AuditHooks 
     retryMs: STORE_DEFAULTS.retryMs,
     ...(hooks.onCheckpoint === undefined ? {} : { onCheckpoint: hooks.onCheckpoint }),
     ...(hooks.onError === undefined ? {} : { onError: hooks.onError }),
+    ...(hooks.onCommit === undefined ? {} : { onCommit: hooks.onCommit }),
   };
   if (settings.auditDatabaseUrl !== '') {
     return PostgresAuditStore.open({

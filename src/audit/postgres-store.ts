@@ -176,6 +176,7 @@ export class PostgresAuditStore implements AuditStore {
   async #commit(items: QueuedItem[]): Promise<(AuditReceipt | null)[]> {
     if (Date.now() < this.#retryAt) throw new AuditUnavailableError('audit database is unavailable; retrying shortly');
     let client: PoolClient | null = null;
+    const started = process.hrtime.bigint();
     try {
       if (!this.#schemaReady) await this.#ensureSchema();
       client = await this.#pool.connect();
@@ -210,6 +211,8 @@ export class PostgresAuditStore implements AuditStore {
       await client.query('COMMIT');
       client.release();
       client = null;
+      if (sealed.records.length > 0)
+        this.#options.onCommit?.(sealed.records.length, Number(process.hrtime.bigint() - started) / 1e9);
       for (const record of sealed.records) {
         if (record.type === 'checkpoint') this.#announce(record);
       }

@@ -36,6 +36,8 @@ export interface StoreOptions {
   onCheckpoint?: (record: CheckpointRecord) => void;
   /** Called with failures the store absorbed (recovered, retried) so they can be logged. */
   onError?: (error: unknown) => void;
+  /** Called after each durable commit with its record count and duration (commit-metrics.ts). */
+  onCommit?: (records: number, seconds: number) => void;
 }
 
 /** Defaults for StoreOptions (see docs/decisions/004-audit-trail.md). */

@@ -70,6 +70,35 @@ describe('file store: group commit', () => {
     assert.equal(verifyFile(path).ok, true);
   });
 
+  it('reports each commit once durable: the record counts add up to every record written', async () => {
+    const faulty = faultyFs();
+    const path = nextPath();
+    const commits: [number, number][] = [];
+    const store = await FileAuditStore.open(
+      options(path, {
+        fs: faulty.fs,
+        checkpoints: { signer: keys.signer, everyRecords: 10, everyMs: 0 },
+        onCommit: (records, seconds) => {
+          // Called only after the batch's bytes are synced.
+          assert.ok(faulty.syncedEnd() > 0);
+          commits.push([records, seconds]);
+        },
+      }),
+    );
+    await Promise.all(Array.from({ length: 120 }, (_, i) => store.append(decision(i))));
+    for (let i = 0; i < 30; i++) await store.append(decision(1000 + i));
+    await store.close();
+    const lines = fileLines(path);
+    assert.equal(
+      commits.reduce((n, [records]) => n + records, 0),
+      lines.length,
+    );
+    assert.ok(lines.length > 150, 'checkpoints are records too');
+    assert.equal(commits.length, faulty.counts.syncs);
+    assert.ok(commits.length < 150, `${commits.length} commits for 150 appends: the first 120 share few`);
+    for (const [, seconds] of commits) assert.ok(seconds >= 0 && seconds < 60);
+  });
+
   it('bounds a batch by its record limit', async () => {
     const faulty = faultyFs();
     const path = nextPath();

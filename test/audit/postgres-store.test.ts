@@ -49,6 +49,22 @@ describeStoreContract('postgres store', async () => {
   };
 });
 
+describe('postgres store: commits', () => {
+  it('reports each committed transaction: the record counts add up to the rows written', async () => {
+    const commits: number[] = [];
+    const store = await PostgresAuditStore.open(
+      options('audit_commits', { onCommit: (records) => commits.push(records) }),
+    );
+    await Promise.all(Array.from({ length: 100 }, (_, i) => store.append(decision(i))));
+    const all = await readAll(store);
+    const reported = commits.reduce((a, b) => a + b, 0);
+    await store.close();
+    assert.equal(reported, all.length);
+    assert.ok(all.length > 100, 'checkpoints are records too');
+    assert.ok(commits.length < 100, `${commits.length} transactions for 100 concurrent appends`);
+  });
+});
+
 describe('postgres store: several replicas', () => {
   it('keeps one valid chain when two replicas append concurrently', async () => {
     const table = 'audit_replicas';

@@ -1,6 +1,7 @@
 /**
- * GET /metrics: accepted by the real `promtool check metrics`, and the decision counters move by
- * exactly the number of decisions made (rejected requests are not decisions).
+ * GET /metrics: accepted by the real `promtool check metrics`, and the decision counters (and the
+ * audit trail's records committed) move by exactly the number of decisions made (rejected
+ * requests are not decisions).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -50,6 +51,14 @@ describe('GET /metrics', () => {
       sample(after, 'regent_policy_evaluation_duration_seconds_count', '') -
       sample(before, 'regent_policy_evaluation_duration_seconds_count', '');
     assert.equal(histogramDelta, 15);
+    // One audit record per decision, none for the rejected requests; each commit's records counted.
+    const audited =
+      sample(after, 'regent_audit_commit_records_sum', '') - sample(before, 'regent_audit_commit_records_sum', '');
+    assert.equal(audited, 15);
+    const commits =
+      sample(after, 'regent_audit_commit_duration_seconds_count', '') -
+      sample(before, 'regent_audit_commit_duration_seconds_count', '');
+    assert.ok(commits >= 1 && commits <= 15, `${commits} commits`);
     assert.equal(
       sample(after, 'regent_policy_revision_info', `{revision="${server.regent.policies.current()!.revision}"}`),
       1,

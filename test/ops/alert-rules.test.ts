@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createLifecycleMetrics } from '../../src/observability/lifecycle-metrics.ts';
+import { createAuditCommitMetrics } from '../../src/audit/commit-metrics.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { REPO_ROOT } from '../../src/policy/toolchain/opa-cli.ts';
 
@@ -51,6 +52,7 @@ describe('ops/prometheus rules', () => {
     const used = new Set(text.match(/\bregent_[a-z_]+/g) ?? []);
     const metrics = createMetrics({ defaultMetrics: false });
     createLifecycleMetrics(metrics.registry);
+    createAuditCommitMetrics(metrics.registry);
     const exposed = (await metrics.registry.getMetricsAsJSON()).map((m) => m.name);
     const base = (name: string) => name.replace(/_(bucket|count|sum)$/, '');
     for (const name of used) assert.ok(exposed.includes(base(name)), `${name} is not a regent metric`);
