@@ -18,8 +18,12 @@ export interface DuplicateKey {
 }
 
 interface Frame {
-  /** Keys seen so far in an object; null for an array. */
-  keys: Set<string> | null;
+  /**
+   * Keys seen so far in an object (null for an array): a short list searched in order, as most
+   * objects hold a handful of keys, turned into a Set past {@link LIST_KEYS}.
+   */
+  keys: string[] | null;
+  set: Set<string> | null;
   /** This container's key or index in its parent ('' at the top). */
   segment: string;
   /** Next index, in an array. */
@@ -32,10 +36,31 @@ interface Frame {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+/** Keys an object's list holds before they move to a Set (a list search is cheaper below it). */
+const LIST_KEYS = 12;
+
+/** Records `key` in `frame`; true when the frame already had it. */
+function seen(frame: Frame, key: string): boolean {
+  if (frame.set !== null) {
+    if (frame.set.has(key)) return true;
+    frame.set.add(key);
+    return false;
+  }
+  const keys = frame.keys;
+  if (keys === null) return false;
+  for (let k = 0; k < keys.length; k++) if (keys[k] === key) return true;
+  if (keys.length < LIST_KEYS) keys.push(key);
+  else {
+    frame.set = new Set(keys);
+    frame.set.add(key);
+  }
+  return false;
+}
 
 /** The first object in `text` that repeats a key, or null (also for text that is not JSON). */
 export function findDuplicateKey(text: string, maxDepth = Number.POSITIVE_INFINITY): DuplicateKey | null {
   const stack: Frame[] = [];
+  let top: Frame | undefined;
   let nextBackslash = text.indexOf('\\');
   const n = text.length;
   let i = 0;
@@ -53,12 +78,10 @@ export function findDuplicateKey(text: string, maxDepth = Number.POSITIVE_INFINI
         while (end < n && text.charCodeAt(end) !== QUOTE) end += text.charCodeAt(end) === BACKSLASH ? 2 : 1;
         if (end >= n) return null;
       }
-      const top = stack.at(-1);
-      if (top !== undefined && top.keys !== null && top.expectKey) {
+      if (top !== undefined && top.expectKey) {
         const key = escaped ? unescape(text.slice(i, end + 1)) : text.slice(i + 1, end);
         if (key === null) return null;
-        if (top.keys.has(key)) return { key, pointer: pointerOf(stack) };
-        top.keys.add(key);
+        if (seen(top, key)) return { key, pointer: pointerOf(stack) };
         top.lastKey = key;
         top.expectKey = false;
       }
@@ -66,14 +89,15 @@ export function findDuplicateKey(text: string, maxDepth = Number.POSITIVE_INFINI
       continue;
     }
     if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      const top = stack.at(-1);
       const segment = top === undefined ? '' : top.keys !== null ? top.lastKey : String(top.index);
-      stack.push({ keys: c === 0x7b ? new Set() : null, segment, index: 0, expectKey: c === 0x7b, lastKey: '' });
+      const isObject = c === 0x7b;
+      top = { keys: isObject ? [] : null, set: null, segment, index: 0, expectKey: isObject, lastKey: '' };
+      stack.push(top);
       if (stack.length > maxDepth) return null;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       stack.pop();
+      top = stack[stack.length - 1];
     } else if (c === 0x2c /* , */) {
-      const top = stack.at(-1);
       if (top !== undefined) {
         if (top.keys === null) top.index++;
         else top.expectKey = true;
