@@ -128,8 +128,8 @@ bench-agentdojo: setup ## AgentDojo's four suites through regent, v1 and v1.2: u
 	py=$$(scripts/ensure-agentdojo.sh) && mkdir -p var && for v in v1 v1.2; do \
 	  $$py bench/agentdojo/run.py --version $$v --json var/agentdojo-$$v.json; done
 
-bench-agentdojo-draft: setup ## a drafted policy on AgentDojo v1: observe half of each suite's user tasks (seed 21), regent draft, enforce; held-out utility and attack success beside the packs
-	py=$$(scripts/ensure-agentdojo.sh) && mkdir -p var && $$py bench/agentdojo/heldout.py --version v1 --json var/agentdojo-draft-v1.json --keep var/agentdojo-draft-v1
+bench-agentdojo-draft: setup ## a drafted policy on AgentDojo v1: observe half of each suite's user tasks (seed 21), regent draft (strict, and --widen reads), enforce; held-out utility and attack success beside the packs
+	py=$$(scripts/ensure-agentdojo.sh) && mkdir -p var && $$py bench/agentdojo/heldout.py --version v1 --widen reads --json var/agentdojo-draft-v1.json --keep var/agentdojo-draft-v1
 
 test-agentdojo: setup ## a quick AgentDojo subset (banking: 4 user tasks x 3 injection tasks), so the harness cannot rot
 	py=$$(scripts/ensure-agentdojo.sh) && $$py bench/agentdojo/run.py --suites banking --user-tasks 4 --injection-tasks 3 --check
