@@ -311,6 +311,30 @@ describe('detect', () => {
     assert.deepEqual(toDetected(findings), [{ type: 'email', path: '/payload/t' }]);
   });
 
+  it('finds a text repeated across a list of records at every place it stands, keys too', () => {
+    // A short text is scanned once per payload and its result reused: each place still counts.
+    const records = Array.from({ length: 40 }, (_, i) => ({ contact: 'bob@acme.io', 'dana@acme.io': i, n: 'x' }));
+    const findings = detect({ records });
+    assert.equal(findings.filter((f) => f.in === undefined).length, 40);
+    assert.equal(findings.filter((f) => f.in === 'key').length, 40);
+    assert.deepEqual(
+      findings.slice(0, 2).map((f) => [f.path, f.in ?? 'value']),
+      [
+        ['/payload/records/0/contact', 'value'],
+        ['/payload/records/0/dana@acme.io', 'key'],
+      ],
+    );
+    assert.equal(findings.at(-1)?.path, '/payload/records/39/dana@acme.io');
+  });
+
+  it('writes the pointer of a finding 20,000 levels deep without recursion', () => {
+    let payload: unknown = 'SSN 123-45-6789';
+    for (let d = 0; d < 20_000; d++) payload = d % 2 === 0 ? [payload] : { 'a/b': payload };
+    const [finding] = detect(payload);
+    assert.equal(finding?.type, 'us_ssn');
+    assert.equal(finding?.path, '/payload' + '/a~1b/0'.repeat(10_000));
+  });
+
   it('honours basePath', () => {
     assert.equal(detect({ t: 'a@b.io' }, '/input/payload')[0]?.path, '/input/payload/t');
     assert.equal(detect('a@b.io')[0]?.path, '/payload');

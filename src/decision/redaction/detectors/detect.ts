@@ -79,11 +79,18 @@ export function scanPayload(
   const findings: Finding[] = [];
   let truncated = false;
   let scannedLength = 0;
+  // Payloads are often lists of records: the same keys and many of the same short values, again
+  // and again. What one text holds does not depend on where it stands, so a short text is scanned
+  // once per payload. (The phone validation budget is spent on the first scan only, so a repeated
+  // text keeps its validated answer and the budget lasts for the others.)
+  const seen = new Map<string, TypedSpan[]>();
   // Iterative depth-first walk in document order (a key before its value), so deep payloads
   // cannot overflow the stack. Keys are scanned like strings and count against the same limits.
-  const stack: { value: unknown; path: string; key?: true }[] = [{ value: payload, path: basePath }];
+  // A member's pointer is only written out when something is found in it (most hold nothing).
+  const root: PathNode = { parent: null, segment: '', path: basePath };
+  const stack: { value: unknown; node: PathNode; key?: true }[] = [{ value: payload, node: root }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const { value, path } = item;
+    const { value, node } = item;
     if (typeof value === 'string') {
       if (budget <= 0 || findings.length >= maxFindings) {
         truncated ||= value.length > 0;
@@ -94,26 +101,61 @@ export function scanPayload(
       truncated ||= text.length < value.length;
       budget -= text.length;
       scannedLength += text.length;
-      for (const f of scanText(text, detectors, context)) {
+      let spans = text.length <= MEMO_TEXT_LENGTH ? seen.get(text) : undefined;
+      if (spans === undefined) {
+        spans = scanText(text, detectors, context);
+        if (text.length <= MEMO_TEXT_LENGTH && seen.size < MEMO_ENTRIES) seen.set(text, spans);
+      }
+      for (const f of spans) {
         if (findings.length >= maxFindings) {
           truncated = true;
           break;
         }
-        const finding: Finding = { type: f.type, path, start: f.start, end: f.end };
+        const finding: Finding = { type: f.type, path: pathOf(node), start: f.start, end: f.end };
         if (item.key === true) finding.in = 'key';
         findings.push(finding);
       }
     } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: `${path}/${i}` });
+      for (let i = value.length - 1; i >= 0; i--)
+        stack.push({ value: value[i], node: { parent: node, segment: i, path: undefined } });
     } else if (isJsonObject(value)) {
       for (const key of Object.keys(value).reverse()) {
-        const member = `${path}/${escapeSegment(key)}`;
-        stack.push({ value: value[key], path: member }, { value: key, path: member, key: true });
+        const member: PathNode = { parent: node, segment: key, path: undefined };
+        stack.push({ value: value[key], node: member }, { value: key, node: member, key: true });
       }
     }
   }
   return { findings, truncated, scannedLength };
 }
+
+/** A place in the payload: its parent and its key or index; its pointer once written out. */
+interface PathNode {
+  readonly parent: PathNode | null;
+  readonly segment: string | number;
+  path: string | undefined;
+}
+
+/** The JSON pointer of `node`, written out once (and its ancestors' on the way), without recursion. */
+function pathOf(node: PathNode): string {
+  const pending: PathNode[] = [];
+  let at: PathNode | null = node;
+  while (at !== null && at.path === undefined) {
+    pending.push(at);
+    at = at.parent;
+  }
+  let path = at?.path ?? '';
+  for (let k = pending.length - 1; k >= 0; k--) {
+    const n = pending[k] as PathNode;
+    path = `${path}/${escapeSegment(n.segment)}`;
+    n.path = path;
+  }
+  return path;
+}
+
+/** Texts up to this many code units are scanned once per payload (see scanPayload). */
+const MEMO_TEXT_LENGTH = 256;
+/** Distinct texts remembered per payload at most. */
+const MEMO_ENTRIES = 4096;
 
 /** A detector match inside one text. */
 export interface TypedSpan {

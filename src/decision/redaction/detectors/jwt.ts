@@ -27,7 +27,8 @@ export function isJwtHeader(part: string): boolean {
 /** Finds JWTs (JWS compact serialisation). */
 export const jwtDetector: Detector = {
   type: 'jwt',
-  mayContain: (text) => text.includes('ey'),
+  // The shortest match is `ey`, 8 more, a dot, 2, a dot: 14 code units with two dots.
+  mayContain: (text) => text.length >= 14 && text.includes('.') && text.includes('ey'),
   find: (text) =>
     scanCandidates(JWT, text, (m) => (isJwtHeader(m[0].slice(0, m[0].indexOf('.'))) ? [wholeMatch(m)] : [])),
 };

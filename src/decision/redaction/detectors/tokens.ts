@@ -29,7 +29,7 @@ export const awsAccessKeyDetector = prefixed(
 /** GitHub tokens: classic `ghp_`, OAuth `gho_`, user/server/refresh `ghu_ ghs_ ghr_`, fine-grained `github_pat_`. */
 export const githubTokenDetector = prefixed(
   'github_token',
-  ['gh', 'github_pat_'],
+  ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
   /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{20,40}_[A-Za-z0-9]{40,100})(?![A-Za-z0-9_])/g,
 );
 
