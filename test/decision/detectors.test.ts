@@ -199,6 +199,21 @@ describe('vendor token detectors', () => {
     },
     { note: 'an AIza prefix with a short body', text: 'AIzaSyD-9tSrke72', want: [] },
   ]);
+
+  it('finds each token as a whole text of the shortest length its pattern allows', () => {
+    // The detectors pass over texts shorter than that at once: the shortest must still be found.
+    const shortest: [DetectorType, string][] = [
+      ['aws_access_key', 'AKIA' + 'A1'.repeat(8)],
+      ['github_token', 'ghs_' + 'a1'.repeat(18)],
+      ['slack_token', 'xoxb-1234567890'],
+      ['stripe_key', 'sk_test_' + 'a1'.repeat(8)],
+      ['google_api_key', 'AIza' + 'x'.repeat(35)],
+    ];
+    for (const [type, token] of shortest) {
+      assert.deepEqual(found(type, token), [token], type);
+      assert.deepEqual(found(type, token.slice(0, -1)), [], `${type} one shorter`);
+    }
+  });
 });
 
 describe('generic secret detectors', () => {

@@ -6,15 +6,24 @@
 import { scanCandidates, wholeMatch } from './scan-regex.ts';
 import type { Detector, DetectorType } from './types.ts';
 
+/**
+ * A detector of a token with one of `prefixes`, matched by `pattern`; `minLength` is the shortest
+ * text the pattern can match, so most field values (names, titles, ids) are passed over at once.
+ */
 function prefixed(
   type: DetectorType,
   prefixes: readonly string[],
+  minLength: number,
   pattern: RegExp,
   accept: (m: RegExpExecArray) => boolean = () => true,
 ): Detector {
   return {
     type,
-    mayContain: (text) => prefixes.some((p) => text.includes(p)),
+    mayContain: (text) => {
+      if (text.length < minLength) return false;
+      for (const p of prefixes) if (text.includes(p)) return true;
+      return false;
+    },
     find: (text) => scanCandidates(pattern, text, (m) => (accept(m) ? [wholeMatch(m)] : [])),
   };
 }
@@ -23,6 +32,7 @@ function prefixed(
 export const awsAccessKeyDetector = prefixed(
   'aws_access_key',
   ['AKIA', 'ASIA', 'ABIA', 'ACCA'],
+  20,
   /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
 );
 
@@ -30,6 +40,7 @@ export const awsAccessKeyDetector = prefixed(
 export const githubTokenDetector = prefixed(
   'github_token',
   ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+  40,
   /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{20,40}_[A-Za-z0-9]{40,100})(?![A-Za-z0-9_])/g,
 );
 
@@ -37,6 +48,7 @@ export const githubTokenDetector = prefixed(
 export const slackTokenDetector = prefixed(
   'slack_token',
   ['xox', 'hooks.slack.com'],
+  15,
   /(?<![A-Za-z0-9-])xox[abeoprs]-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])|https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,32}(?![A-Za-z0-9])/g,
   // Real tokens carry numeric team/user ids; `xoxb-not-a-real-token` does not.
   (m) => m[0].startsWith('https:') || /[0-9]{6,}/.test(m[0]),
@@ -46,6 +58,7 @@ export const slackTokenDetector = prefixed(
 export const stripeKeyDetector = prefixed(
   'stripe_key',
   ['sk_', 'rk_'],
+  24,
   /(?<![A-Za-z0-9_])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}(?![A-Za-z0-9_])/g,
 );
 
@@ -53,5 +66,6 @@ export const stripeKeyDetector = prefixed(
 export const googleApiKeyDetector = prefixed(
   'google_api_key',
   ['AIza'],
+  39,
   /(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g,
 );
