@@ -2,12 +2,13 @@
  * CPU per decision at production defaults (audit trail, metrics and decision log on), by stage.
  * Starts one real regent process (`node src/main.ts`, no REGENT_* setting but the bundle and the
  * audit path), drives single `POST /v1/decisions` of the README incident mix (allow, deny,
- * redact) over keep-alive HTTP, and reads regent's CPU from /proc: the whole process (HTTP
+ * redact; or make bench's corpus with `--mix corpus`) over keep-alive HTTP, and reads regent's CPU from /proc: the whole process (HTTP
  * thread, evaluation workers, libuv and GC threads) and the HTTP thread alone. Several runs on one
  * warmed process; the median counts (a shared VM moves single runs).
  *
  *   node bench/cpu-profile.ts [--decisions 5000] [--runs 5] [--concurrency 8] [--profile DIR]
  *                             [--baseline DIR] [--server-cpus LIST] [--activity-limits lifted|shipped]
+ *                             [--mix readme|corpus]
  *
  * --activity-limits: the shipped policy stops an agent after ten denials in its window, so with
  * the limits as shipped nearly every decision of a run is a denial-streak deny; `lifted` (the
@@ -35,6 +36,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../src/policy/toolchain/opa-cli.ts';
 import { EXAMPLES } from '../test/fixtures/examples.ts';
+import { readCorpus } from './corpus/corpus.ts';
 import { liftActivityLimits, shippedBundleWith } from '../test/support/bundles.ts';
 import type { RegentProcess } from '../test/support/regent-process.ts';
 import { spawn } from 'node:child_process';
@@ -50,8 +52,10 @@ const { values } = parseArgs({
     baseline: { type: 'string' },
     'server-cpus': { type: 'string' },
     'activity-limits': { type: 'string', default: 'lifted' },
+    mix: { type: 'string', default: 'readme' },
   },
 });
+if (values.mix !== 'readme' && values.mix !== 'corpus') throw new Error('--mix is readme or corpus');
 if (values['activity-limits'] !== 'lifted' && values['activity-limits'] !== 'shipped')
   throw new Error('--activity-limits is lifted or shipped');
 /**
@@ -64,7 +68,17 @@ const LIFT_LIMITS = values['activity-limits'] === 'lifted';
 const perRun = Number(values.decisions);
 const runs = Number(values.runs);
 const concurrency = Number(values.concurrency);
-const bodies = [EXAMPLES.allowInternal, EXAMPLES.deny, EXAMPLES.redact].map((c) => JSON.stringify(c));
+/**
+ * `readme` (the default): the README's allow, deny and redact, small payloads. `corpus`: make
+ * bench's 22 requests (bench/corpus), payloads up to about 10 KB, where detectors and redaction
+ * weigh more.
+ */
+const bodies = (
+  values.mix === 'corpus'
+    ? readCorpus().map((e) => e.request)
+    : [EXAMPLES.allowInternal, EXAMPLES.deny, EXAMPLES.redact]
+).map((c) => JSON.stringify(c));
+const MIX = values.mix === 'corpus' ? 'bench corpus' : 'README mix';
 
 /** Answers of the last {@link drive}, by decision and first reason code. */
 const outcomes = new Map<string, number>();
@@ -273,7 +287,7 @@ async function withRegent<T>(
 
 try {
   console.log(
-    `${runs} runs of ${perRun} decisions (README mix), ${concurrency} keep-alive clients, production defaults, policy activity limits ${values['activity-limits']}${values['server-cpus'] === undefined ? '' : `, regent on CPUs ${values['server-cpus']}`}`,
+    `${runs} runs of ${perRun} decisions (${MIX}), ${concurrency} keep-alive clients, production defaults, policy activity limits ${values['activity-limits']}${values['server-cpus'] === undefined ? '' : `, regent on CPUs ${values['server-cpus']}`}`,
   );
   const report = (label: string, rs: Run[]) => {
     console.log(
