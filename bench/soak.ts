@@ -64,20 +64,23 @@ await Promise.all(
       answers[decision] = (answers[decision] ?? 0) + 1;
       if ((i + 1) % checkpoint === 0 && i + 1 < total) {
         global.gc?.();
-        const now = { rss: process.memoryUsage().rss, wasm: regent.policies.current()!.evaluator.memoryBytes() };
+        const memory = process.memoryUsage();
+        const now = { rss: memory.rss, wasm: regent.policies.current()!.evaluator.memoryBytes() };
         atCheckpoint ??= now;
+        // RSS moves with how much heap V8 keeps reserved; the live heap after a full GC is what a leak grows.
         console.log(
-          `after ${i + 1} decisions: rss ${mib(now.rss)} MiB, wasm ${mib(now.wasm)} MiB, ${((Date.now() - started) / 1000).toFixed(0)} s; ${tally()}`,
+          `after ${i + 1} decisions: rss ${mib(now.rss)} MiB, live heap ${mib(memory.heapUsed)} MiB, wasm ${mib(now.wasm)} MiB, ${((Date.now() - started) / 1000).toFixed(0)} s; ${tally()}`,
         );
       }
     }
   }),
 );
 global.gc?.();
-const end = { rss: process.memoryUsage().rss, wasm: regent.policies.current()!.evaluator.memoryBytes() };
+const endMemory = process.memoryUsage();
+const end = { rss: endMemory.rss, wasm: regent.policies.current()!.evaluator.memoryBytes() };
 const seconds = (Date.now() - started) / 1000;
 console.log(
-  `after ${total} decisions: rss ${mib(end.rss)} MiB, wasm ${mib(end.wasm)} MiB (${(total / seconds).toFixed(0)} decisions/s in-process, ${regent.policies.current()!.evaluator.recycled()} instances recycled); ${tally()}`,
+  `after ${total} decisions: rss ${mib(end.rss)} MiB, live heap ${mib(endMemory.heapUsed)} MiB, wasm ${mib(end.wasm)} MiB (${(total / seconds).toFixed(0)} decisions/s in-process, ${regent.policies.current()!.evaluator.recycled()} instances recycled); ${tally()}`,
 );
 await regent.close();
 if (atCheckpoint === undefined) throw new Error('checkpoint not reached');
