@@ -62,8 +62,8 @@ export function formatSummary(draft: Draft): string {
       `  activity per ${c.window_seconds}s window: peak ${c.peak_decisions} decisions, ${c.peak_restricted_reads} restricted reads ` +
         `(${c.peak_restricted_reads_per_principal} for one principal); ` +
         (c.restricted_reads_ceiling === null
-          ? 'no ceiling: the source cannot show every restricted read'
-          : `ceiling with ${Math.round(c.headroom * 100)}% headroom: ${c.restricted_reads_ceiling}`),
+          ? 'no restricted-read ceiling: the source cannot show every restricted read'
+          : `restricted-read ceiling with ${Math.round(c.headroom * 100)}% headroom: ${c.restricted_reads_ceiling}`),
     );
     for (const d of a.denied)
       out.push(
