@@ -78,6 +78,9 @@ class NodeAuditFile implements AuditFile {
   }
 }
 
+/** O_DSYNC, or 0 where the platform has none. */
+const DSYNC: number = (constants as { O_DSYNC?: number }).O_DSYNC ?? 0;
+
 /**
  * The real file system. Files opened to write are opened with O_DSYNC: a write returns once its
  * bytes and the file size are durable, what a write followed by fdatasync gives, in one trip
@@ -89,11 +92,12 @@ export const nodeAuditFs: AuditFs = {
   async open(path, mode) {
     const flags =
       mode === 'create'
-        ? constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC
+        ? constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | DSYNC
         : mode === 'open'
-          ? constants.O_RDWR | constants.O_DSYNC
+          ? constants.O_RDWR | DSYNC
           : constants.O_RDONLY;
-    return new NodeAuditFile(await open(path, flags, 0o640), mode !== 'read');
+    // Where the platform has no O_DSYNC (the flag is then 0), the store syncs after each write.
+    return new NodeAuditFile(await open(path, flags, 0o640), mode !== 'read' && DSYNC !== 0);
   },
   readText: (path) => readFile(path, 'utf8'),
   mkdirp: async (path) => {
