@@ -3,7 +3,16 @@
  * write failure with recovery afterwards, and the shared AuditStore contract.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  constants,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -97,6 +106,28 @@ describe('file store: group commit', () => {
     assert.equal(commits.length, faulty.counts.syncs);
     assert.ok(commits.length < 150, `${commits.length} commits for 150 appends: the first 120 share few`);
     for (const [, seconds] of commits) assert.ok(seconds >= 0 && seconds < 60);
+  });
+
+  it('holds the trail open with O_DSYNC, so each commit is one durable write (Linux /proc)', async () => {
+    const path = nextPath();
+    const store = await FileAuditStore.open(options(path));
+    try {
+      await store.append(decision(1));
+      // The kernel's own record of how this process holds the file.
+      const fds = readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === path;
+        } catch {
+          return false;
+        }
+      });
+      assert.equal(fds.length, 1, 'one descriptor on the trail');
+      const flags = /^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fds[0]}`, 'utf8'))?.[1];
+      assert.ok(flags !== undefined);
+      assert.notEqual(Number.parseInt(flags, 8) & constants.O_DSYNC, 0, `flags ${flags} lack O_DSYNC`);
+    } finally {
+      await store.close();
+    }
   });
 
   it('bounds a batch by its record limit', async () => {
