@@ -1,7 +1,7 @@
 /**
  * Metrics of the audit trail's group commits: how many records each commit made durable and how
  * long its write and sync (or transaction) took. Records per commit is the batching that keeps the
- * trail's cost per decision down under load (one write and one fdatasync, or one transaction, per
+ * trail's cost per decision down under load (one durable write, or one transaction, per
  * commit), so an operator can see it; the duration is the disk's or the database's latency that
  * every decision waits for. No labels: one series each.
  */
@@ -28,7 +28,7 @@ export function createAuditCommitMetrics(registry: Registry): AuditCommitMetrics
   });
   const duration = new Histogram({
     name: 'regent_audit_commit_duration_seconds',
-    help: 'Time of one audit trail commit: the file write and fdatasync, or the database transaction.',
+    help: 'Time of one audit trail commit: the durable file write, or the database transaction.',
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers,
   });
