@@ -118,15 +118,7 @@ try {
   const ours0 = ours();
 
   for (const server of servers) await measurer.warmUp(server);
-  const wrong = await verifyAgreement(servers, corpus);
-  if (wrong.length > 0) {
-    for (const w of wrong)
-      console.error(`disagreement: ${w.note}\n  expected ${w.expected}\n  got ${JSON.stringify(w.answers)}`);
-    throw new Error(
-      `${wrong.length} corpus entries got different answers: the servers would be timed on different decisions`,
-    );
-  }
-  log(`both servers agree with the corpus on all ${corpus.length} entries`);
+  await requireAgreement(servers, 'before the load', 'the servers would be timed on different decisions');
 
   const maxima: ServerMax[] = [];
   for (const server of servers) {
@@ -173,15 +165,7 @@ try {
   regentMax.peakRssMiB = peakRssMiB(regent.pid);
   // After minutes of load both must still answer as the corpus says: nothing regent keeps
   // between decisions (activity windows, caches) may have changed what it was being timed on.
-  const after = await verifyAgreement(servers, corpus);
-  if (after.length > 0) {
-    for (const w of after)
-      console.error(`disagreement after load: ${w.note}\n  expected ${w.expected}\n  got ${JSON.stringify(w.answers)}`);
-    throw new Error(
-      `${after.length} corpus entries got different answers after the load: the runs timed other decisions`,
-    );
-  }
-  log(`after the load, both servers still agree with the corpus on all ${corpus.length} entries`);
+  await requireAgreement(servers, 'after the load', 'the runs timed other decisions');
   const counters = await (await fetch(`${regent.url}/metrics`)).text();
   const wall = (Date.now() - wall0) / 1000;
   const backgroundCores = Math.max(0, (machineBusySeconds() - machine0 - (ours() - ours0)) / wall);
@@ -261,6 +245,17 @@ function keptSections(): string {
   const text = existsSync(s.resultsFile) ? readFileSync(s.resultsFile, 'utf8') : '';
   const at = text.indexOf('\n## CPU per decision by stage');
   return at < 0 ? '' : `\n${text.slice(at).trimEnd()}\n`;
+}
+
+/** Every corpus entry to every server; throws, listing each disagreement, unless all answer as the corpus says. */
+async function requireAgreement(servers: readonly RunningServer[], when: string, consequence: string): Promise<void> {
+  const wrong = await verifyAgreement(servers, corpus);
+  if (wrong.length > 0) {
+    for (const w of wrong)
+      console.error(`disagreement ${when}: ${w.note}\n  expected ${w.expected}\n  got ${JSON.stringify(w.answers)}`);
+    throw new Error(`${wrong.length} corpus entries got different answers ${when}: ${consequence}`);
+  }
+  log(`${when}, both servers agree with the corpus on all ${corpus.length} entries`);
 }
 
 /** regent's decision and fail-closed counters, to show the load got policy answers, not failures. */

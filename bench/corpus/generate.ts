@@ -5,7 +5,6 @@
  * committed corpus documents its allow/deny/redact mix and `make bench` can check both servers
  * against it. Usage: node bench/corpus/generate.ts (needs .tools/bin/opa).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { format, resolveConfig } from 'prettier';
 import { buildBenchPolicy } from '../lib/policy.ts';
 import { CASES } from './cases.ts';
 import { CORPUS_FILE, type CorpusEntry } from './corpus.ts';
+import { opaOutcomes } from './opa-outcomes.ts';
 import { policyInputs } from './policy-input.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -21,17 +21,8 @@ const inputs = policyInputs(CASES.map((c) => c.request));
 const scratch = mkdtempSync(path.join(tmpdir(), 'regent-corpus-'));
 const policy = await buildBenchPolicy(scratch);
 
-// One `opa eval` over every input at once: `with input as` per case keeps generation to a second.
-const query =
-  'x := [d | some c in input.cases; r := data.regent.decision with input as c; d := [r.decision, [x.code | some x in r.reasons]]]';
-const out = execFileSync(
-  opa,
-  ['eval', '-d', policy.source, '--ignore', '*_test.rego', '--ignore', '*.md', '-f', 'json', '-I', query],
-  { input: JSON.stringify({ cases: inputs }), maxBuffer: 64 * 1024 * 1024 },
-);
+const results = opaOutcomes(opa, policy.source, inputs);
 rmSync(scratch, { recursive: true, force: true });
-const results = (JSON.parse(out.toString('utf8')) as { result: { bindings: { x: [string, string[]][] } }[] }).result[0]!
-  .bindings.x;
 
 const corpus: CorpusEntry[] = CASES.map((c, i) => {
   const [decision, codes] = results[i]!;

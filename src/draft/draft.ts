@@ -177,12 +177,7 @@ export function buildDraft(
  * none of them was observed and what each rests on (the report has the decision ids).
  */
 function widenedRole(draft: AgentDraft): Record<string, Json> {
-  const systems = new Map<string, string[]>();
-  for (const g of draft.beyond_observation)
-    systems.set(
-      g.system,
-      g.rests_on.map((r) => r.tool),
-    );
+  const systems = new Map(draft.beyond_observation.map((g) => [g.system, g.rests_on.map((r) => r.tool)]));
   const basis = [...systems].map(([system, reads]) => `${system} (seen: ${reads.join(', ')})`).join('; ');
   return {
     description:

@@ -7,12 +7,12 @@
  * changes, regenerate the corpus (node bench/corpus/generate.ts).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readCorpus, type CorpusEntry } from '../../bench/corpus/corpus.ts';
+import { opaOutcomes } from '../../bench/corpus/opa-outcomes.ts';
 import { policyInputs } from '../../bench/corpus/policy-input.ts';
 import { buildBenchPolicy, type BenchPolicy } from '../../bench/lib/policy.ts';
 import { opaBinary } from '../../src/policy/toolchain/opa-cli.ts';
@@ -84,15 +84,11 @@ describe('the benchmark corpus', () => {
   });
 
   it('is answered as it says by the pinned OPA on the same source', () => {
-    const query =
-      'x := [d | some c in input.cases; r := data.regent.decision with input as c; d := [r.decision, [x.code | some x in r.reasons]]]';
-    const out = execFileSync(
+    const x = opaOutcomes(
       opaBinary(),
-      ['eval', '-d', policy.source, '--ignore', '*_test.rego', '--ignore', '*.md', '-f', 'json', '-I', query],
-      { input: JSON.stringify({ cases: corpus.map((e) => e.input) }), maxBuffer: 64 * 1024 * 1024 },
+      policy.source,
+      corpus.map((e) => e.input),
     );
-    const x = (JSON.parse(out.toString('utf8')) as { result: { bindings: { x: [string, string[]][] } }[] }).result[0]!
-      .bindings.x;
     assert.deepEqual(
       x.map(([d, codes]) => outcome(d, codes)),
       corpus.map(expected),
