@@ -47,6 +47,10 @@ describe('regent draft', () => {
   let report: Report;
   let stdout: string;
 
+  /** `regent draft --trail <this test's trail> ...args`, the real CLI in a child process. */
+  const draftCli = (...args: string[]) =>
+    run(process.execPath, [path.join(REPO_ROOT, 'src/cli/main.ts'), 'draft', '--trail', trail, ...args]);
+
   const decide = async (name: string, body: unknown, want: string) => {
     const res = await server.post('/v1/decisions', body);
     assert.equal(res.body.decision, want, `${name}: ${res.text}`);
@@ -128,11 +132,7 @@ describe('regent draft', () => {
     const out = path.join(dir, 'draft.json');
     const diffFile = path.join(dir, 'diff.json');
     const reportFile = path.join(dir, 'report.json');
-    ({ stdout } = await run(process.execPath, [
-      path.join(REPO_ROOT, 'src/cli/main.ts'),
-      'draft',
-      '--trail',
-      trail,
+    ({ stdout } = await draftCli(
       '--since',
       since,
       '--headroom',
@@ -145,7 +145,7 @@ describe('regent draft', () => {
       diffFile,
       '--report',
       reportFile,
-    ]));
+    ));
     fragment = JSON.parse(await readFile(out, 'utf8'));
     diff = JSON.parse(await readFile(diffFile, 'utf8'));
     report = JSON.parse(await readFile(reportFile, 'utf8'));
@@ -237,11 +237,7 @@ describe('regent draft', () => {
     await writeFile(configFile, JSON.stringify(config));
     const reportFile = path.join(dir, 'widen-report.json');
     const out = path.join(dir, 'widen-draft.json');
-    const { stdout: summary } = await run(process.execPath, [
-      path.join(REPO_ROOT, 'src/cli/main.ts'),
-      'draft',
-      '--trail',
-      trail,
+    const { stdout: summary } = await draftCli(
       '--since',
       since,
       '--config',
@@ -254,7 +250,7 @@ describe('regent draft', () => {
       reportFile,
       '--rego',
       path.join(REPO_ROOT, 'rego'),
-    ]);
+    );
     const widened = JSON.parse(await readFile(out, 'utf8'));
     assert.deepEqual(widened['agents']['hr-assistant'], {
       roles: ['hr-assistant-observed', 'hr-assistant-widened-reads'],
@@ -296,16 +292,7 @@ describe('regent draft', () => {
   it('refuses a widening it does not know, and writes nothing', async () => {
     const out = path.join(dir, 'unknown-widening.json');
     await assert.rejects(
-      run(process.execPath, [
-        path.join(REPO_ROOT, 'src/cli/main.ts'),
-        'draft',
-        '--trail',
-        trail,
-        '--widen',
-        'everything',
-        '--out',
-        out,
-      ]),
+      draftCli('--widen', 'everything', '--out', out),
       (e: { code: number; stderr: string }) => e.code === 2 && /--widen wants one of reads/.test(e.stderr),
     );
     await assert.rejects(readFile(out));
