@@ -8,7 +8,7 @@
  *
  *   node bench/cpu-profile.ts [--decisions 5000] [--runs 5] [--concurrency 8] [--profile DIR]
  *                             [--baseline DIR] [--server-cpus LIST] [--activity-limits lifted|shipped]
- *                             [--mix readme|corpus]
+ *                             [--mix readme|corpus] [--floor]
  *
  * --activity-limits: the shipped policy stops an agent after ten denials in its window, so with
  * the limits as shipped nearly every decision of a run is a denial-streak deny; `lifted` (the
@@ -22,6 +22,11 @@
  * With --baseline, a second regent runs from another checkout (`git worktree add DIR <commit>`,
  * with node_modules linked in) and the runs alternate between the two, so a before/after comparison
  * comes from one command on one machine state.
+ *
+ * With --floor, two more servers run beside regent, pinned and driven the same way, the runs
+ * alternating: bench/lib/http-floor-server.ts on express (express.json, res.json, no other
+ * middleware) and on node:http alone, each answering a fixed decision-sized JSON. Their CPU per
+ * request is the floor the named stack sets under any decision, whatever regent does.
  *
  * With --profile, a second regent runs under `node --cpu-prof` (a profile per thread in DIR) for
  * one more run, and the samples taken during that run are summed by stage: the nearest regent
@@ -40,7 +45,7 @@ import { readCorpus } from './corpus/corpus.ts';
 import { liftActivityLimits, shippedBundleWith } from '../test/support/bundles.ts';
 import type { RegentProcess } from '../test/support/regent-process.ts';
 import { spawn } from 'node:child_process';
-import { cpuSeconds, mainThreadCpuSeconds } from './lib/proc.ts';
+import { cpuSeconds, mainThreadCpuSeconds, threadCpuSeconds, type ThreadCpu } from './lib/proc.ts';
 import type { CpuProfile } from './profile-summary.ts';
 
 const { values } = parseArgs({
@@ -53,6 +58,7 @@ const { values } = parseArgs({
     'server-cpus': { type: 'string' },
     'activity-limits': { type: 'string', default: 'lifted' },
     mix: { type: 'string', default: 'readme' },
+    floor: { type: 'boolean', default: false },
   },
 });
 if (values.mix !== 'readme' && values.mix !== 'corpus') throw new Error('--mix is readme or corpus');
@@ -108,6 +114,8 @@ interface Run {
   /** µs of regent CPU per decision, whole process and HTTP thread. */
   total: number;
   http: number;
+  /** µs per decision by kind of thread (threads that ended during the run are left out). */
+  threads: ThreadCpu;
   /** Monotonic-clock window of the run in µs (comparable with --cpu-prof timestamps). */
   fromUs: number;
   toUs: number;
@@ -117,12 +125,22 @@ async function measureRun(regent: RegentProcess): Promise<Run> {
   const pid = regent.child.pid!;
   const cpu0 = cpuSeconds(pid);
   const main0 = mainThreadCpuSeconds(pid);
+  const threads0 = threadCpuSeconds(pid);
   const fromUs = Number(process.hrtime.bigint() / 1000n);
   await drive(regent.url, perRun);
   const toUs = Number(process.hrtime.bigint() / 1000n);
+  const threads1 = threadCpuSeconds(pid);
+  const perDecision = (k: keyof ThreadCpu) => ((threads1[k] - threads0[k]) / perRun) * 1e6;
   return {
     total: ((cpuSeconds(pid) - cpu0) / perRun) * 1e6,
     http: ((mainThreadCpuSeconds(pid) - main0) / perRun) * 1e6,
+    threads: {
+      main: perDecision('main'),
+      workers: perDecision('workers'),
+      libuv: perDecision('libuv'),
+      v8: perDecision('v8'),
+      other: perDecision('other'),
+    },
     fromUs,
     toUs,
   };
@@ -182,6 +200,16 @@ export function stageOf(url: string, functionName: string): string | undefined {
   return `regent src/${src.split('/')[0]}`;
 }
 
+/**
+ * Native calls that hand work to another thread: a message to an evaluation worker, a file write
+ * queued to libuv's pool. On a server pinned to one core the kernel often runs the woken thread at
+ * once, and the wall-clock sampler then charges that thread's run to the caller's frame (in one
+ * profile, 34% of the HTTP thread's busy samples, while /proc put its CPU at about two thirds of
+ * what was sampled). Kept in a row of their own so the other rows read as CPU.
+ */
+const HAND_OFF_FRAMES = new Set(['postMessage', 'writeBuffer', 'writeBuffers', 'writeString', 'fdatasync', 'fsync']);
+const HAND_OFF_STAGE = 'native hand-off calls (include the woken thread on one core)';
+
 /** Sampled ms per stage over the profiles' samples inside [fromUs, toUs], added to `out`. */
 export function byStage(
   profiles: readonly CpuProfile[],
@@ -206,6 +234,7 @@ export function byStage(
         if (leaf.functionName === '(idle)') stage = '(idle)';
         else if (leaf.functionName === '(garbage collector)') stage = 'V8 garbage collector';
         else if (leaf.functionName === '(program)') stage = 'V8/native (program)';
+        else if (leaf.url === '' && HAND_OFF_FRAMES.has(leaf.functionName)) stage = HAND_OFF_STAGE;
         else {
           for (let id: number | undefined = leafId; id !== undefined && stage === undefined; id = parent.get(id)) {
             const f = byId.get(id)!.callFrame;
@@ -266,6 +295,33 @@ function startRegent(root: string, env: Record<string, string>): Promise<RegentP
   });
 }
 
+/** Starts bench/lib/http-floor-server.ts in `mode` under the same taskset as regent; resolves once it listens. */
+function startFloor(mode: 'express' | 'node'): Promise<RegentProcess> {
+  const cpus = values['server-cpus'];
+  const argv = [process.execPath, path.join(REPO_ROOT, 'bench/lib/http-floor-server.ts'), mode];
+  const [command, ...args] = cpus === undefined ? argv : ['taskset', '-c', cpus, ...argv];
+  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (c: Buffer) => {
+      text += c.toString('utf8');
+      const port = /"port":(\d+)/.exec(text);
+      if (port === null) return;
+      resolve({
+        url: `http://127.0.0.1:${port[1]}`,
+        child,
+        output: () => text,
+        async stop() {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+    child.once('exit', (code) => reject(new Error(`floor server (${mode}) exited with ${code} before listening`)));
+  });
+}
+
 async function withRegent<T>(
   name: string,
   env: Record<string, string>,
@@ -296,11 +352,49 @@ try {
     console.log(
       `${label}: median ${median(rs.map((r) => r.total)).toFixed(0)} µs per decision, of which HTTP thread ${median(rs.map((r) => r.http)).toFixed(0)} µs`,
     );
+    const t = (k: keyof ThreadCpu) => median(rs.map((r) => r.threads[k])).toFixed(0);
+    console.log(
+      `${label}: by thread, medians in µs per decision: HTTP thread ${t('main')}, evaluation workers ${t('workers')}, libuv pool (audit and log writes) ${t('libuv')}, V8 helpers (GC, compiling) ${t('v8')}, other ${t('other')}`,
+    );
     // What was measured: the README's answers, or (limits as shipped) mostly the streak's denies.
     console.log(`${label}: answers of the last run: ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(', ')}`);
   };
   const base = values.baseline;
-  if (base === undefined) {
+  if (base === undefined && values.floor) {
+    const floors = [await startFloor('express'), await startFloor('node')];
+    try {
+      for (const f of floors) await drive(f.url, Math.min(2000, perRun)); // warm-up
+      const [rs, fe, fn, answers] = await withRegent('plain', {}, async (regent) => {
+        const r: Run[] = [];
+        const e: Run[] = [];
+        const n: Run[] = [];
+        let last = new Map<string, number>();
+        // Alternate, so drift in the machine's load falls on all three.
+        for (let i = 0; i < runs; i++) {
+          r.push(await measureRun(regent));
+          last = new Map(outcomes);
+          e.push(await measureRun(floors[0]!));
+          n.push(await measureRun(floors[1]!));
+        }
+        return [r, e, n, last] as const;
+      });
+      outcomes.clear();
+      for (const [k, v] of answers) outcomes.set(k, v);
+      report('this tree', rs);
+      const line = (label: string, xs: Run[]) =>
+        console.log(
+          `${label}: per run ${xs.map((r) => r.total.toFixed(0)).join(', ')}; median ${median(xs.map((r) => r.total)).toFixed(0)} µs per request (HTTP thread ${median(xs.map((r) => r.http)).toFixed(0)})`,
+        );
+      line('floor, express + express.json + res.json', fe);
+      line('floor, node:http + JSON.parse + JSON.stringify', fn);
+      const m = median(rs.map((r) => r.total));
+      console.log(
+        `regent above the express floor: ${(m - median(fe.map((r) => r.total))).toFixed(0)} µs per decision; the floor is ${((median(fe.map((r) => r.total)) / m) * 100).toFixed(0)}% of regent's`,
+      );
+    } finally {
+      for (const f of floors) await f.stop();
+    }
+  } else if (base === undefined) {
     report(
       'this tree',
       await withRegent('plain', {}, async (regent) => {

@@ -74,6 +74,48 @@ export function mainThreadCpuSeconds(pid: number): number {
   return (readStat(pid, `/proc/${pid}/task/${pid}/stat`)?.ticks ?? 0) / clockTicks();
 }
 
+/** CPU seconds of one process's threads, by what the thread is (its name in /proc/<pid>/task/<tid>/comm). */
+export interface ThreadCpu {
+  /** The main thread: for regent, the HTTP thread. */
+  main: number;
+  /** `WorkerThread`: regent's evaluation workers. */
+  workers: number;
+  /** `libuv-worker`: libuv's pool, where file writes run (the audit trail's durable append, log lines). */
+  libuv: number;
+  /** `V8Worker` and `DelayedTaskSche`: V8's helpers (concurrent GC marking, compiling). */
+  v8: number;
+  /** Any other thread. */
+  other: number;
+}
+
+/** CPU seconds used so far by each kind of thread of `pid` (this process only, not descendants). */
+export function threadCpuSeconds(pid: number): ThreadCpu {
+  const out: ThreadCpu = { main: 0, workers: 0, libuv: 0, v8: 0, other: 0 };
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const stat = readStat(pid, `/proc/${pid}/task/${tid}/stat`);
+    if (stat === undefined) continue;
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      continue; // the thread ended between listing and reading
+    }
+    const seconds = stat.ticks / clockTicks();
+    if (tid === String(pid)) out.main += seconds;
+    else if (comm === 'WorkerThread') out.workers += seconds;
+    else if (comm === 'libuv-worker') out.libuv += seconds;
+    else if (comm === 'V8Worker' || comm === 'DelayedTaskSche') out.v8 += seconds;
+    else out.other += seconds;
+  }
+  return out;
+}
+
 /** Peak resident set (VmHWM) in MiB, summed over the tree (an upper bound when processes share pages). */
 export function peakRssMiB(pid: number): number {
   let kib = 0;
