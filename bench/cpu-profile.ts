@@ -20,7 +20,8 @@
  * the client's CPU stays out of regent's way, which steadies the figures on a small shared machine.
  *
  * With --baseline, a second regent runs from another checkout (`git worktree add DIR <commit>`,
- * with node_modules linked in) and the runs alternate between the two, so a before/after comparison
+ * with node_modules linked in) on that checkout's rego/ (limits as --activity-limits says), and the
+ * runs alternate between the two, so a before/after comparison
  * comes from one command on one machine state.
  *
  * With --floor, two more servers run beside regent, pinned and driven the same way, the runs
@@ -254,9 +255,15 @@ export function byStage(
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'regent-cpu-'));
-const bundle = await shippedBundleWith(dir, (config) => {
+const editConfig = (config: Record<string, unknown>) => {
   if (LIFT_LIMITS) liftActivityLimits(config);
-});
+};
+const bundle = await shippedBundleWith(dir, editConfig);
+/** The baseline runs its own checkout's policy, so a change to rego/ is measured too. */
+const baselineBundle =
+  values.baseline === undefined
+    ? bundle
+    : await shippedBundleWith(path.join(dir, 'baseline-policy'), editConfig, path.resolve(values.baseline));
 
 /** Starts `node <root>/src/main.ts` with its defaults but the bundle and audit path; resolves once it listens. */
 function startRegent(root: string, env: Record<string, string>): Promise<RegentProcess> {
@@ -329,7 +336,7 @@ async function withRegent<T>(
   root = REPO_ROOT,
 ): Promise<T> {
   const regent = await startRegent(root, {
-    REGENT_BUNDLE: bundle,
+    REGENT_BUNDLE: root === REPO_ROOT ? bundle : baselineBundle,
     REGENT_AUDIT_PATH: path.join(dir, `${name}-trail.jsonl`),
     ...env,
   });

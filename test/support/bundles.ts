@@ -48,10 +48,15 @@ export type ShippedConfig = Record<string, any>;
 /**
  * The shipped rego/ copied into `dir`, its `regent/config/data.json` changed by `edit`, built
  * with the real toolchain (not cached: each call is its own variant); returns the bundle's path.
+ * `root` is the checkout whose rego/ is copied (a benchmark's baseline worktree; default this one).
  */
-export async function shippedBundleWith(dir: string, edit: (config: ShippedConfig) => void): Promise<string> {
+export async function shippedBundleWith(
+  dir: string,
+  edit: (config: ShippedConfig) => void,
+  root: string = REPO_ROOT,
+): Promise<string> {
   const source = path.join(dir, 'rego');
-  await cp(path.join(REPO_ROOT, 'rego'), source, { recursive: true });
+  await cp(path.join(root, 'rego'), source, { recursive: true });
   const file = path.join(source, 'regent', 'config', 'data.json');
   const config = JSON.parse(await readFile(file, 'utf8')) as ShippedConfig;
   edit(config);
