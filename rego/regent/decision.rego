@@ -42,12 +42,12 @@ default decision := {
 
 decision := {
 	"decision": _verdict,
-	"reasons": _reasons[_verdict],
-	"redactions": _redactions[_verdict],
-	"session": _session[_verdict],
+	"reasons": _reasons(_verdict),
+	"redactions": _redactions(_verdict),
+	"session": _session(_verdict),
 }
 
-_req := request.view(input)
+_req := request.current
 
 _dest := flow.destination(_req)
 
@@ -137,30 +137,27 @@ _permitted if {
 	principal.permitted(_req)
 }
 
-_reasons := {
-	"deny": _sorted(_denials),
-	"escalate": _sorted(_escalations),
-	"redact": _sorted(_redaction_reasons),
-	"allow": [],
-}
+# The parts of the decision, as functions of the verdict: only the verdict's own are built (an
+# object of all four sorted every verdict's reasons and computed the session effects three times).
+_reasons("deny") := _sorted(_denials)
+
+_reasons("escalate") := _sorted(_escalations)
+
+_reasons("redact") := _sorted(_redaction_reasons)
+
+_reasons("allow") := []
 
 # An escalation carries what an approved retry would redact, and its session effects, so the
 # decision service can apply them when a person has approved this exact action.
-_redactions := {
-	"deny": [],
-	"escalate": _redaction_list,
-	"redact": _redaction_list,
-	"allow": [],
-}
+_redactions("deny") := []
 
-_no_effects := {"add_labels": [], "declassify": []}
+_redactions(verdict) := _redaction_list if verdict in {"escalate", "redact"}
 
-_session := {
-	"deny": _no_effects,
-	"escalate": session.effects(_req),
-	"redact": session.effects(_req),
-	"allow": session.effects(_req),
-}
+_redactions("allow") := []
+
+_session("deny") := {"add_labels": [], "declassify": []}
+
+_session(verdict) := session.effects(_req) if verdict in {"escalate", "redact", "allow"}
 
 # Reasons sorted by code, then message, so equal inputs list their reasons in the same order.
 _sorted(reasons) := [r | some [_, _, r] in sort([[r.code, r.message, r] | some r in reasons])]

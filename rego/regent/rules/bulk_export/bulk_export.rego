@@ -10,7 +10,7 @@ package regent.rules.bulk_export
 
 import data.regent.request
 
-_req := request.view(input)
+_req := request.current
 
 _config := object.get(data.regent.config, ["rules", "bulk_export"], null)
 

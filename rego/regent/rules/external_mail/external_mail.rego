@@ -8,7 +8,7 @@ package regent.rules.external_mail
 
 import data.regent.request
 
-_req := request.view(input)
+_req := request.current
 
 _config := object.get(data.regent.config, ["rules", "external_mail"], null)
 
