@@ -1,0 +1,69 @@
+/**
+ * Policy evaluation, before and after a change to rego/, in one process: builds the benchmark
+ * policy (rego/ with its activity limits lifted, bench/lib/policy.ts) from this checkout and from
+ * a baseline checkout, loads both with src/policy/wasm-engine.ts and regent's builtins, checks they
+ * give deep-equal results on every corpus input, then times passes over the corpus, alternating A
+ * and B, and reports medians and the median of the paired ratios. Alternating within one process
+ * is what makes a 10% change readable on a VM whose speed drifts by more than that between runs.
+ *
+ *   node bench/eval-ab.ts --baseline DIR [--passes 40]
+ *
+ * DIR: another checkout (`git worktree add DIR <commit>`); only its rego/ is read.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
+import { createBuiltins } from '../src/policy/builtins/index.ts';
+import { readBundle } from '../src/policy/bundle/read-bundle.ts';
+import { WasmEngine, jsonToInputBuffer } from '../src/policy/wasm-engine.ts';
+import { liftActivityLimits, shippedBundleWith } from '../test/support/bundles.ts';
+import { readCorpus } from './corpus/corpus.ts';
+
+const { values } = parseArgs({
+  options: { baseline: { type: 'string' }, passes: { type: 'string', default: '40' } },
+});
+if (values.baseline === undefined) throw new Error('usage: node bench/eval-ab.ts --baseline DIR [--passes 40]');
+const passes = Number(values.passes);
+const ENTRYPOINT = 'regent/decision';
+
+const dir = await mkdtemp(path.join(tmpdir(), 'regent-eval-ab-'));
+try {
+  const load = async (root: string, name: string) => {
+    const file = await shippedBundleWith(path.join(dir, name), liftActivityLimits, root);
+    return WasmEngine.load(await readBundle(await readFile(file)), {
+      maxMemoryPages: 1024,
+      builtins: createBuiltins(),
+    });
+  };
+  const base = await load(path.resolve(values.baseline), 'baseline');
+  const tree = await load(path.resolve(import.meta.dirname, '..'), 'tree');
+  const inputs = readCorpus().map((e) => ({ note: e.note, buffer: jsonToInputBuffer(JSON.stringify(e.input)) }));
+  for (const { note, buffer } of inputs) {
+    if (!isDeepStrictEqual(base.evaluate(ENTRYPOINT, buffer), tree.evaluate(ENTRYPOINT, buffer)))
+      throw new Error(`the two policies answer "${note}" differently: not a performance change`);
+  }
+  /** µs per evaluation over 20 rounds of the corpus. */
+  const pass = (engine: WasmEngine) => {
+    const start = process.hrtime.bigint();
+    for (let r = 0; r < 20; r++) for (const { buffer } of inputs) engine.evaluate(ENTRYPOINT, buffer);
+    return Number(process.hrtime.bigint() - start) / 1000 / (20 * inputs.length);
+  };
+  for (let i = 0; i < 5; i++) {
+    pass(base); // warm-up
+    pass(tree);
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < passes; i++) {
+    a.push(pass(base));
+    b.push(pass(tree));
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+  console.log(
+    `${inputs.length} corpus inputs, same answers from both; ${passes} alternating passes of 20 rounds: baseline median ${median(a).toFixed(1)} µs, this tree ${median(b).toFixed(1)} µs per evaluation; paired ratio (this tree / baseline) median ${median(b.map((x, i) => x / a[i]!)).toFixed(3)}`,
+  );
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
