@@ -8,7 +8,7 @@
  *
  *   node bench/cpu-profile.ts [--decisions 5000] [--runs 5] [--concurrency 8] [--profile DIR]
  *                             [--baseline DIR] [--server-cpus LIST] [--activity-limits lifted|shipped]
- *                             [--mix readme|corpus] [--floor]
+ *                             [--mix readme|corpus] [--floor] [--node-options STR]
  *
  * --activity-limits: the shipped policy stops an agent after ten denials in its window, so with
  * the limits as shipped nearly every decision of a run is a denial-streak deny; `lifted` (the
@@ -28,6 +28,9 @@
  * alternating: bench/lib/http-floor-server.ts on express (express.json, res.json, no other
  * middleware) and on node:http alone, each answering a fixed decision-sized JSON. Their CPU per
  * request is the floor the named stack sets under any decision, whatever regent does.
+ *
+ * --node-options STR is given (as NODE_OPTIONS) to this tree's regent only: with --baseline at the
+ * same commit, the alternating runs measure a runtime setting such as `--max-semi-space-size=64`.
  *
  * With --profile, a second regent runs under `node --cpu-prof` (a profile per thread in DIR) for
  * one more run, and the samples taken during that run are summed by stage: the nearest regent
@@ -60,6 +63,7 @@ const { values } = parseArgs({
     'activity-limits': { type: 'string', default: 'lifted' },
     mix: { type: 'string', default: 'readme' },
     floor: { type: 'boolean', default: false },
+    'node-options': { type: 'string' },
   },
 });
 if (values.mix !== 'readme' && values.mix !== 'corpus') throw new Error('--mix is readme or corpus');
@@ -335,8 +339,11 @@ async function withRegent<T>(
   f: (r: RegentProcess) => Promise<T>,
   root = REPO_ROOT,
 ): Promise<T> {
+  const ours = root === REPO_ROOT;
+  const nodeOptions = values['node-options'];
   const regent = await startRegent(root, {
-    REGENT_BUNDLE: root === REPO_ROOT ? bundle : baselineBundle,
+    REGENT_BUNDLE: ours ? bundle : baselineBundle,
+    ...(ours && nodeOptions !== undefined ? { NODE_OPTIONS: nodeOptions } : {}),
     REGENT_AUDIT_PATH: path.join(dir, `${name}-trail.jsonl`),
     ...env,
   });
