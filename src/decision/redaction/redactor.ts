@@ -95,12 +95,13 @@ function typedFindings(
     const unknown = types.find((t) => !isDetectorType(t));
     if (unknown !== undefined) throw new RedactionPathError(r.path, `unknown detector type ${JSON.stringify(unknown)}`);
     const options = { ...detectOptions, types: types.filter(isDetectorType) };
+    const keyScans = new Map<string, ScanResult>();
     for (const match of matchPattern(payload, parsePathPattern(r.path), seen, maxMatches, PAYLOAD_ROOT, work)) {
       const scan = scanPayload(match.value, match.pointer, options);
       if (scan.truncated) throw new ScanIncompleteError(match.pointer);
       // The path names a member: a match in the member's own key counts too (the policy redacts
       // a key finding by naming the member, or every member of its object with `*`).
-      const own = match.inObject ? ownKeyFindings(match, options) : [];
+      const own = match.inObject ? ownKeyFindings(match, options, keyScans) : [];
       for (const f of [...own, ...scan.findings])
         byKey.set(`${f.path}\u0000${f.in ?? ''}\u0000${f.start}\u0000${f.end}`, f);
     }
@@ -119,19 +120,30 @@ function keyFindings(
   const seen = new Map<string, PathMatch>();
   const work = { visits: Math.max(MIN_VISIT_BUDGET, 100 * maxMatches) };
   const out: Finding[] = [];
+  const keyScans = new Map<string, ScanResult>();
   for (const r of whole) {
     for (const match of matchPattern(payload, parsePathPattern(r.path), seen, maxMatches, PAYLOAD_ROOT, work)) {
-      if (match.inObject) out.push(...ownKeyFindings(match, detectOptions));
+      if (match.inObject) out.push(...ownKeyFindings(match, detectOptions, keyScans));
     }
   }
   return out;
 }
 
-function ownKeyFindings(match: PathMatch, options: DetectOptions): Finding[] {
+/**
+ * The findings in the key of the member `match` names. A redaction of every row's `salary` (a `*`
+ * in its path) names the same key in every row: what a key holds does not depend on where it
+ * stands (and each scan of one text has the same limits), so each key text is scanned once per
+ * `scans` (one set of options), and its findings are placed at each member.
+ */
+function ownKeyFindings(match: PathMatch, options: DetectOptions, scans: Map<string, ScanResult>): Finding[] {
   const key = match.segments.at(-1) ?? '';
-  const scan = scanPayload(key, match.pointer, options);
+  let scan = scans.get(key);
+  if (scan === undefined) {
+    scan = scanPayload(key, '', options);
+    scans.set(key, scan);
+  }
   if (scan.truncated) throw new ScanIncompleteError(match.pointer);
-  return scan.findings.map((f) => ({ ...f, in: 'key' as const }));
+  return scan.findings.map((f) => ({ ...f, path: match.pointer, in: 'key' as const }));
 }
 
 function underRenamed(path: string, renamed: ReadonlyMap<string, string>): boolean {
