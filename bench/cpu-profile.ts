@@ -8,7 +8,7 @@
  *
  *   node bench/cpu-profile.ts [--decisions 5000] [--runs 5] [--concurrency 8] [--profile DIR]
  *                             [--baseline DIR] [--server-cpus LIST] [--activity-limits lifted|shipped]
- *                             [--mix readme|corpus] [--floor] [--node-options STR]
+ *                             [--mix readme|corpus] [--floor] [--node-options STR] [--warmup N]
  *
  * --activity-limits: the shipped policy stops an agent after ten denials in its window, so with
  * the limits as shipped nearly every decision of a run is a denial-streak deny; `lifted` (the
@@ -64,6 +64,7 @@ const { values } = parseArgs({
     mix: { type: 'string', default: 'readme' },
     floor: { type: 'boolean', default: false },
     'node-options': { type: 'string' },
+    warmup: { type: 'string' },
   },
 });
 if (values.mix !== 'readme' && values.mix !== 'corpus') throw new Error('--mix is readme or corpus');
@@ -79,6 +80,14 @@ const LIFT_LIMITS = values['activity-limits'] === 'lifted';
 const perRun = Number(values.decisions);
 const runs = Number(values.runs);
 const concurrency = Number(values.concurrency);
+/**
+ * Decisions each server answers before the first measured run. 20,000 by default: after 2,000 (the
+ * old default) the first runs of a command measured 30-60% more CPU per decision than its last
+ * ones, on both sides of an A/B and on the floor servers too, and V8's helper threads (GC, tiering)
+ * took 42-66 µs per decision; after 30,000 the runs were level from the first and the helpers took
+ * 8-12 µs (2026-12-07, bench corpus, one core).
+ */
+const warmup = Number(values.warmup ?? 20_000);
 /**
  * `readme` (the default): the README's allow, deny and redact, small payloads. `corpus`: make
  * bench's 22 requests (bench/corpus), payloads up to about 10 KB, where detectors and redaction
@@ -348,7 +357,7 @@ async function withRegent<T>(
     ...env,
   });
   try {
-    await drive(regent.url, Math.min(2000, perRun)); // warm-up: JIT, wasm instances, pools
+    await drive(regent.url, warmup); // warm-up: JIT, wasm instances, pools, heap sizing
     return await f(regent);
   } finally {
     await regent.stop();
@@ -377,7 +386,7 @@ try {
   if (base === undefined && values.floor) {
     const floors = [await startFloor('express'), await startFloor('node')];
     try {
-      for (const f of floors) await drive(f.url, Math.min(2000, perRun)); // warm-up
+      for (const f of floors) await drive(f.url, warmup); // warm-up
       const [rs, fe, fn, answers] = await withRegent('plain', {}, async (regent) => {
         const r: Run[] = [];
         const e: Run[] = [];
