@@ -2,7 +2,9 @@
  * `node bench/probe.ts`: regent alone at fixed open-loop rates, several configurations
  * interleaved round by round, to see what sets the latency tail. Not part of `make bench`.
  * PROBE_RATES (default 458), PROBE_SECONDS (10), PROBE_ROUNDS (3),
- * PROBE_VARIANTS: `name:K=V,K=V;name2:...` extra environment per variant ("default:" = none).
+ * PROBE_VARIANTS: `name:K=V,K=V;name2:...` extra environment per variant ("default:" = none),
+ * PROBE_WARMUP_SECONDS (3; at 300/s per variant: V8 sizes its heap over the first tens of
+ * thousands of decisions, so a tail measured after 3 s may still hold that).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +18,7 @@ const s = readSettings();
 const rates = (process.env['PROBE_RATES'] ?? '458').split(',').map(Number);
 const seconds = Number(process.env['PROBE_SECONDS'] ?? 10);
 const rounds = Number(process.env['PROBE_ROUNDS'] ?? 3);
+const warmupSeconds = Number(process.env['PROBE_WARMUP_SECONDS'] ?? 3);
 const variants = (process.env['PROBE_VARIANTS'] ?? 'default:').split(';').map((spec) => {
   const [name, envText = ''] = spec.split(':');
   const env: Record<string, string> = {};
@@ -49,7 +52,7 @@ for (const v of variants) {
     targetsFile: targets,
     resultsFile: path.join(dir, 'warm.bin'),
     pace: { kind: 'open', rate: 300 },
-    seconds: 3,
+    seconds: warmupSeconds,
   });
 }
 const rows: string[] = [];
