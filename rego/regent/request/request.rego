@@ -35,13 +35,13 @@ view(inp) := {
 	"phase": _phase(inp),
 }
 
-# Context is free-form caller metadata that only company rules read; anything but an object
-# reads as {}, so a rule never iterates a string.
 # current is the view of this decision's input. Every package reads it rather than calling view
-# itself: a rule is evaluated once per decision, a function once per call (four calls cost 7% of
-# an evaluation).
+# itself: a rule is evaluated once per decision, a function once per call (four calls were about
+# 9% of an evaluation in a profile of the bench corpus).
 current := view(input)
 
+# Context is free-form caller metadata that only company rules read; anything but an object
+# reads as {}, so a rule never iterates a string.
 _object_or_empty(x) := x if is_object(x)
 
 _object_or_empty(x) := {} if not is_object(x)
