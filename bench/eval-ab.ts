@@ -20,6 +20,7 @@ import { readBundle } from '../src/policy/bundle/read-bundle.ts';
 import { WasmEngine, jsonToInputBuffer } from '../src/policy/wasm-engine.ts';
 import { liftActivityLimits, shippedBundleWith } from '../test/support/bundles.ts';
 import { readCorpus } from './corpus/corpus.ts';
+import { alternate, describeAlternation } from './lib/alternate.ts';
 
 const { values } = parseArgs({
   options: { baseline: { type: 'string' }, passes: { type: 'string', default: '40' } },
@@ -44,25 +45,16 @@ try {
     if (!isDeepStrictEqual(base.evaluate(ENTRYPOINT, buffer), tree.evaluate(ENTRYPOINT, buffer)))
       throw new Error(`the two policies answer "${note}" differently: not a performance change`);
   }
-  /** µs per evaluation over 20 rounds of the corpus. */
-  const pass = (engine: WasmEngine) => {
-    const start = process.hrtime.bigint();
-    for (let r = 0; r < 20; r++) for (const { buffer } of inputs) engine.evaluate(ENTRYPOINT, buffer);
-    return Number(process.hrtime.bigint() - start) / 1000 / (20 * inputs.length);
-  };
-  for (let i = 0; i < 5; i++) {
-    pass(base); // warm-up
-    pass(tree);
-  }
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < passes; i++) {
-    a.push(pass(base));
-    b.push(pass(tree));
-  }
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+  const timing = alternate(
+    inputs,
+    {
+      baseline: ({ buffer }) => base.evaluate(ENTRYPOINT, buffer),
+      tree: ({ buffer }) => tree.evaluate(ENTRYPOINT, buffer),
+    },
+    passes,
+  );
   console.log(
-    `${inputs.length} corpus inputs, same answers from both; ${passes} alternating passes of 20 rounds: baseline median ${median(a).toFixed(1)} µs, this tree ${median(b).toFixed(1)} µs per evaluation; paired ratio (this tree / baseline) median ${median(b.map((x, i) => x / a[i]!)).toFixed(3)}`,
+    `${inputs.length} corpus inputs, same answers from both; ${describeAlternation(timing, passes, 'evaluation')}`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -23,6 +23,7 @@ import { readBundle } from '../src/policy/bundle/read-bundle.ts';
 import { WasmEngine, jsonToInputBuffer } from '../src/policy/wasm-engine.ts';
 import { liftActivityLimits, shippedBundleWith } from '../test/support/bundles.ts';
 import { readCorpus } from './corpus/corpus.ts';
+import { alternate, describeAlternation } from './lib/alternate.ts';
 
 const { values } = parseArgs({
   options: { baseline: { type: 'string' }, passes: { type: 'string', default: '40' } },
@@ -63,26 +64,10 @@ try {
     if (!isDeepStrictEqual(once(base, w), once(tree, w)))
       throw new Error(`the two versions treat "${w.note}" differently: not a performance change`);
   }
-  /** µs per corpus payload over 20 rounds. */
-  const pass = (port: RedactionPort) => {
-    const start = process.hrtime.bigint();
-    for (let r = 0; r < 20; r++) for (const w of work) once(port, w);
-    return Number(process.hrtime.bigint() - start) / 1000 / (20 * work.length);
-  };
-  for (let i = 0; i < 5; i++) {
-    pass(base); // warm-up
-    pass(tree);
-  }
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < passes; i++) {
-    a.push(pass(base));
-    b.push(pass(tree));
-  }
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+  const timing = alternate(work, { baseline: (w) => once(base, w), tree: (w) => once(tree, w) }, passes);
   const redacting = work.filter((w) => w.redactions.length > 0).length;
   console.log(
-    `${work.length} corpus payloads (${redacting} redacted by the policy), same detections and redactions from both; ${passes} alternating passes of 20 rounds: baseline median ${median(a).toFixed(1)} µs, this tree ${median(b).toFixed(1)} µs per payload; paired ratio (this tree / baseline) median ${median(b.map((x, i) => x / a[i]!)).toFixed(3)}`,
+    `${work.length} corpus payloads (${redacting} redacted by the policy), same detections and redactions from both; ${describeAlternation(timing, passes, 'payload')}`,
   );
 } finally {
   await rm(dir, { recursive: true, force: true });
