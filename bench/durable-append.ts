@@ -1,7 +1,8 @@
 /**
  * What one durable append of the audit trail costs, two ways, alternating in one process: a
  * positioned write followed by fdatasync (two trips through libuv's thread pool), and one write
- * on a file opened with O_DSYNC (one trip), which is how src/audit/fs-layer.ts opens the trail.
+ * on a file opened with O_DSYNC (one trip), which is how src/audit/fs-layer.ts opens the trail;
+ * and, for comparison, the same O_DSYNC write into a file whose blocks were preallocated.
  * Reports the process's CPU and the wall time per append, medians of the rounds.
  *
  *   node bench/durable-append.ts [--appends 500] [--rounds 7] [--dir var/bench]
@@ -25,9 +26,19 @@ const file = path.join(values.dir, 'durable-append.jsonl');
 // About one audit record.
 const record = Buffer.from(`${JSON.stringify({ type: 'decision', pad: 'x'.repeat(560) })}\n`);
 
-/** CPU µs and wall µs per append of one way. */
-async function run(dsync: boolean): Promise<{ cpu: number; wall: number }> {
+/**
+ * CPU µs and wall µs per append of one way. `preallocated`: the file's blocks are written (zeros)
+ * and made durable first, so each O_DSYNC write lands inside the file and does not change its size:
+ * what a preallocated log costs per commit, for comparison (the trail itself grows by appending).
+ */
+async function run(dsync: boolean, preallocated = false): Promise<{ cpu: number; wall: number }> {
   await rm(file, { force: true });
+  if (preallocated) {
+    const zeros = await open(file, 'w', 0o640);
+    await zeros.write(Buffer.alloc(appends * record.length));
+    await zeros.sync();
+    await zeros.close();
+  }
   const flags = constants.O_RDWR | constants.O_CREAT | (dsync ? constants.O_DSYNC : 0);
   const handle = await open(file, flags, 0o640);
   try {
@@ -50,9 +61,11 @@ async function run(dsync: boolean): Promise<{ cpu: number; wall: number }> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
 const two: { cpu: number; wall: number }[] = [];
 const one: { cpu: number; wall: number }[] = [];
+const inPlace: { cpu: number; wall: number }[] = [];
 for (let r = 0; r < rounds; r++) {
   two.push(await run(false));
   one.push(await run(true));
+  inPlace.push(await run(true, true));
 }
 await rm(file, { force: true });
 const show = (label: string, xs: { cpu: number; wall: number }[]) =>
@@ -61,3 +74,4 @@ const show = (label: string, xs: { cpu: number; wall: number }[]) =>
   );
 show('write + fdatasync', two);
 show('O_DSYNC write    ', one);
+show('O_DSYNC write into a preallocated file (not how the trail writes)', inPlace);
