@@ -278,30 +278,31 @@ const baselineBundle =
     ? bundle
     : await shippedBundleWith(path.join(dir, 'baseline-policy'), editConfig, path.resolve(values.baseline));
 
-/** Starts `node <root>/src/main.ts` with its defaults but the bundle and audit path; resolves once it listens. */
-function startRegent(root: string, env: Record<string, string>): Promise<RegentProcess> {
+/**
+ * Starts `argv` (under `taskset -c <--server-cpus>` when given); resolves once `portOf` finds the
+ * port in what it has printed, after which its stdout is drained, not kept.
+ */
+function startServer(
+  argv: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv },
+  portOf: (text: string) => string | undefined,
+  name: string,
+): Promise<RegentProcess> {
   const cpus = values['server-cpus'];
-  const argv = [process.execPath, path.join(root, 'src/main.ts')];
   const [command, ...args] = cpus === undefined ? argv : ['taskset', '-c', cpus, ...argv];
-  const child = spawn(command!, args, {
-    cwd: root,
-    env: { PATH: process.env['PATH'] ?? '', OPA_BIN: process.env['OPA_BIN'] ?? '', REGENT_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(command!, args, { ...options, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let text = '';
     const onData = (c: Buffer) => {
       text += c.toString('utf8');
-      const port = /"message":"regent listening"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"message":"regent listening"/.exec(
-        text,
-      );
-      if (port === null) return;
-      // From here on stdout is the decision log and request logs: drained, not kept.
+      const port = portOf(text);
+      if (port === undefined) return;
+      // From here on stdout is regent's decision log and request logs: drained, not kept.
       child.stdout.off('data', onData);
       child.stdout.resume();
       resolve({
-        url: `http://127.0.0.1:${port[1] ?? port[2]}`,
+        url: `http://127.0.0.1:${port}`,
         child,
         output: () => text,
         async stop() {
@@ -311,35 +312,36 @@ function startRegent(root: string, env: Record<string, string>): Promise<RegentP
       });
     };
     child.stdout.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`regent at ${root} exited with ${code} before listening`)));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening`)));
   });
+}
+
+/** Starts `node <root>/src/main.ts` with its defaults but the bundle and audit path; resolves once it listens. */
+function startRegent(root: string, env: Record<string, string>): Promise<RegentProcess> {
+  return startServer(
+    [process.execPath, path.join(root, 'src/main.ts')],
+    {
+      cwd: root,
+      env: { PATH: process.env['PATH'] ?? '', OPA_BIN: process.env['OPA_BIN'] ?? '', REGENT_PORT: '0', ...env },
+    },
+    (text) => {
+      const m = /"message":"regent listening"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"message":"regent listening"/.exec(
+        text,
+      );
+      return m === null ? undefined : (m[1] ?? m[2]);
+    },
+    `regent at ${root}`,
+  );
 }
 
 /** Starts bench/lib/http-floor-server.ts in `mode` under the same taskset as regent; resolves once it listens. */
 function startFloor(mode: 'express' | 'node'): Promise<RegentProcess> {
-  const cpus = values['server-cpus'];
-  const argv = [process.execPath, path.join(REPO_ROOT, 'bench/lib/http-floor-server.ts'), mode];
-  const [command, ...args] = cpus === undefined ? argv : ['taskset', '-c', cpus, ...argv];
-  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (c: Buffer) => {
-      text += c.toString('utf8');
-      const port = /"port":(\d+)/.exec(text);
-      if (port === null) return;
-      resolve({
-        url: `http://127.0.0.1:${port[1]}`,
-        child,
-        output: () => text,
-        async stop() {
-          if (child.exitCode === null) child.kill('SIGTERM');
-          await exited;
-        },
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`floor server (${mode}) exited with ${code} before listening`)));
-  });
+  return startServer(
+    [process.execPath, path.join(REPO_ROOT, 'bench/lib/http-floor-server.ts'), mode],
+    {},
+    (text) => /"port":(\d+)/.exec(text)?.[1],
+    `floor server (${mode})`,
+  );
 }
 
 async function withRegent<T>(

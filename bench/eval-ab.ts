@@ -10,16 +10,13 @@
  *
  * DIR: another checkout (`git worktree add DIR <commit>`); only its rego/ is read.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { isDeepStrictEqual } from 'node:util';
-import { createBuiltins } from '../src/policy/builtins/index.ts';
-import { readBundle } from '../src/policy/bundle/read-bundle.ts';
-import { WasmEngine, jsonToInputBuffer } from '../src/policy/wasm-engine.ts';
-import { liftActivityLimits, shippedBundleWith } from '../test/support/bundles.ts';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { jsonToInputBuffer } from '../src/policy/wasm-engine.ts';
 import { readCorpus } from './corpus/corpus.ts';
+import { buildBenchPolicy, loadEngine } from './lib/policy.ts';
 import { alternate, describeAlternation } from './lib/alternate.ts';
 
 const { values } = parseArgs({
@@ -31,13 +28,8 @@ const ENTRYPOINT = 'regent/decision';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'regent-eval-ab-'));
 try {
-  const load = async (root: string, name: string) => {
-    const file = await shippedBundleWith(path.join(dir, name), liftActivityLimits, root);
-    return WasmEngine.load(await readBundle(await readFile(file)), {
-      maxMemoryPages: 1024,
-      builtins: createBuiltins(),
-    });
-  };
+  const load = async (root: string, name: string) =>
+    loadEngine((await buildBenchPolicy(path.join(dir, name), root)).wasmBundle);
   const base = await load(path.resolve(values.baseline), 'baseline');
   const tree = await load(path.resolve(import.meta.dirname, '..'), 'tree');
   const inputs = readCorpus().map((e) => ({ note: e.note, buffer: jsonToInputBuffer(JSON.stringify(e.input)) }));

@@ -1,16 +1,15 @@
 /**
  * In-process evaluation cost per decision: loads the wasm bundle with src/policy/wasm-engine.ts
- * and regent's host builtins, exactly as the policy store does, and times `evaluate` on every
- * corpus input. Two figures per input: evaluate on ready JSON bytes (what the engine costs), and
+ * and regent's host builtins, exactly as the policy store does (bench/lib/policy.ts loadEngine),
+ * and times `evaluate` on every corpus input. Two figures per input: evaluate on ready JSON bytes (what the engine costs), and
  * JSON.stringify + encode + evaluate (what a decision pays, starting from an object, as
  * `opa bench` starts from a parsed input). Prints JSON to stdout; run by bench/run.ts, pinned.
  * Usage: node bench/eval-cost.ts <bundle.tar.gz> <corpus.json> [max-entries] [ms-per-entry]
  */
 import { readFileSync } from 'node:fs';
-import { createBuiltins } from '../src/policy/builtins/index.ts';
-import { readBundle } from '../src/policy/bundle/read-bundle.ts';
-import { WasmEngine, jsonToInputBuffer } from '../src/policy/wasm-engine.ts';
+import { jsonToInputBuffer } from '../src/policy/wasm-engine.ts';
 import type { CorpusEntry } from './corpus/corpus.ts';
+import { loadEngine } from './lib/policy.ts';
 
 /** Timing of one corpus input, in microseconds per evaluation. */
 export interface EvalCost {
@@ -42,8 +41,7 @@ if (bundleFile === undefined || corpusFile === undefined) {
   console.error('usage: node bench/eval-cost.ts <bundle.tar.gz> <corpus.json> [max-entries] [ms-per-entry]');
   process.exit(2);
 }
-const bundle = await readBundle(readFileSync(bundleFile));
-const engine = await WasmEngine.load(bundle, { maxMemoryPages: 1024, builtins: createBuiltins() });
+const engine = await loadEngine(bundleFile);
 const corpus = (JSON.parse(readFileSync(corpusFile, 'utf8')) as CorpusEntry[]).slice(0, Number(maxRaw ?? Infinity));
 const ms = Number(msRaw ?? 300);
 

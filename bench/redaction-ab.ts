@@ -11,18 +11,16 @@
  * DIR: another checkout (`git worktree add DIR <commit>`); its src/decision/redaction-port.ts is
  * imported, so it needs nothing installed.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import type { RedactionPort } from '../src/decision/decision-service.ts';
 import { createRedactionPort } from '../src/decision/redaction-port.ts';
-import { createBuiltins } from '../src/policy/builtins/index.ts';
-import { readBundle } from '../src/policy/bundle/read-bundle.ts';
-import { WasmEngine, jsonToInputBuffer } from '../src/policy/wasm-engine.ts';
-import { liftActivityLimits, shippedBundleWith } from '../test/support/bundles.ts';
+import { jsonToInputBuffer } from '../src/policy/wasm-engine.ts';
 import { readCorpus } from './corpus/corpus.ts';
+import { buildBenchPolicy, loadEngine } from './lib/policy.ts';
 import { alternate, describeAlternation } from './lib/alternate.ts';
 
 const { values } = parseArgs({
@@ -37,11 +35,7 @@ type Redactions = Parameters<RedactionPort['redact']>[1];
 
 const dir = await mkdtemp(path.join(tmpdir(), 'regent-redaction-ab-'));
 try {
-  const file = await shippedBundleWith(dir, liftActivityLimits);
-  const engine = await WasmEngine.load(await readBundle(await readFile(file)), {
-    maxMemoryPages: 1024,
-    builtins: createBuiltins(),
-  });
+  const engine = await loadEngine((await buildBenchPolicy(dir)).wasmBundle);
   const work = readCorpus().flatMap((e) => {
     const payload = (e.request as { payload?: unknown }).payload;
     if (payload === undefined) return [];

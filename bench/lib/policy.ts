@@ -13,7 +13,11 @@
  * checks that again after the load.
  */
 import { mkdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createBuiltins } from '../../src/policy/builtins/index.ts';
+import { readBundle } from '../../src/policy/bundle/read-bundle.ts';
+import { WasmEngine } from '../../src/policy/wasm-engine.ts';
 import { liftActivityLimits, shippedBundleWith } from '../../test/support/bundles.ts';
 
 /** A built benchmark policy. */
@@ -24,10 +28,21 @@ export interface BenchPolicy {
   wasmBundle: string;
 }
 
-/** Copies rego/ into `dir`, lifts its activity limits and builds regent's bundle there. */
-export async function buildBenchPolicy(dir: string): Promise<BenchPolicy> {
+/**
+ * Copies rego/ into `dir`, lifts its activity limits and builds regent's bundle there. `root` is
+ * the checkout whose rego/ is copied (an A/B script's baseline worktree; default this one).
+ */
+export async function buildBenchPolicy(dir: string, root?: string): Promise<BenchPolicy> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const wasmBundle = await shippedBundleWith(dir, liftActivityLimits);
+  const wasmBundle = await shippedBundleWith(dir, liftActivityLimits, root);
   return { source: path.join(dir, 'rego'), wasmBundle };
+}
+
+/** A wasm bundle file loaded as an evaluation worker loads it (regent's builtins), for timing in-process. */
+export async function loadEngine(bundleFile: string): Promise<WasmEngine> {
+  return WasmEngine.load(await readBundle(await readFile(bundleFile)), {
+    maxMemoryPages: 1024,
+    builtins: createBuiltins(),
+  });
 }
